@@ -1,0 +1,2 @@
+-: common/asm-offsets.c common/handoff.h
+common/handoff.h:

@@ -1,0 +1,178 @@
+# Kiln - one entry point.
+#   make            build the loader (stage1, stage2, BOOTX64.EFI), the `kiln` tool, kernel-example
+#   make image      build a disk image (KERNEL=, MODULE=, CMDLINE=, IMAGE=, KIND=)
+#   make run        boot kernel-example in QEMU (FIRMWARE=bios|uefi)
+#   make test       host unit tests + QEMU boot tests; ends with "N passed, N failed"
+#   make debug      boot kernel-example halted for gdb
+#   make bench      boot-time and size figures
+#   make install    PREFIX=/usr/local
+#   make clean
+# Everything is built under build/. V=1 shows the commands.
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+B := build
+V ?= 0
+ifeq ($(V),0)
+Q := @
+else
+Q :=
+endif
+
+NASM := nasm
+LD := ld
+OBJCOPY := objcopy
+LOADER_CC := gcc
+HOSTCC := gcc
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+
+# ---------------------------------------------------------------------------
+# Flags, one block per target.
+# ---------------------------------------------------------------------------
+
+# Both loaders: freestanding, no SSE (the loader never touches FPU state it
+# did not set up), no red zone (interrupts and the BIOS thunk use the stack),
+# frame pointers for the exception dump's stack trace.
+LOADER_CFLAGS := -std=c11 -O2 -g -m64 -ffreestanding -nostdlib -fno-stack-protector \
+	-fno-stack-check -mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -fno-strict-aliasing \
+	-fno-common -I. -Iinclude $(WARN) -MMD -MP \
+	--param=min-pagesize=0 # fixed low addresses (BDA, VGA) are not null pointers
+
+# Stage 2 runs at 0x8000, identity-mapped: small code model, no PIC.
+STAGE2_CFLAGS := $(LOADER_CFLAGS) -fno-pic -fno-pie -mcmodel=small
+
+# The host tool and unit tests share common/ with the loader.
+HOST_CFLAGS := -std=c11 -O2 -g -D_GNU_SOURCE -I. -Iinclude $(WARN) -MMD -MP
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+# Kernels (kernel-example and test kernels): higher half unless noted.
+KERNEL_CFLAGS := -std=c11 -O2 -g -m64 -ffreestanding -nostdlib -fno-stack-protector \
+	-mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-fno-tree-loop-distribute-patterns -I. -Iinclude -Wall -Wextra -Werror -MMD -MP
+
+# ---------------------------------------------------------------------------
+# Sources
+# ---------------------------------------------------------------------------
+
+COMMON_C := boot cpu crc32 elf exceptions fbcon firmware_tables fmt font frames handoff \
+	imgconfig kconfig kstring log memmap paging payload phys_identity plan pool serial tsc \
+	vaspace video
+COMMON_ASM := isr handoff
+STAGE2_C := main e820 disk vbe vga
+
+# Pure modules the host tool compiles too (same code as the loader runs).
+HOST_COMMON := crc32 elf fmt imgconfig kconfig memmap payload plan vaspace
+KILN_SRC := $(wildcard tools/kiln/*.c)
+
+STAGE2_OBJS := $(B)/stage2/entry.o \
+	$(STAGE2_C:%=$(B)/stage2/stage2/%.o) \
+	$(COMMON_C:%=$(B)/stage2/common/%.o) \
+	$(COMMON_ASM:%=$(B)/stage2/common/%.asm.o)
+
+.PHONY: all deps image run debug test unit-test boot-test bench install clean
+all: deps $(B)/stage1.bin $(B)/stage2.bin $(B)/kiln $(B)/kernel-example.elf
+
+# Installs missing Debian packages as root, or prints the command and stops.
+deps:
+	$(Q)sh scripts/deps.sh
+
+# ---------------------------------------------------------------------------
+# Stage 1
+# ---------------------------------------------------------------------------
+
+$(B)/stage1.bin: stage1/stage1.asm
+	@mkdir -p $(@D)
+	$(Q)$(NASM) -f bin -Werror -o $@ -l $(B)/stage1.lst $<
+
+# A copy that never uses INT 13h extensions, to test the CHS path.
+$(B)/tests/stage1-chs.bin: stage1/stage1.asm
+	@mkdir -p $(@D)
+	$(Q)$(NASM) -f bin -Werror -DFORCE_CHS -o $@ $<
+
+# ---------------------------------------------------------------------------
+# Stage 2
+# ---------------------------------------------------------------------------
+
+# Structure offsets for assembly, generated from C (never kept by hand).
+$(B)/asm-offsets.inc: common/asm-offsets.c common/handoff.h
+	@mkdir -p $(@D)
+	$(Q)$(LOADER_CC) $(LOADER_CFLAGS) -S -o - $< | sed -n 's/^->\([A-Z0-9_]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' > $@
+$(B)/stage2/asm-offsets.inc: stage2/asm-offsets.c stage2/bios.h
+	@mkdir -p $(@D)
+	$(Q)$(LOADER_CC) $(STAGE2_CFLAGS) -S -o - $< | sed -n 's/^->\([A-Z0-9_]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' > $@
+
+$(B)/stage2/entry.o: stage2/entry.asm $(B)/stage2/asm-offsets.inc
+	@mkdir -p $(@D)
+	$(Q)$(NASM) -f elf64 -Werror -I$(B)/stage2/ -o $@ $<
+$(B)/stage2/common/%.asm.o: common/%.asm $(B)/asm-offsets.inc
+	@mkdir -p $(@D)
+	$(Q)$(NASM) -f elf64 -Werror -I$(B)/ -o $@ $<
+$(B)/stage2/%.o: %.c
+	@mkdir -p $(@D)
+	$(Q)$(LOADER_CC) $(STAGE2_CFLAGS) -c -o $@ $<
+
+$(B)/stage2.elf: $(STAGE2_OBJS) linker/stage2.ld
+	$(Q)$(LD) -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+		-T linker/stage2.ld -Map $(B)/stage2.map -o $@ $(STAGE2_OBJS)
+$(B)/stage2.bin: $(B)/stage2.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+	$(Q)objdump -d -M intel $< > $(B)/stage2.lst
+
+# ---------------------------------------------------------------------------
+# The kiln host tool, with the loader binaries built in.
+# ---------------------------------------------------------------------------
+
+HOST_OBJS := $(KILN_SRC:%.c=$(B)/host/%.o) $(HOST_COMMON:%=$(B)/host/common/%.o) $(B)/host/blobs.o
+
+$(B)/host/%.o: %.c
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -c -o $@ $<
+$(B)/host/blobs.o: tools/kiln/blobs.S $(B)/stage1.bin $(B)/stage2.bin
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) -c -Wa,-I$(B) -o $@ $<
+$(B)/kiln: $(HOST_OBJS)
+	$(Q)$(HOSTCC) -o $@ $(HOST_OBJS)
+
+# ---------------------------------------------------------------------------
+# kernel-example
+# ---------------------------------------------------------------------------
+
+EXAMPLE_OBJS := $(B)/kernel/kernel-example/main.o $(B)/kernel/common/fbcon.o $(B)/kernel/common/font.o \
+	$(B)/kernel/common/fmt.o $(B)/kernel/common/kstring.o
+$(B)/kernel/%.o: %.c
+	@mkdir -p $(@D)
+	$(Q)$(LOADER_CC) $(KERNEL_CFLAGS) -fno-pic -fno-pie -mcmodel=kernel -c -o $@ $<
+$(B)/kernel-example.elf: $(EXAMPLE_OBJS) linker/kernel-example.ld
+	$(Q)$(LD) -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack --gc-sections \
+		-T linker/kernel-example.ld -o $@ $(EXAMPLE_OBJS)
+
+# ---------------------------------------------------------------------------
+# Images, running, debugging
+# ---------------------------------------------------------------------------
+
+KERNEL ?= $(B)/kernel-example.elf
+IMAGE ?= $(B)/$(basename $(notdir $(KERNEL))).img
+KIND ?= hybrid
+FIRMWARE ?= bios
+image: all $(KERNEL)
+	$(Q)$(B)/kiln image $(KERNEL) -o $(IMAGE) --kind $(KIND) \
+		$(foreach m,$(MODULE) $(RAMDISK),--module $(m)) $(if $(CMDLINE),--cmdline "$(CMDLINE)")
+	@echo $(IMAGE)
+
+run: all
+	$(Q)$(B)/kiln run $(B)/kernel-example.elf --firmware $(FIRMWARE) $(if $(CMDLINE),--cmdline "$(CMDLINE)")
+
+debug: all
+	$(Q)$(B)/kiln run $(B)/kernel-example.elf --firmware $(FIRMWARE) --gdb
+
+-include tests/tests.mk
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

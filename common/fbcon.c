@@ -1,0 +1,178 @@
+/* fbcon.c - a text console on a linear framebuffer (see fbcon.h).
+ *
+ * The screen is cols x rows cells of FONT_WIDTH x FONT_HEIGHT pixels; any
+ * pixels right of the last column or below the last row are only ever
+ * touched by fbcon_clear and fbcon_fill. The cursor (x, y) is the cell the
+ * next character goes to. After a character lands in the last column the
+ * cursor sits at x == cols ("pending wrap"): the next printable character
+ * wraps to a new line first, while a '\n' just ends the line, so a line of
+ * exactly cols characters followed by '\n' does not leave an empty line.
+ */
+#include "common/fbcon.h"
+
+#include <stddef.h>
+
+#include "common/font.h"
+#include "common/kstring.h"
+
+#define FBCON_DEFAULT_FG 0xaaaaaau
+#define FBCON_DEFAULT_BG 0x000000u
+#define FBCON_TAB 8u
+
+/* Pixel stores through these may be unaligned and may alias the byte
+ * buffer; on x86 they compile to ordinary moves. */
+typedef uint16_t __attribute__((aligned(1), may_alias)) fb_u16;
+typedef uint32_t __attribute__((aligned(1), may_alias)) fb_u32;
+
+static uint32_t bytes_per_pixel(const struct fbcon *c) { return c->bpp / 8; }
+
+/* A mask of `size` bits at `shift` must fit in a pixel of `bpp` bits. */
+static bool mask_ok(uint8_t size, uint8_t shift, uint32_t bpp) {
+    if (size > 8) return false;
+    if (size == 0) return true; /* channel absent: always written as 0 */
+    return (uint32_t)shift + size <= bpp;
+}
+
+bool fbcon_init(struct fbcon *c, void *base, const struct kiln_framebuffer *fb) {
+    memset(c, 0, sizeof(*c)); /* a refused console stays off (base == 0) */
+    if (base == NULL || fb == NULL) return false;
+    if (fb->memory_model != KILN_FB_RGB) return false;
+    if (fb->bpp != 32 && fb->bpp != 24 && fb->bpp != 16) return false;
+    if (fb->width < FONT_WIDTH || fb->height < FONT_HEIGHT) return false;
+    if ((uint64_t)fb->pitch < (uint64_t)fb->width * (fb->bpp / 8)) return false;
+    if (!mask_ok(fb->red_mask_size, fb->red_mask_shift, fb->bpp) ||
+        !mask_ok(fb->green_mask_size, fb->green_mask_shift, fb->bpp) ||
+        !mask_ok(fb->blue_mask_size, fb->blue_mask_shift, fb->bpp))
+        return false;
+
+    c->base = base;
+    c->width = fb->width;
+    c->height = fb->height;
+    c->pitch = fb->pitch;
+    c->bpp = fb->bpp;
+    c->rs = fb->red_mask_size;
+    c->rp = fb->red_mask_shift;
+    c->gs = fb->green_mask_size;
+    c->gp = fb->green_mask_shift;
+    c->bs = fb->blue_mask_size;
+    c->bp = fb->blue_mask_shift;
+    c->cols = fb->width / FONT_WIDTH;
+    c->rows = fb->height / FONT_HEIGHT;
+    c->fg = FBCON_DEFAULT_FG;
+    c->bg = FBCON_DEFAULT_BG;
+    fbcon_clear(c);
+    return true;
+}
+
+/* The top `size` bits of an 8-bit channel value, placed at `shift`. */
+static uint32_t channel(uint32_t v8, uint8_t size, uint8_t shift) {
+    if (size == 0) return 0;
+    return (v8 >> (8u - size)) << shift;
+}
+
+uint32_t fbcon_pixel(const struct fbcon *c, uint32_t rgb) {
+    return channel((rgb >> 16) & 0xff, c->rs, c->rp) |
+           channel((rgb >> 8) & 0xff, c->gs, c->gp) |
+           channel(rgb & 0xff, c->bs, c->bp);
+}
+
+static uint8_t *pixel_addr(const struct fbcon *c, uint32_t x, uint32_t y) {
+    return c->base + (size_t)y * c->pitch + (size_t)x * bytes_per_pixel(c);
+}
+
+/* Stores pixel value v at p, using exactly bpp/8 bytes. */
+static void store_pixel(const struct fbcon *c, uint8_t *p, uint32_t v) {
+    switch (c->bpp) {
+    case 32:
+        *(fb_u32 *)p = v;
+        break;
+    case 24:
+        p[0] = (uint8_t)v;
+        p[1] = (uint8_t)(v >> 8);
+        p[2] = (uint8_t)(v >> 16);
+        break;
+    default: /* 16 */
+        *(fb_u16 *)p = (uint16_t)v;
+        break;
+    }
+}
+
+/* Writes n pixels of value v starting at p. */
+static void store_span(const struct fbcon *c, uint8_t *p, uint32_t n, uint32_t v) {
+    uint32_t step = bytes_per_pixel(c);
+    for (uint32_t i = 0; i < n; i++, p += step) store_pixel(c, p, v);
+}
+
+void fbcon_fill(struct fbcon *c, uint32_t x, uint32_t y, uint32_t w, uint32_t h, uint32_t rgb) {
+    if (c->base == NULL || x >= c->width || y >= c->height) return;
+    if (w > c->width - x) w = c->width - x;
+    if (h > c->height - y) h = c->height - y;
+    uint32_t v = fbcon_pixel(c, rgb);
+    for (uint32_t j = 0; j < h; j++) store_span(c, pixel_addr(c, x, y + j), w, v);
+}
+
+void fbcon_set_color(struct fbcon *c, uint32_t fg_rgb, uint32_t bg_rgb) {
+    c->fg = fg_rgb & 0xffffffu;
+    c->bg = bg_rgb & 0xffffffu;
+}
+
+void fbcon_clear(struct fbcon *c) {
+    if (c->base == NULL) return;
+    fbcon_fill(c, 0, 0, c->width, c->height, c->bg);
+    c->x = 0;
+    c->y = 0;
+}
+
+/* Draws character ch in cell (col, row), glyph pixels in fg, the rest in bg. */
+static void draw_glyph(struct fbcon *c, uint32_t col, uint32_t row, char ch) {
+    const uint8_t *glyph = font_glyph(ch);
+    uint32_t fg = fbcon_pixel(c, c->fg), bg = fbcon_pixel(c, c->bg);
+    uint32_t step = bytes_per_pixel(c);
+    for (uint32_t gy = 0; gy < FONT_HEIGHT; gy++) {
+        uint8_t *p = pixel_addr(c, col * FONT_WIDTH, row * FONT_HEIGHT + gy);
+        uint8_t bits = glyph[gy];
+        for (uint32_t gx = 0; gx < FONT_WIDTH; gx++, p += step)
+            store_pixel(c, p, (bits & (0x80u >> gx)) ? fg : bg);
+    }
+}
+
+/* Moves every text row up by one and clears the last one. */
+static void scroll(struct fbcon *c) {
+    size_t row_bytes = (size_t)FONT_HEIGHT * c->pitch;
+    if (c->rows > 1) memmove(c->base, c->base + row_bytes, (size_t)(c->rows - 1) * row_bytes);
+    fbcon_fill(c, 0, (c->rows - 1) * FONT_HEIGHT, c->cols * FONT_WIDTH, FONT_HEIGHT, c->bg);
+}
+
+static void newline(struct fbcon *c) {
+    c->x = 0;
+    if (c->y + 1 < c->rows) {
+        c->y++;
+    } else {
+        c->y = c->rows - 1;
+        scroll(c);
+    }
+}
+
+void fbcon_putc(struct fbcon *c, char ch) {
+    if (c->base == NULL || c->cols == 0 || c->rows == 0) return;
+    switch (ch) {
+    case '\n':
+        newline(c);
+        return;
+    case '\r':
+        c->x = 0;
+        return;
+    case '\t':
+        c->x = (c->x / FBCON_TAB + 1) * FBCON_TAB;
+        if (c->x > c->cols) c->x = c->cols; /* past the end: pending wrap */
+        return;
+    case '\b':
+        if (c->x > 0) c->x--;
+        return;
+    default:
+        if (c->x >= c->cols) newline(c);
+        draw_glyph(c, c->x, c->y, ch);
+        c->x++;
+        return;
+    }
+}

@@ -1,0 +1,20 @@
+/* firmware_tables.h - ACPI RSDP and SMBIOS entry points: validation, and the
+ * legacy memory scan used on BIOS. */
+#ifndef COMMON_FIRMWARE_TABLES_H
+#define COMMON_FIRMWARE_TABLES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* RSDP at p: signature, checksum of the first 20 bytes and, for revision
+ * >= 2, the extended checksum over `length` bytes (36 <= length <= 4096). */
+bool rsdp_valid(const uint8_t *p);
+/* "_SM_" (2.x, with its "_DMI_" intermediate checksum) or "_SM3_" (3.x). */
+bool smbios2_valid(const uint8_t *p);
+bool smbios3_valid(const uint8_t *p);
+
+/* Scan [start, start+len) on 16-byte boundaries. Return the address or 0. */
+uint64_t rsdp_scan(uint64_t start, uint64_t len);
+void smbios_scan(uint64_t start, uint64_t len, uint64_t *sm2, uint64_t *sm3);
+
+#endif

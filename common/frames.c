@@ -1,0 +1,105 @@
+/* frames.c - the recording frame allocator and the loader heap (frames.h). */
+#include "common/frames.h"
+
+#include "common/kstring.h"
+#include "common/util.h"
+
+/* Records start in a static array and move to allocated pages when it fills;
+ * adjacent records of the same kind are merged, so the count stays small. */
+static struct kiln_memory_region initial[64];
+static struct kiln_memory_region *rec = initial;
+static size_t nrec, caprec = ARRAY_LEN(initial);
+static frames_source_fn source;
+static uint64_t default_limit;
+static uint8_t *heap_cur, *heap_end;
+
+void frames_init(frames_source_fn src, uint64_t limit) {
+    source = src;
+    default_limit = limit;
+    rec = initial;
+    nrec = 0;
+    caprec = ARRAY_LEN(initial);
+    heap_cur = heap_end = 0;
+}
+
+static bool grow(void) {
+    size_t ncap = caprec * 4;
+    uint64_t pages = align_up(ncap * sizeof *rec, PAGE_SIZE) / PAGE_SIZE;
+    uint64_t pa = source(pages, default_limit);
+    if (!pa) return false;
+    struct kiln_memory_region *n = phys_ptr(pa);
+    memcpy(n, rec, nrec * sizeof *rec);
+    rec = n;
+    caprec = ncap;
+    /* The new array is itself loader memory. Room is guaranteed now. */
+    rec[nrec++] = (struct kiln_memory_region){pa, pages * PAGE_SIZE, KILN_MEMORY_BOOTLOADER_RECLAIMABLE,
+                                              KILN_FIRMWARE_TYPE_NONE};
+    return true;
+}
+
+bool frames_record(uint64_t base, uint64_t len, uint32_t kind) {
+    if (len == 0) return true;
+    for (size_t i = 0; i < nrec; i++) { /* merge with a neighbour of the same kind */
+        if (rec[i].kind != kind) continue;
+        if (rec[i].base + rec[i].length == base) {
+            rec[i].length += len;
+            return true;
+        }
+        if (base + len == rec[i].base) {
+            rec[i].base = base;
+            rec[i].length += len;
+            return true;
+        }
+    }
+    if (nrec == caprec && !grow()) return false;
+    rec[nrec++] = (struct kiln_memory_region){base, len, kind, KILN_FIRMWARE_TYPE_NONE};
+    return true;
+}
+
+uint64_t frames_alloc_below(uint64_t pages, uint32_t kind, uint64_t limit) {
+    if (!pages) return 0;
+    uint64_t pa = source(pages, limit);
+    if (!pa) return 0;
+    memset(phys_ptr(pa), 0, pages * PAGE_SIZE);
+    if (!frames_record(pa, pages * PAGE_SIZE, kind)) return 0;
+    return pa;
+}
+
+uint64_t frames_alloc(uint64_t pages, uint32_t kind) { return frames_alloc_below(pages, kind, default_limit); }
+
+bool frames_set_kind(uint64_t base, uint32_t kind) {
+    for (size_t i = 0; i < nrec; i++)
+        if (rec[i].base == base) {
+            rec[i].kind = kind;
+            return true;
+        }
+    return false;
+}
+
+const struct kiln_memory_region *frames_records(size_t *count) {
+    *count = nrec;
+    return rec;
+}
+
+uint64_t frames_total(uint32_t kind) {
+    uint64_t t = 0;
+    for (size_t i = 0; i < nrec; i++)
+        if (rec[i].kind == kind) t += rec[i].length;
+    return t;
+}
+
+/* Heap: bump allocation in chunks of at least 64 KiB. */
+
+void *heap_alloc(uint64_t bytes) {
+    bytes = align_up(bytes ? bytes : 1, 16);
+    if (!heap_cur || (uint64_t)(heap_end - heap_cur) < bytes) {
+        uint64_t chunk = MAX(align_up(bytes, PAGE_SIZE), KIB(64));
+        uint64_t pa = frames_alloc(chunk / PAGE_SIZE, KILN_MEMORY_BOOTLOADER_RECLAIMABLE);
+        if (!pa) return 0;
+        heap_cur = phys_ptr(pa);
+        heap_end = heap_cur + chunk;
+    }
+    void *p = heap_cur;
+    heap_cur += bytes;
+    return p; /* chunks come zeroed from frames_alloc */
+}

@@ -1,0 +1,38 @@
+/* frames.h - the frame allocator: every page the loader takes is recorded
+ * with its kind, so the final memory map reports each used frame as what it
+ * is (kernel, stack, page tables, ...). Where the pages come from is the
+ * platform's business: a pool over the E820 map on BIOS (common/pool.h),
+ * AllocatePages on UEFI. */
+#ifndef COMMON_FRAMES_H
+#define COMMON_FRAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln.h"
+
+typedef uint64_t (*frames_source_fn)(uint64_t pages, uint64_t limit);
+
+/* limit: default exclusive upper bound for allocations (the loader can only
+ * touch memory below it). */
+void frames_init(frames_source_fn source, uint64_t limit);
+/* Zeroed pages, or 0 when memory is exhausted. */
+uint64_t frames_alloc(uint64_t pages, uint32_t kind);
+uint64_t frames_alloc_below(uint64_t pages, uint32_t kind, uint64_t limit);
+/* Record memory already in use (e.g. the BIOS stage 2 image). */
+bool frames_record(uint64_t base, uint64_t len, uint32_t kind);
+/* Change the kind of an already recorded range (exact match of a record). */
+bool frames_set_kind(uint64_t base, uint32_t kind);
+const struct kiln_memory_region *frames_records(size_t *count);
+uint64_t frames_total(uint32_t kind);
+
+/* Loader view of physical memory. Identity on both firmware paths; the
+ * host unit tests provide their own. */
+void *phys_ptr(uint64_t pa);
+
+/* A bump heap for the loader's own bookkeeping (BOOTLOADER_RECLAIMABLE).
+ * Zeroed, 16-byte aligned; returns NULL when memory is exhausted. */
+void *heap_alloc(uint64_t bytes);
+
+#endif

@@ -1,0 +1,68 @@
+/* platform.h - the firmware difference, as one interface.
+ *
+ * stage2/ (BIOS) and uefi/ each fill a struct platform with the facts they
+ * gathered and the operations below, then call kiln_boot(). common/ never
+ * asks which firmware it runs on except to report it. tests/unit has a mock.
+ *
+ * After leave() returns, no operation may be called; only port I/O and
+ * memory remain (serial, debugcon and the framebuffer keep working). */
+#ifndef COMMON_PLATFORM_H
+#define COMMON_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/util.h"
+#include "kiln.h"
+
+struct video_mode {
+    uint32_t id; /* firmware's mode number */
+    uint32_t width, height, pitch, bpp;
+    uint64_t fb_phys; /* 0 if only known after setting the mode */
+    uint8_t red_size, red_shift, green_size, green_shift, blue_size, blue_shift, rsvd_size, rsvd_shift;
+};
+
+/* What leave() hands back: the firmware's final memory map. */
+struct firmware_map {
+    struct kiln_memory_region *regions; /* in: buffer; entries carry kind + raw type */
+    size_t regions_cap;
+    size_t regions_count; /* out */
+    void *raw;            /* in: buffer for the raw firmware map (UEFI), may be NULL */
+    size_t raw_cap;
+    size_t raw_size;      /* out */
+    uint32_t desc_size, desc_version; /* out (UEFI) */
+};
+
+struct platform {
+    uint32_t firmware;    /* KILN_FIRMWARE_* */
+    uint64_t alloc_limit; /* exclusive bound of memory the loader itself can address */
+
+    /* Read `size` bytes at byte `offset` of the Kiln partition. */
+    bool (*read)(uint64_t offset, void *dst, uint64_t size, kiln_err *e);
+    /* `pages` contiguous pages wholly below `limit`; 0 when none are left. */
+    uint64_t (*alloc_pages)(uint64_t pages, uint64_t limit);
+    /* Usable direct-colour modes with a linear framebuffer; *current is the
+     * index of the active mode or -1. */
+    size_t (*video_modes)(struct video_mode *out, size_t cap, int *current);
+    bool (*video_set)(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_err *e);
+    /* The firmware's text console, until leave() or a mode set; may be NULL. */
+    void (*console_putc)(char c);
+    /* Upper bounds of what leave() will return, asked just before it. */
+    void (*map_bounds)(size_t *regions, size_t *raw_bytes);
+    /* Leave the firmware (UEFI: ExitBootServices) and report its final map. */
+    bool (*leave)(struct firmware_map *m, kiln_err *e);
+
+    /* Facts gathered at entry (0 / NULL when absent). */
+    uint64_t rsdp, smbios32, smbios64, efi_system_table;
+    const uint8_t *edid;
+    uint32_t edid_size;
+    uint64_t phys_top;  /* end of the highest RAM, ACPI or firmware-runtime range */
+    bool vga_text;      /* BIOS: the display is in VGA text mode */
+    uint64_t tsc_entry; /* TSC when the loader's first C code ran */
+};
+
+/* The shared boot flow: load, validate, map, hand off. Never returns. */
+__attribute__((noreturn)) void kiln_boot(struct platform *p);
+
+#endif

@@ -1,0 +1,42 @@
+/* tsc.c - TSC frequency (tsc.h). */
+#include "common/tsc.h"
+
+#include "common/cpu.h"
+
+#define PIT_HZ 1193182u
+
+static uint64_t from_cpuid(void) {
+    uint32_t a, b, c, d;
+    cpuid(0, 0, &a, &b, &c, &d);
+    if (a < 0x15) return 0;
+    cpuid(0x15, 0, &a, &b, &c, &d); /* TSC/crystal ratio b/a, crystal c Hz */
+    if (!a || !b || !c) return 0;
+    return (uint64_t)c * b / a;
+}
+
+static uint64_t from_pit(void) {
+    const uint32_t ticks = PIT_HZ / 100; /* 10 ms */
+    uint8_t gate = inb(0x61);
+    outb(0x61, (uint8_t)((gate & ~0x02) | 0x01)); /* speaker off, gate channel 2 on */
+    outb(0x43, 0xb0);                             /* channel 2, lobyte/hibyte, mode 0 */
+    outb(0x42, ticks & 0xff);
+    outb(0x42, (uint8_t)(ticks >> 8));
+    /* Mode 0 starts counting on the gate's rising edge: drop and raise it. */
+    outb(0x61, (uint8_t)(inb(0x61) & ~0x01));
+    outb(0x61, (uint8_t)(inb(0x61) | 0x01));
+    uint64_t t0 = rdtsc();
+    uint32_t spins = 0;
+    while (!(inb(0x61) & 0x20)) /* OUT2 goes high when the count reaches 0 */
+        if (++spins > 50u * 1000 * 1000) {
+            outb(0x61, gate);
+            return 0; /* the PIT does not tick: clock-gated or absent */
+        }
+    uint64_t t1 = rdtsc();
+    outb(0x61, gate);
+    return (t1 - t0) * 100;
+}
+
+uint64_t tsc_frequency(void) {
+    uint64_t f = from_cpuid();
+    return f ? f : from_pit();
+}

@@ -1,0 +1,44 @@
+#!/bin/sh
+# deps.sh - make sure the Debian packages Kiln builds and tests with are
+# installed. As root: apt-get install -y what is missing (apt-get update
+# first if the package lists are empty or stale). Otherwise: print the exact
+# command and fail, so `make` stops with a clear message.
+set -eu
+
+need=""
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+have_file() { [ -e "$1" ]; }
+
+have_cmd nasm || need="$need nasm"
+have_cmd gcc || need="$need gcc"
+have_cmd ld || need="$need binutils"
+have_cmd objcopy || need="$need binutils"
+have_cmd make || need="$need make"
+have_cmd clang || need="$need clang"
+have_cmd ld.lld || need="$need lld"
+have_cmd mformat || need="$need mtools"
+have_cmd qemu-system-x86_64 || need="$need qemu-system-x86"
+have_file /usr/share/OVMF/OVMF_CODE_4M.fd || need="$need ovmf"
+have_file /usr/include/efi/efi.h || need="$need gnu-efi"
+have_file /usr/lib/crt0-efi-x86_64.o || need="$need gnu-efi"
+# ASan/UBSan runtimes for the host unit tests. gcc -print-file-name prints
+# the bare name when it does not find the file.
+case "$(gcc -print-file-name=libasan.so 2>/dev/null)" in /*) ;; *) need="$need libasan8" ;; esac
+case "$(gcc -print-file-name=libubsan.so 2>/dev/null)" in /*) ;; *) need="$need libubsan1" ;; esac
+
+need=$(printf '%s\n' $need | sort -u | tr '\n' ' ')
+[ -z "${need# }" ] && exit 0
+
+cmd="apt-get install -y --no-install-recommends $need"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "kiln: missing packages:$need" >&2
+    echo "kiln: run this as root, then try again:" >&2
+    echo "    apt-get update && $cmd" >&2
+    exit 1
+fi
+echo "kiln: installing:$need" >&2
+export DEBIAN_FRONTEND=noninteractive
+if ! apt-get install -y --no-install-recommends $need >/dev/null 2>&1; then
+    apt-get update -qq
+    apt-get install -y --no-install-recommends $need
+fi

@@ -1,0 +1,310 @@
+; =============================================================================
+; Kiln stage1 -- legacy-BIOS MBR boot sector (exactly 512 bytes)
+;
+; The BIOS loads this sector to 0000:7C00 and jumps to it with DL = boot
+; drive. Stage1 loads stage2 (a contiguous run of sectors on the same disk)
+; to 0000:8000, checks stage2's magic and jumps to it with DL = boot drive.
+;
+; Build:  nasm -f bin -Werror stage1/stage1.asm -o build/stage1.bin
+;         -DFORCE_CHS skips the INT 13h extensions check and always uses the
+;         CHS path (the test suite uses this to exercise the fallback).
+;
+; Sector layout (offsets in the image; all fields little endian):
+;   0x000  EB xx 90     jmp short start / nop
+;   0x003  "KILN    "   OEM name
+;   0x00B  zeros        BPB-shaped gap up to 0x59. BIOSes that boot USB
+;                       sticks in floppy/ZIP emulation may patch "BPB" fields
+;                       here, so no code or data may live in this range.
+;   0x05A  code
+;   0x1A0  u64 payload_lba     not used here; stage2 reads it from 0x7DA0, so
+;                              this image must stay where the BIOS put it
+;   0x1A8  u64 stage2_lba      absolute LBA of stage2
+;   0x1B0  u16 stage2_sectors  number of 512-byte sectors, 1..832
+;   0x1B2  6 bytes reserved, zero
+;   0x1B8  u32 disk signature, then u16 zero
+;   0x1BE  4 x 16-byte MBR partition entries
+;   0x1FE  55 AA
+; The fields from 0x1A0 on are written by the host tool; assembled as zeros.
+;
+; Memory:
+;   0000:7C00 down   stack (SS:SP = 0000:7C00); its first pushes double as
+;                    variables at fixed addresses (DRIVE, MODE, SPT, HEADS)
+;   0000:7C00        this sector; only msg_code is ever written, on errors
+;   0000:8000 up     stage2, at most 0x8000..0x6FFFF (832 sectors), staying
+;                    clear of the EBDA that may start at 0x80000 or lower
+;
+; Errors print "Kiln: X" and halt, X being:
+;   S  stage2_sectors is 0 or larger than 832
+;   G  CHS path: INT 13h AH=08h (get drive parameters) failed or is bogus
+;   C  CHS path: an LBA is not addressable by CHS (cylinder > 1023, or the
+;      LBA needs more than 32 bits)
+;   R  a read still failed after 3 attempts
+;   M  stage2 magic "KLN2" not found at 0000:8004
+;
+; 32-bit registers are used in real mode (operand-size prefixes); any CPU
+; that can run an x86_64 kernel has them.
+; =============================================================================
+
+bits 16
+org 0x7c00
+
+STAGE2_SEG      equ 0x0800          ; 0000:8000 as a segment, offset 0
+STAGE2_MAGIC    equ 0x8004
+MAX_SECTORS     equ 832             ; (0x70000 - 0x8000) / 512
+TRIES           equ 3
+
+; Variables created by the first pushes after SP is set to 0x7C00. In
+; extension mode only DRIVE and MODE exist.
+DRIVE           equ 0x7bfe          ; byte:  BIOS boot drive, exactly as in DL
+MODE            equ 0x7bfc          ; word:  AA55h = INT 13h extensions,
+                                    ;        0 = CHS (then also SPT's high word)
+SPT             equ 0x7bfa          ; dword: sectors per track (CHS only)
+HEADS           equ 0x7bf6          ; dword: heads, 1..256 (CHS only)
+
+; Register use while loading:
+;   EBP:EDI  next LBA to read (64 bits, high:low)
+;   SI       sectors still to load
+;   BX       destination segment (the offset is always 0)
+
+; -----------------------------------------------------------------------------
+        jmp short start
+        nop
+        db "KILN    "
+
+        ; BPB gap: must stay zero-filled, see header.
+        times 0x5a - ($ - $$) db 0
+
+start:
+        ; Some BIOSes enter at 07C0:0000 instead of 0000:7C00; everything
+        ; below assumes CS = DS = 0, so normalise first.
+        cli
+        jmp 0x0000:.cs_ok
+.cs_ok:
+        xor ax, ax
+        mov ds, ax
+        mov es, ax
+        mov ss, ax
+        mov sp, 0x7c00
+        sti                         ; BIOS disk services may rely on IRQs
+        cld
+
+        ; DL is the only thing the BIOS hands us. Keep it exactly as given:
+        ; a USB stick in floppy emulation legitimately boots with DL = 00h.
+        push dx                     ; -> DRIVE
+
+%ifndef FORCE_CHS
+        ; Extensions are usable only if CF = 0, BX was swapped to AA55h and
+        ; CX bit 0 (packet-based AH=42h access) is set. Checking BX matters:
+        ; some BIOSes return CF = 0 for functions they do not know.
+        mov ah, 0x41
+        mov bx, 0x55aa
+        int 0x13
+        jc no_ext
+        cmp bx, 0xaa55
+        jne no_ext
+        shr cl, 1                   ; CF = CX bit 0
+        jnc no_ext
+        push bx                     ; -> MODE = AA55h
+        jmp short probed
+%else
+        jmp short no_ext
+%endif
+
+        ; These two stubs sit here so the conditional jumps to them stay
+        ; short; the rest are next to fail.
+err_g:  mov al, 'G'
+        jmp fail
+err_s:  mov al, 'S'
+        jmp fail
+
+no_ext:
+        ; CHS fallback: use the BIOS's own (translated) geometry, since that
+        ; is what AH=02h interprets CHS values against. ES:DI = 0:0 guards
+        ; against BIOSes that misbehave unless ES:DI is zero. (For floppies
+        ; this call points ES:DI at a parameter table; ES is reloaded later.)
+        mov ah, 0x08
+        mov dl, [DRIVE]
+        xor di, di
+        int 0x13
+        jc err_g
+        and cx, 0x3f
+        jz err_g                    ; 0 sectors/track: would divide by zero
+        push 0                      ; -> MODE = 0, high word of SPT
+        push cx                     ; -> SPT
+        movzx edx, dh
+        inc dx                      ; DH is the last head; 256 heads is legal
+        push edx                    ; -> HEADS
+
+probed:
+        mov ax, [stage2_sectors]
+        dec ax                      ; 0 wraps to FFFFh and fails as well
+        cmp ax, MAX_SECTORS - 1
+        ja err_s
+        inc ax
+        xchg si, ax
+        mov edi, [stage2_lba]
+        mov ebp, [stage2_lba + 4]
+        mov bx, STAGE2_SEG
+
+; -----------------------------------------------------------------------------
+; One BIOS read per iteration; SI >= 1 on entry.
+load_loop:
+        ; A transfer must not cross a 64 KiB physical boundary (ISA DMA
+        ; legacy: many BIOSes fail or silently wrap). Reading only up to the
+        ; next 32 KiB boundary guarantees that and also caps a call at 64
+        ; sectors, which every BIOS accepts. BX is a multiple of 20h, so
+        ; ~BX & 7E0h is 7E0h minus BX's offset within its 32 KiB window.
+        mov ax, bx
+        not ax
+        and ax, 0x07e0
+        shr ax, 5
+        inc ax                      ; 1..64 sectors to the boundary
+        cmp ax, si
+        jbe .count_ok
+        mov ax, si
+.count_ok:
+        mov cx, ax
+        mov ah, 0x42                ; AX = 42h:count, CX = count
+        cmp byte [MODE], 0
+        jne .read
+        call chs_setup              ; AX = 02h:count, CX, DH = CHS address
+
+.read:
+        mov dl, TRIES               ; DL is free: disk_call loads the drive
+.attempt:
+        call disk_call
+        jnc .read_ok
+        dec dl
+        jz err_r
+        push ax
+        mov ah, 0x00                ; reset the drive before retrying
+        call disk_call
+        pop ax
+        jmp short .attempt
+
+.read_ok:
+        ; Advance by the count we asked for; a successful call transferred
+        ; all of it. count <= 64, so cbw/cwde zero-extend AL into EAX.
+        cbw
+        cwde
+        add edi, eax
+        adc ebp, 0                  ; carry into the high 32 bits
+        imul dx, ax, 512 / 16       ; sectors -> paragraphs
+        add bx, dx
+        sub si, ax
+        jnz load_loop
+
+        cmp dword [STAGE2_MAGIC], 'KLN2'
+        jne err_m
+        push ds                     ; ES = 0 (it still holds the last
+        pop es                      ; destination segment)
+        mov dl, [DRIVE]
+        jmp 0x0000:0x8000
+
+; -----------------------------------------------------------------------------
+; Errors: print "Kiln: X" and halt forever.
+err_r:  mov al, 'R'
+        jmp short fail
+err_c:  mov al, 'C'
+        jmp short fail
+err_m:  mov al, 'M'
+
+fail:
+        mov [msg_code], al
+        mov si, msg
+        mov bx, 0x0007              ; page 0; colour, used in graphics modes
+.next:
+        lodsb
+        mov ah, 0x0e
+        int 0x10
+        cmp si, msg_end
+        jb .next
+.halt:
+        cli
+        hlt
+        jmp short .halt
+
+; -----------------------------------------------------------------------------
+; Translate the LBA EBP:EDI for AH=02h and clip the count to the track.
+; In:  CX = count.  Out: AX = 02h:count, CX = cylinder/sector, DH = head.
+chs_setup:
+        ; Only 32-bit LBAs below 1024 cylinders can be expressed.
+        test ebp, ebp
+        jnz err_c
+        push bx                     ; BX is scratch here
+        mov eax, edi
+        xor edx, edx
+        div dword [SPT]             ; EAX = track, EDX = sector within track
+        mov bx, dx
+        ; Stay inside the current track: many BIOSes cannot read across
+        ; a track (or head) boundary in one call.
+        sub dx, [SPT]
+        neg dx                      ; sectors left in this track
+        cmp cx, dx
+        jbe .track_ok
+        mov cx, dx
+.track_ok:
+        xor edx, edx
+        div dword [HEADS]           ; EAX = cylinder, EDX = head
+        cmp eax, 1023
+        ja err_c
+        mov dh, dl                  ; DH = head
+        xchg ax, cx                 ; AX = count, CX = cylinder
+        xchg cl, ch                 ; CH = cylinder bits 0..7
+        ror cl, 2                   ; CL bits 6..7 = cylinder bits 8..9
+        inc bx                      ; sectors are numbered from 1
+        or cl, bl                   ; CL bits 0..5 = sector
+        pop bx
+        mov ah, 0x02
+        ret
+
+; -----------------------------------------------------------------------------
+; One INT 13h call: AH = 42h (extended read), 02h (CHS read) or 00h (reset).
+; In:  AL = count (02h), CX = count (42h) or cylinder/sector (02h),
+;      DH = head (02h), BX = destination segment, EBP:EDI = LBA.
+; Out: CF set on error. All general registers are preserved here rather
+;      than trusting the BIOS to (some clobber registers they do not return
+;      in, e.g. the upper halves of 32-bit registers). ES is clobbered.
+disk_call:
+        pushad
+        ; The AH=42h packet is rebuilt from scratch for every call: BIOSes
+        ; write the transferred count back into it, also on failure. Other
+        ; functions ignore DS:SI, and AH=42h ignores ES:BX, so both register
+        ; sets are simply always set up.
+        push ebp                    ; packet: LBA high
+        push edi                    ;         LBA low
+        push bx                     ;         segment
+        mov es, bx                  ; (ES:BX for AH=02h)
+        xor bx, bx
+        push bx                     ;         offset 0
+        push cx                     ;         count
+        push 0x0010                 ;         size 16, reserved 0
+        mov si, sp
+        mov dl, [DRIVE]
+        int 0x13
+        popa                        ; drops the 16-byte packet; keeps flags
+        popad
+        ret
+
+msg:      db "Kiln: "
+msg_code: db "?"
+msg_end:
+
+; -----------------------------------------------------------------------------
+; Fields patched by the host tool. Each times guard fails the assembly
+; (negative count) if the code grows past 0x1A0 or a field moves.
+        times 0x1a0 - ($ - $$) db 0
+payload_lba:    dq 0
+        times 0x1a8 - ($ - $$) db 0
+stage2_lba:     dq 0
+        times 0x1b0 - ($ - $$) db 0
+stage2_sectors: dw 0
+        times 6 db 0                ; reserved
+        times 0x1b8 - ($ - $$) db 0
+disk_signature: dd 0
+                dw 0
+        times 0x1be - ($ - $$) db 0
+partitions:     times 64 db 0
+        times 0x1fe - ($ - $$) db 0
+                db 0x55, 0xaa
+        times 512 - ($ - $$) db 0

@@ -1,0 +1,123 @@
+/* e820.c - the BIOS memory map (stage2.h). */
+#include "common/kstring.h"
+#include "common/memmap.h"
+#include "stage2/bios.h"
+#include "stage2/layout.h"
+#include "stage2/stage2.h"
+
+#define SMAP 0x534d4150u  /* "SMAP" */
+#define MAX_CALLS 8192    /* a firmware whose continuation value cycles must not hang us */
+
+struct __attribute__((packed)) e820_entry {
+    uint64_t base, len;
+    uint32_t type, attr;
+};
+
+/* One E820 call. False at the end of the list or when E820 is missing. */
+static bool e820_next(uint32_t *cont, struct e820_entry *out, bool *last) {
+    volatile struct e820_entry *buf = (volatile struct e820_entry *)(uintptr_t)BOUNCE_BASE;
+    buf->attr = 1; /* ACPI 3.0 attribute "valid"; a BIOS returning 20 bytes leaves it */
+    struct bios_regs r;
+    bios_regs_init(&r);
+    r.eax = 0xe820;
+    r.edx = SMAP;
+    r.ebx = *cont;
+    r.ecx = sizeof *buf;
+    r.es = BOUNCE_BASE >> 4;
+    r.edi = 0;
+    bios_call(0x15, &r);
+    /* CF set: the end (some BIOSes say it this way) or no E820 at all. */
+    if ((r.eflags & EFLAGS_CF) || r.eax != SMAP || r.ecx < 20) return false;
+    *out = *(struct e820_entry *)buf;
+    if (r.ecx < 24) out->attr = 1;
+    *cont = r.ebx;
+    *last = r.ebx == 0;
+    return true;
+}
+
+static bool usable_entry(const struct e820_entry *x) { return x->len && (x->attr & 1); }
+
+static struct kiln_memory_region translate(const struct e820_entry *x) {
+    uint32_t kind = memmap_e820_kind(x->type);
+    if (x->attr & 2) kind = KILN_MEMORY_RESERVED; /* ACPI 3.0 "non-volatile": not ordinary RAM */
+    return (struct kiln_memory_region){x->base, x->len, kind, x->type};
+}
+
+/* Static home for the tiny maps of the fallbacks. */
+static struct kiln_memory_region small_raw[4];
+static uint8_t small_arena[(6 * 4 + 16) * 24];
+
+static bool fallback(struct firmware_memory *fm) {
+    struct bios_regs r;
+    uint64_t above1m = 0, above16m = 0, low = 640 * 1024;
+    bios_regs_init(&r);
+    bios_call(0x12, &r); /* conventional memory in KiB */
+    if (r.eax & 0xffff) low = (uint64_t)(r.eax & 0xffff) * 1024;
+    bios_regs_init(&r);
+    r.eax = 0xe801;
+    bios_call(0x15, &r);
+    if (!(r.eflags & EFLAGS_CF)) {
+        /* CX/DX are the configured sizes; some BIOSes only fill AX/BX. */
+        uint32_t k1 = r.ecx & 0xffff ? r.ecx & 0xffff : r.eax & 0xffff;
+        uint32_t k16 = r.ecx & 0xffff ? r.edx & 0xffff : r.ebx & 0xffff;
+        above1m = (uint64_t)k1 * 1024;
+        above16m = (uint64_t)k16 * 64 * 1024;
+        fm->source = "E801";
+    } else {
+        bios_regs_init(&r);
+        r.eax = 0x8800;
+        bios_call(0x15, &r);
+        if (r.eflags & EFLAGS_CF) return false;
+        above1m = (uint64_t)(r.eax & 0xffff) * 1024;
+        fm->source = "INT 15h AH=88h";
+    }
+    size_t n = 0;
+    small_raw[n++] = (struct kiln_memory_region){0, align_down(low, 1024), KILN_MEMORY_USABLE, 1};
+    if (above1m) small_raw[n++] = (struct kiln_memory_region){MIB(1), above1m, KILN_MEMORY_USABLE, 1};
+    if (above16m) small_raw[n++] = (struct kiln_memory_region){MIB(16), above16m, KILN_MEMORY_USABLE, 1};
+    fm->raw = small_raw;
+    fm->n = n;
+    fm->arena = small_arena;
+    fm->arena_size = sizeof small_arena;
+    fm->reserved_base = fm->reserved_size = 0;
+    return true;
+}
+
+bool bios_memory_map(struct firmware_memory *fm, kiln_err *e) {
+    /* Pass 1: count the entries and find a home for them: the largest
+     * usable range between 1 MiB and 4 GiB. */
+    uint32_t cont = 0;
+    bool last = false;
+    size_t n = 0;
+    uint64_t best_base = 0, best_len = 0;
+    struct e820_entry x;
+    for (int i = 0; i < MAX_CALLS && !last && e820_next(&cont, &x, &last); i++) {
+        n++;
+        if (!usable_entry(&x) || x.type != 1 || (x.attr & 2)) continue;
+        uint64_t b = align_up(MAX(x.base, MIB(1)), PAGE_SIZE), end = x.base + x.len;
+        if (end < x.base || end > GIB(4)) end = GIB(4);
+        end = align_down(end, PAGE_SIZE);
+        if (end > b && end - b > best_len) best_base = b, best_len = end - b;
+    }
+    if (n == 0) {
+        if (!fallback(fm)) return err_set(e, "memory: the BIOS offers no memory map (E820, E801 and AH=88h all failed)");
+        return true;
+    }
+    size_t cap = n + 8; /* pass 2 may see a few more entries on odd firmware */
+    uint64_t need = align_up((uint64_t)cap * sizeof(struct kiln_memory_region) * 7 + 16 * 24, PAGE_SIZE);
+    if (best_len < need) return err_set(e, "memory: no usable memory above 1 MiB for the %zu-entry memory map", n);
+    fm->reserved_base = best_base;
+    fm->reserved_size = need;
+    fm->raw = (struct kiln_memory_region *)(uintptr_t)best_base;
+    fm->arena = (uint8_t *)(uintptr_t)best_base + cap * sizeof(struct kiln_memory_region);
+    fm->arena_size = need - cap * sizeof(struct kiln_memory_region);
+    fm->source = "E820";
+
+    /* Pass 2: store them. */
+    cont = 0;
+    last = false;
+    fm->n = 0;
+    for (int i = 0; i < MAX_CALLS && !last && fm->n < cap && e820_next(&cont, &x, &last); i++)
+        if (usable_entry(&x)) fm->raw[fm->n++] = translate(&x);
+    return true;
+}

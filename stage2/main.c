@@ -1,0 +1,95 @@
+/* main.c - the BIOS platform: gather the facts, fill struct platform, call
+ * the shared boot flow. entry.asm calls stage2_main() in long mode with the
+ * first 4 GiB identity-mapped. */
+#include "common/cpu.h"
+#include "common/exceptions.h"
+#include "common/firmware_tables.h"
+#include "common/frames.h"
+#include "common/kstring.h"
+#include "common/log.h"
+#include "common/memmap.h"
+#include "common/pool.h"
+#include "stage2/layout.h"
+#include "stage2/stage2.h"
+
+static struct pool pool;
+static struct kiln_memory_region *fw_map;
+static size_t fw_map_count;
+static uint8_t edid[128];
+
+static uint64_t bios_alloc_pages(uint64_t pages, uint64_t limit) { return pool_alloc(&pool, pages, limit); }
+
+static void bios_map_bounds(size_t *regions, size_t *raw_bytes) {
+    *regions = fw_map_count;
+    *raw_bytes = 0;
+}
+
+/* Nothing to leave on BIOS: the firmware stays resident, untouched. */
+static bool bios_leave(struct firmware_map *m, kiln_err *e) {
+    if (fw_map_count > m->regions_cap) return err_set(e, "memory map buffer too small");
+    memcpy(m->regions, fw_map, fw_map_count * sizeof *fw_map);
+    m->regions_count = fw_map_count;
+    m->raw_size = 0;
+    return true;
+}
+
+static void find_tables(struct platform *p) {
+    /* ACPI: the first KiB of the EBDA (segment at BDA 0x40e), then the BIOS
+     * area 0xe0000-0xfffff. SMBIOS: 0xf0000-0xfffff. */
+    uint64_t ebda = (uint64_t)*(volatile uint16_t *)0x40e << 4;
+    if (ebda >= 0x80000 && ebda < 0xa0000) p->rsdp = rsdp_scan(ebda, 1024);
+    if (!p->rsdp) p->rsdp = rsdp_scan(0xe0000, 0x20000);
+    smbios_scan(0xf0000, 0x10000, &p->smbios32, &p->smbios64);
+}
+
+void stage2_main(uint32_t drive);
+void stage2_main(uint32_t drive) {
+    uint64_t tsc = rdtsc();
+    kiln_err e;
+    vga_init();
+    log_init(vga_putc);
+    exceptions_install(false);
+    uint64_t payload_lba = *(volatile uint64_t *)(uintptr_t)STAGE1_PAYLOAD_LBA;
+    log_debug("stage 2: boot drive 0x%02x, Kiln partition at sector %llu", drive, (unsigned long long)payload_lba);
+
+    /* Memory: read the map, sanitize it, hand the usable part above 1 MiB
+     * to the page pool the frame allocator draws from. */
+    struct firmware_memory fm;
+    if (!bios_memory_map(&fm, &e)) panic("%s", e.msg);
+    size_t n = fm.n;
+    struct kiln_memory_region *clean = (struct kiln_memory_region *)fm.arena;
+    uint64_t *scratch = (uint64_t *)(clean + 2 * n + 1);
+    struct kiln_memory_region *pool_store = (struct kiln_memory_region *)(scratch + 2 * n);
+    size_t m = memmap_sanitize(fm.raw, n, clean, scratch);
+    pool_init(&pool, clean, m, LOW_MEMORY_END, pool_store, 2 * n + 16);
+    if (fm.reserved_size) pool_exclude(&pool, fm.reserved_base, fm.reserved_size);
+    frames_init(bios_alloc_pages, GIB(4)); /* stage 2 maps only the first 4 GiB */
+    if (fm.reserved_size) frames_record(fm.reserved_base, fm.reserved_size, KILN_MEMORY_BOOTLOADER_RECLAIMABLE);
+    fw_map = clean;
+    fw_map_count = m;
+    log_debug("memory: %zu %s entries, %llu MiB usable", n, fm.source,
+              (unsigned long long)(memmap_total(clean, m, KILN_MEMORY_USABLE) >> 20));
+
+    struct platform p = {
+        .firmware = KILN_FIRMWARE_BIOS,
+        .alloc_limit = GIB(4),
+        .read = disk_read_payload,
+        .alloc_pages = bios_alloc_pages,
+        .video_modes = vbe_modes,
+        .video_set = vbe_set,
+        .console_putc = vga_putc,
+        .map_bounds = bios_map_bounds,
+        .leave = bios_leave,
+        .vga_text = true,
+        .tsc_entry = tsc,
+    };
+    for (size_t i = 0; i < m; i++)
+        if (clean[i].kind != KILN_MEMORY_RESERVED) p.phys_top = MAX(p.phys_top, clean[i].base + clean[i].length);
+    if (!disk_init((uint8_t)drive, payload_lba, &e)) panic("%s", e.msg);
+    find_tables(&p);
+    if (vbe_edid(edid)) {
+        p.edid = edid;
+        p.edid_size = sizeof edid;
+    }
+    kiln_boot(&p);
+}

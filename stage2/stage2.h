@@ -1,0 +1,41 @@
+/* stage2.h - the pieces of the BIOS platform (the other files of stage2/). */
+#ifndef STAGE2_STAGE2_H
+#define STAGE2_STAGE2_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/platform.h"
+#include "common/util.h"
+#include "kiln.h"
+
+/* vga.c */
+void vga_init(void);
+void vga_putc(char c);
+
+/* e820.c: the firmware memory map, E820 with E801 and AH=88h fallbacks.
+ * The raw entries (kinds translated, raw E820 type kept) and a scratch
+ * arena for sanitizing them live in memory chosen from the map itself, so
+ * any number of entries fits; that memory must then be kept from the
+ * allocator (reserved_base/size, 0 when static storage was enough). */
+struct firmware_memory {
+    struct kiln_memory_region *raw;
+    size_t n;
+    uint8_t *arena;
+    size_t arena_size; /* at least (6 * n + 16) * 24 bytes */
+    uint64_t reserved_base, reserved_size;
+    const char *source; /* "E820", "E801" or "INT 15h AH=88h" */
+};
+bool bios_memory_map(struct firmware_memory *fm, kiln_err *e);
+
+/* disk.c */
+bool disk_init(uint8_t drive, uint64_t partition_lba, kiln_err *e);
+bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, kiln_err *e);
+
+/* vbe.c */
+size_t vbe_modes(struct video_mode *out, size_t cap, int *current);
+bool vbe_set(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_err *e);
+bool vbe_edid(uint8_t out[128]);
+
+#endif

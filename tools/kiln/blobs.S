@@ -1,0 +1,14 @@
+/* blobs.S - the loader binaries (found through -Wa,-Ibuild), built into the kiln tool so that it is
+ * self-contained: `kiln image` needs nothing but the kernel. */
+    .section .rodata
+    .balign 16
+    .global kiln_stage1, kiln_stage1_end
+kiln_stage1:
+    .incbin "stage1.bin"
+kiln_stage1_end:
+    .balign 16
+    .global kiln_stage2, kiln_stage2_end
+kiln_stage2:
+    .incbin "stage2.bin"
+kiln_stage2_end:
+    .section .note.GNU-stack,"",@progbits

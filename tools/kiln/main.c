@@ -1,0 +1,46 @@
+/* main.c - the kiln command: image, check, info, run, test. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/version.h"
+#include "kiln.h"
+#include "tools/kiln/tool.h"
+
+static void usage(void) {
+    printf("kiln %s - a BIOS and UEFI bootloader for 64-bit ELF kernels\n"
+           "\n"
+           "usage: kiln COMMAND [ARGS]\n"
+           "\n"
+           "commands:\n"
+           "  image KERNEL -o OUT [...]   build a bootable disk image\n"
+           "  check KERNEL                validate a kernel as the loader will; show its layout\n"
+           "  info IMAGE                  show an image's partitions and payload, verify checksums\n"
+           "  help                        this text; `kiln COMMAND --help` for each command\n"
+           "  version                     print the version\n"
+           "\n"
+           "examples:\n"
+           "  kiln check build/kernel.elf\n"
+           "  kiln image build/kernel.elf -o disk.img --cmdline 'verbose'\n"
+           "  kiln info disk.img\n",
+           KILN_LOADER_VERSION);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage();
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "image")) return cmd_image(argc - 2, argv + 2);
+    if (!strcmp(cmd, "check")) return cmd_check(argc - 2, argv + 2);
+    if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
+        usage();
+        return 0;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("kiln %s (boot protocol %d.%d)\n", KILN_LOADER_VERSION, KILN_VERSION_MAJOR, KILN_VERSION_MINOR);
+        return 0;
+    }
+    die("unknown command '%s' (see kiln help)", cmd);
+}

@@ -1,0 +1,73 @@
+/* tool.h - internals of the kiln host tool. */
+#ifndef KILN_TOOL_H
+#define KILN_TOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/util.h"
+
+#define MAX_MODULES 62 /* payload entries: kernel, config, stage2 and these */
+
+/* Prints "kiln: error: ..." (removing any half-written output file) and
+ * exits 1. */
+__attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void warnx(const char *fmt, ...);
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+char *xstrdup(const char *s);
+
+/* Whole file into memory (at most max bytes); dies with a clear message. */
+uint8_t *read_file(const char *path, size_t *size, size_t max);
+bool file_exists(const char *path);
+
+/* Output written to a temporary file next to the target and renamed into
+ * place only when complete, so a failure never leaves a partial file. */
+struct out_file {
+    char *path, *tmp;
+    int fd;
+};
+void out_open(struct out_file *o, const char *path);
+void out_write_at(struct out_file *o, const void *buf, size_t n, uint64_t off);
+void out_truncate(struct out_file *o, uint64_t size);
+void out_commit(struct out_file *o);
+
+/* Little-endian stores. */
+static inline void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
+static inline void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v), put16(p + 2, (uint16_t)(v >> 16)); }
+static inline void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v), put32(p + 4, (uint32_t)(v >> 32)); }
+static inline uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
+static inline uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
+
+/* image.c */
+enum image_kind { KIND_HYBRID, KIND_BIOS, KIND_UEFI };
+struct image_opts {
+    const char *kernel, *out;
+    const char *cmdline;     /* NULL: none */
+    const char *config_file; /* NULL: none */
+    const char *log_level;   /* NULL: default */
+    const char *fb;          /* NULL: the kernel's wish */
+    const char *serial;      /* NULL: default (on) */
+    const char *stage1;      /* test hook: a different stage 1 binary */
+    enum image_kind kind;
+    const char *module_path[MAX_MODULES];
+    const char *module_name[MAX_MODULES];
+    int nmodules;
+    bool quiet;
+};
+bool parse_kind(const char *s, enum image_kind *k);
+const char *kind_name(enum image_kind k);
+void image_build(const struct image_opts *o);
+int cmd_image(int argc, char **argv);
+
+/* check.c, info.c */
+int cmd_check(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+/* Loader binaries (blobs.S). */
+extern const uint8_t kiln_stage1[], kiln_stage1_end[];
+extern const uint8_t kiln_stage2[], kiln_stage2_end[];
+
+#endif
