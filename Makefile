@@ -101,10 +101,10 @@ $(B)/tests/stage1-chs.bin: stage1/stage1.asm
 # Structure offsets for assembly, generated from C (never kept by hand).
 $(B)/asm-offsets.inc: common/asm-offsets.c common/handoff.h
 	@mkdir -p $(@D)
-	$(Q)$(LOADER_CC) $(LOADER_CFLAGS) -S -o - $< | sed -n 's/^->\([A-Z0-9_]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' > $@
+	$(Q)$(LOADER_CC) $(filter-out -MMD -MP,$(LOADER_CFLAGS)) -S -o - $< | sed -n 's/^->\([A-Z0-9_]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' > $@
 $(B)/stage2/asm-offsets.inc: stage2/asm-offsets.c stage2/bios.h
 	@mkdir -p $(@D)
-	$(Q)$(LOADER_CC) $(STAGE2_CFLAGS) -S -o - $< | sed -n 's/^->\([A-Z0-9_]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' > $@
+	$(Q)$(LOADER_CC) $(filter-out -MMD -MP,$(STAGE2_CFLAGS)) -S -o - $< | sed -n 's/^->\([A-Z0-9_]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' > $@
 
 $(B)/stage2/entry.o: stage2/entry.asm $(B)/stage2/asm-offsets.inc
 	@mkdir -p $(@D)

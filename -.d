@@ -1,2 +1,0 @@
--: common/asm-offsets.c common/handoff.h
-common/handoff.h:
