@@ -378,8 +378,13 @@ bool elf_parse(const void *file, uint64_t size, struct elf_image *img, kiln_err 
                        (unsigned long long)img->entry);
     if (img->has_tls && img->tls_filesz && !va_in_segment(img, img->tls_vaddr, img->tls_filesz))
         return err_set(e, "elf: the TLS template at 0x%llx is not inside a loaded segment", (unsigned long long)img->tls_vaddr);
-    if (img->has_relro && img->relro_memsz && !va_in_segment(img, img->relro_vaddr, img->relro_memsz))
-        return err_set(e, "elf: PT_GNU_RELRO (0x%llx, +0x%llx) is not inside a loaded segment",
+    /* Only RELRO's start must be loaded: lld pads its size to the next page
+     * boundary, past the end of the segment. Pages beyond the segments are
+     * simply not mapped, so the rounding in elf_page_flags cannot reach them. */
+    uint64_t relro_end;
+    if (img->has_relro && img->relro_memsz &&
+        (!va_in_segment(img, img->relro_vaddr, 1) || !add_ok(img->relro_vaddr, img->relro_memsz, &relro_end)))
+        return err_set(e, "elf: PT_GNU_RELRO (0x%llx, +0x%llx) does not start inside a loaded segment",
                        (unsigned long long)img->relro_vaddr, (unsigned long long)img->relro_memsz);
     if (have_dyn && !parse_dynamic(img, dyn_off, dyn_size, e)) return false;
 
@@ -450,9 +455,12 @@ uint32_t elf_page_flags(const struct elf_image *img, uint64_t page) {
         const struct elf_segment *s = &img->seg[i];
         if (page < s->vaddr + s->memsz && s->vaddr < page + PAGE_SIZE) flags |= s->flags | ELF_PF_R;
     }
-    /* RELRO: read-only after relocation, for pages wholly inside the range. */
-    if (img->has_relro && img->relro_memsz && page >= img->relro_vaddr &&
-        page + PAGE_SIZE <= img->relro_vaddr + img->relro_memsz)
+    /* RELRO: read-only after relocation. Like the dynamic linkers do, the
+     * range is [start rounded down, end rounded down): linkers start RELRO
+     * on a page of its own (its head may be file-offset padding) and pad
+     * its end to a page boundary, so a partial last page is not RELRO. */
+    if (img->has_relro && img->relro_memsz && page >= align_down(img->relro_vaddr, PAGE_SIZE) &&
+        page < align_down(img->relro_vaddr + img->relro_memsz, PAGE_SIZE))
         flags &= ~ELF_PF_W;
     return flags;
 }

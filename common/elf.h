@@ -84,7 +84,8 @@ bool elf_relocate(const struct elf_image *img, uint8_t *const run_mem[], int64_t
 void elf_load_segments(const struct elf_image *img, uint8_t *const run_mem[]);
 
 /* Mapping flags for the page at link-time address `page` (ELF_PF_* union of
- * all segments touching it; 0 if none). RELRO pages lose ELF_PF_W. */
+ * all segments touching it; 0 if none). Pages in [align_down(RELRO start),
+ * align_down(RELRO end)) lose ELF_PF_W, as with the dynamic linkers. */
 uint32_t elf_page_flags(const struct elf_image *img, uint64_t page);
 
 /* The run holding link-time address va, or -1. */

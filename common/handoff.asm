@@ -5,7 +5,7 @@
 ; In:  RDI = struct handoff_args * (identity-mapped, in the same page)
 ; Out: kernel entry with RDI = boot info, RSP = stack top - 8 (a zero return
 ;      address, so RSP+8 is 16-byte aligned as after a call), RBP = 0, every
-;      other general register 0, CS = 0x08, data segments = 0x10.
+;      other general register 0, RFLAGS.IF = 0, CS = 0x08, data segments 0x10.
 bits 64
 default rel
 %include "asm-offsets.inc"
@@ -29,9 +29,10 @@ handoff_stub:
     mov ss, eax
     mov fs, eax                     ; loading FS/GS zeroes their bases too
     mov gs, eax
-    mov rax, [rdi + HANDOFF_ENTRY]
-    mov rdi, [rdi + HANDOFF_BOOT_INFO]
     push 0                          ; return address: the entry must not return
+    push qword [rdi + HANDOFF_ENTRY] ; popped by the final `ret`, so RAX ends up 0 too
+    mov rdi, [rdi + HANDOFF_BOOT_INFO]
+    xor eax, eax
     xor ebx, ebx
     xor ecx, ecx
     xor edx, edx
@@ -45,5 +46,5 @@ handoff_stub:
     xor r13d, r13d
     xor r14d, r14d
     xor r15d, r15d
-    jmp rax
+    ret                             ; to the entry point, RSP = stack top - 8
 handoff_stub_end:

@@ -1,0 +1,671 @@
+/* tk_main.c - Kiln's main test kernel. It checks what the loader handed it
+ * against the contract in include/kiln.h and docs/protocol.md, and reports
+ * every check as a [PASS]/[FAIL] line. Which checks run is chosen by words on
+ * the command line (`all` = the default set); the build makes several
+ * variants of this file (see kernels.mk.inc): higher half, linked at 1 MiB,
+ * PIE (RELA and RELR), fixed placements, no config, no mappings, 32 MiB.
+ *
+ * The entry point is tk_entry (not KILN_ENTRY), written in assembly so that
+ * the registers and flags are recorded exactly as the loader left them. */
+#include "tk.h"
+
+#include "common/crc32.h"
+#include "common/kstring.h"
+
+/* ---- variant configuration ------------------------------------------- */
+
+#define KIB(x) ((uint64_t)(x) << 10)
+#define MIB(x) ((uint64_t)(x) << 20)
+#define GIB(x) ((uint64_t)(x) << 30)
+
+#if defined(TK_CFG_FIXED)
+#define TK_STACK_AT UINT64_C(0xffffc00000100000)
+#define TK_BOOT_INFO_AT UINT64_C(0xffffc00000400000)
+#define TK_FB_AT UINT64_C(0xffffc00040000000)
+#define TK_MODULES_AT UINT64_C(0xffffc00080000000)
+#define TK_PHYS_AT UINT64_C(0xffff900000000000)
+#define TK_RECURSIVE_SLOT 300
+#define TK_STACK_SIZE KIB(32)
+KILN_CONFIG(.stack_size = TK_STACK_SIZE, .stack = KILN_AT(TK_STACK_AT), .boot_info = KILN_AT(TK_BOOT_INFO_AT),
+            .framebuffer = KILN_AT(TK_FB_AT), .modules = KILN_AT(TK_MODULES_AT),
+            .physical_memory = KILN_AT(TK_PHYS_AT), .recursive = KILN_SLOT(TK_RECURSIVE_SLOT));
+#elif defined(TK_CFG_NOMAP)
+#define TK_STACK_SIZE KIB(64)
+KILN_CONFIG(.physical_memory = KILN_NONE, .modules = KILN_NONE, .framebuffer = KILN_NONE, .fb_mode = KILN_FB_NONE);
+#elif defined(TK_CFG_NONE)
+#define TK_STACK_SIZE KIB(64) /* the documented default */
+#elif defined(TK_CFG_ASLR)
+#define TK_STACK_SIZE KIB(64)
+KILN_CONFIG(.aslr = 1, .recursive = KILN_DYNAMIC);
+#else
+#define TK_STACK_SIZE KIB(128)
+KILN_CONFIG(.stack_size = TK_STACK_SIZE, .recursive = KILN_DYNAMIC);
+#endif
+
+#ifndef TK_VARIANT
+#define TK_VARIANT "tk"
+#endif
+
+/* ---- entry: record the machine state, then C ------------------------- */
+
+/* Indices into tk_regs, filled by tk_entry. */
+enum { R_RSP, R_RET, R_RFLAGS, R_RAX, R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP, R_R8, R_R9, R_R10, R_R11,
+       R_R12, R_R13, R_R14, R_R15, R_CS, R_DS, R_ES, R_SS, R_FS, R_GS, R_COUNT };
+uint64_t tk_regs[R_COUNT];
+
+void tk_main(struct kiln_boot_info *bi);
+__attribute__((naked, noreturn, used)) void tk_entry(void);
+__attribute__((naked, noreturn, used)) void tk_entry(void) {
+    __asm__ volatile(
+        "mov %rsp, tk_regs+0(%rip)\n"
+        "mov %rax, tk_regs+24(%rip)\n"
+        "mov (%rsp), %rax\n"
+        "mov %rax, tk_regs+8(%rip)\n"
+        "pushfq\n"
+        "pop %rax\n"
+        "mov %rax, tk_regs+16(%rip)\n"
+        "mov %rbx, tk_regs+32(%rip)\n"
+        "mov %rcx, tk_regs+40(%rip)\n"
+        "mov %rdx, tk_regs+48(%rip)\n"
+        "mov %rsi, tk_regs+56(%rip)\n"
+        "mov %rdi, tk_regs+64(%rip)\n"
+        "mov %rbp, tk_regs+72(%rip)\n"
+        "mov %r8, tk_regs+80(%rip)\n"
+        "mov %r9, tk_regs+88(%rip)\n"
+        "mov %r10, tk_regs+96(%rip)\n"
+        "mov %r11, tk_regs+104(%rip)\n"
+        "mov %r12, tk_regs+112(%rip)\n"
+        "mov %r13, tk_regs+120(%rip)\n"
+        "mov %r14, tk_regs+128(%rip)\n"
+        "mov %r15, tk_regs+136(%rip)\n"
+        "xor %eax, %eax\n"
+        "mov %cs, %ax\n"
+        "mov %rax, tk_regs+144(%rip)\n"
+        "mov %ds, %ax\n"
+        "mov %rax, tk_regs+152(%rip)\n"
+        "mov %es, %ax\n"
+        "mov %rax, tk_regs+160(%rip)\n"
+        "mov %ss, %ax\n"
+        "mov %rax, tk_regs+168(%rip)\n"
+        "mov %fs, %ax\n"
+        "mov %rax, tk_regs+176(%rip)\n"
+        "mov %gs, %ax\n"
+        "mov %rax, tk_regs+184(%rip)\n"
+        "and $-16, %rsp\n"
+        "call tk_main\n"
+        "ud2\n");
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static struct kiln_boot_info *bi;
+
+static inline uint64_t rdmsr(uint32_t msr) {
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+static inline uint64_t rdtsc(void) {
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d) {
+    __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+#define READ_CR(n) ({ uint64_t v_; __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v_)); v_; })
+
+static bool cpu_has_nx(void) {
+    uint32_t a, b, c, d;
+    cpuid(0x80000000u, &a, &b, &c, &d);
+    if (a < 0x80000001u) return false;
+    cpuid(0x80000001u, &a, &b, &c, &d);
+    return d & (1u << 20);
+}
+
+static bool have_phys(void) { return bi->flags & KILN_FLAG_PHYSICAL_MEMORY; }
+static void *phys(uint64_t pa) { return (void *)(uintptr_t)(bi->physical_memory_offset + pa); }
+
+/* The kind of the memory-map entry holding [pa, pa+len), or 0. */
+static uint32_t kind_of(uint64_t pa, uint64_t len) {
+    for (uint64_t i = 0; i < bi->memory_map_count; i++) {
+        const struct kiln_memory_region *r = &bi->memory_map[i];
+        if (pa >= r->base && pa - r->base < r->length && len <= r->length - (pa - r->base)) return r->kind;
+    }
+    return 0;
+}
+
+/* Page-table walk through the physical-memory map, like the CPU does. */
+struct walk {
+    bool present, w, x, wc;
+    uint64_t pa, size;
+};
+static struct walk walk(uint64_t va) {
+    struct walk r = {false, true, true, false, 0, 0};
+    uint64_t ent = READ_CR(3) & ~UINT64_C(0xfff);
+    for (int level = 4; level >= 1; level--) {
+        const uint64_t *t = phys(ent & UINT64_C(0x000ffffffffff000));
+        ent = t[(va >> (12 + 9 * (level - 1))) & 511];
+        if (!(ent & 1)) return r;
+        r.w = r.w && (ent & 2);
+        r.x = r.x && !(ent >> 63);
+        if (level == 1 || (ent & 0x80)) {
+            r.size = UINT64_C(1) << (12 + 9 * (level - 1));
+            bool pat = level == 1 ? (ent & 0x80) : (ent & 0x1000);
+            r.wc = pat && (ent & 8) && !(ent & 16);
+            r.pa = (ent & UINT64_C(0x000ffffffffff000) & ~(r.size - 1)) + (va & (r.size - 1));
+            r.present = true;
+            return r;
+        }
+    }
+    return r;
+}
+
+static bool word(const char *w) { return tk_has_word(bi->cmdline, w); }
+static bool want(const char *w) { return word(w) || word("all"); }
+
+/* Module contents are generated by tests/kernels/mkdata.c. */
+static uint8_t module_byte(const char *name, uint64_t i) {
+    if (!strcmp(name, "mod-a")) return (uint8_t)(i * 7 + 3);
+    return (uint8_t)((i * 13 + 1) ^ (i >> 8));
+}
+
+/* ---- the checks ---------------------------------------------------------- */
+
+static void tk_text_marker(void);
+__attribute__((used)) const char tk_rodata_value[] = "tk rodata";
+__attribute__((used)) uint64_t tk_data_value = 0x1122334455667788;
+__attribute__((used)) _Thread_local uint64_t tk_tls_value = 0xfeedfacecafef00d;
+static int tk_target = 42;
+static int *volatile tk_ptr = &tk_target;       /* needs a relocation when PIE */
+static int *const tk_relro_ptr = &tk_target;    /* .data.rel.ro: RELRO when PIE */
+
+static void test_bootinfo(void) {
+    tk_group("bootinfo");
+    TK_CHECK(bi->magic == KILN_BOOT_INFO_MAGIC, "magic", "0x%llx", (unsigned long long)bi->magic);
+    TK_CHECK(bi->version_major == KILN_VERSION_MAJOR && bi->version_minor >= KILN_VERSION_MINOR, "version", "%u.%u",
+             bi->version_major, bi->version_minor);
+    TK_CHECK(bi->size >= sizeof *bi, "size", "%u", bi->size);
+    bool uefi = word("fw=uefi"), bios = word("fw=bios");
+    TK_CHECK(bi->firmware == (uefi ? KILN_FIRMWARE_UEFI : KILN_FIRMWARE_BIOS) || (!uefi && !bios),
+             "firmware", "firmware %u", bi->firmware);
+    TK_CHECK(bi->loader_name && !strcmp(bi->loader_name, "Kiln"), "loader-name", "'%s'", bi->loader_name);
+    TK_CHECK(bi->loader_version && bi->loader_version[0] >= '0' && bi->loader_version[0] <= '9', "loader-version",
+             "'%s'", bi->loader_version);
+    TK_CHECK(bi->cmdline && strlen(bi->cmdline) == bi->cmdline_length, "cmdline-length", "%llu vs %zu",
+             (unsigned long long)bi->cmdline_length, strlen(bi->cmdline));
+    TK_CHECK(bi->memory_map && bi->memory_map_count > 2, "memory-map-present", "%llu entries",
+             (unsigned long long)bi->memory_map_count);
+    TK_CHECK(bi->stack_size == TK_STACK_SIZE, "stack-size", "%llu, expected %llu", (unsigned long long)bi->stack_size,
+             (unsigned long long)TK_STACK_SIZE);
+    TK_CHECK(tk_regs[R_RSP] == bi->stack_bottom + bi->stack_size - 8, "stack-top", "RSP 0x%llx, stack 0x%llx+0x%llx",
+             (unsigned long long)tk_regs[R_RSP], (unsigned long long)bi->stack_bottom,
+             (unsigned long long)bi->stack_size);
+    TK_CHECK(bi->kernel_entry == (uint64_t)(uintptr_t)tk_entry, "entry", "0x%llx vs %p",
+             (unsigned long long)bi->kernel_entry, (void *)tk_entry);
+    uint64_t text = (uint64_t)(uintptr_t)&tk_text_marker;
+    TK_CHECK(text >= bi->kernel_image_virt && text < bi->kernel_image_virt + bi->kernel_image_size, "image-range",
+             "text at 0x%llx, image 0x%llx+0x%llx", (unsigned long long)text,
+             (unsigned long long)bi->kernel_image_virt, (unsigned long long)bi->kernel_image_size);
+    TK_CHECK(bi->tsc_loader_entry && bi->tsc_loader_entry < bi->tsc_handoff && bi->tsc_handoff < rdtsc(), "tsc-order",
+             "entry %llu, hand-off %llu", (unsigned long long)bi->tsc_loader_entry,
+             (unsigned long long)bi->tsc_handoff);
+    TK_CHECK(bi->tsc_frequency >= 100000000ull && bi->tsc_frequency <= 20000000000ull, "tsc-frequency", "%llu Hz",
+             (unsigned long long)bi->tsc_frequency);
+    const uint8_t *kf = bi->kernel_file;
+    TK_CHECK(kf && kf[0] == 0x7f && kf[1] == 'E' && kf[2] == 'L' && kf[3] == 'F' && bi->kernel_file_size > 64,
+             "kernel-file", "mapped at %p, %llu bytes", (const void *)kf, (unsigned long long)bi->kernel_file_size);
+    TK_CHECK(!!(bi->flags & KILN_FLAG_NX) == cpu_has_nx(), "nx-flag", "flags 0x%x", bi->flags);
+    TK_CHECK(bi->tls.address && bi->tls.file_size == 8 && bi->tls.mem_size >= 8 &&
+                 *(const uint64_t *)(uintptr_t)bi->tls.address == 0xfeedfacecafef00d,
+             "tls-template", "address 0x%llx, %llu/%llu bytes", (unsigned long long)bi->tls.address,
+             (unsigned long long)bi->tls.file_size, (unsigned long long)bi->tls.mem_size);
+    if (uefi) {
+        TK_CHECK(bi->efi_system_table_phys != 0, "efi-system-table", "0");
+        TK_CHECK(bi->efi_memory_map && bi->efi_descriptor_size >= 40 && bi->efi_memory_map_size >= bi->efi_descriptor_size,
+                 "efi-memory-map", "map %p, %llu bytes, descriptor %u", bi->efi_memory_map,
+                 (unsigned long long)bi->efi_memory_map_size, bi->efi_descriptor_size);
+    } else {
+        TK_CHECK(!bi->efi_system_table_phys && !bi->efi_memory_map, "no-efi-on-bios", "EFI fields set on BIOS");
+    }
+    if (have_phys()) {
+        const struct kiln_boot_info *via = phys(bi->boot_info_phys);
+        TK_CHECK(via->magic == KILN_BOOT_INFO_MAGIC && via->kernel_entry == bi->kernel_entry, "boot-info-phys",
+                 "boot info not at 0x%llx", (unsigned long long)bi->boot_info_phys);
+        const uint8_t *r = bi->rsdp_phys ? phys(bi->rsdp_phys) : 0;
+        uint8_t sum = 0;
+        for (int i = 0; r && i < 20; i++) sum = (uint8_t)(sum + r[i]);
+        TK_CHECK(r && !memcmp(r, "RSD PTR ", 8) && sum == 0, "rsdp", "RSDP at 0x%llx", (unsigned long long)bi->rsdp_phys);
+        const uint8_t *s2 = bi->smbios32_phys ? phys(bi->smbios32_phys) : 0;
+        const uint8_t *s3 = bi->smbios64_phys ? phys(bi->smbios64_phys) : 0;
+        TK_CHECK((s2 && !memcmp(s2, "_SM_", 4)) || (s3 && !memcmp(s3, "_SM3_", 5)), "smbios", "32 0x%llx 64 0x%llx",
+                 (unsigned long long)bi->smbios32_phys, (unsigned long long)bi->smbios64_phys);
+    }
+}
+
+static void test_memmap(void) {
+    tk_group("memmap");
+    const struct kiln_memory_region *m = bi->memory_map;
+    uint64_t n = bi->memory_map_count;
+    bool sorted = true, disjoint = true, aligned = true, merged = true, kinds = true;
+    for (uint64_t i = 0; i < n; i++) {
+        if (!m[i].length || m[i].kind == 0 || m[i].kind >= KILN_MEMORY_KIND_COUNT) kinds = false;
+        if ((m[i].kind == KILN_MEMORY_USABLE || m[i].kind == KILN_MEMORY_BOOTLOADER_RECLAIMABLE) &&
+            ((m[i].base | m[i].length) & 0xfff))
+            aligned = false;
+        if (i == 0) continue;
+        if (m[i].base < m[i - 1].base) sorted = false;
+        if (m[i].base < m[i - 1].base + m[i - 1].length) disjoint = false;
+        if (m[i].base == m[i - 1].base + m[i - 1].length && m[i].kind == m[i - 1].kind &&
+            m[i].firmware_type == m[i - 1].firmware_type)
+            merged = false;
+    }
+    TK_CHECK(sorted, "sorted", "entries out of order");
+    TK_CHECK(disjoint, "disjoint", "entries overlap");
+    TK_CHECK(aligned, "usable-aligned", "a usable or bootloader entry is not 4 KiB aligned");
+    TK_CHECK(merged, "merged", "adjacent equal entries not merged");
+    TK_CHECK(kinds, "kinds", "an entry has length 0 or an unknown kind");
+    bool fwtypes = true;
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t t = m[i].firmware_type;
+        if (t == KILN_FIRMWARE_TYPE_NONE) continue;
+        if (bi->firmware == KILN_FIRMWARE_BIOS ? (t < 1 || t > 20) : (t > 15 && t < 0x70000000u)) fwtypes = false;
+    }
+    TK_CHECK(fwtypes, "firmware-types", "an entry has an implausible raw firmware type");
+
+    TK_CHECK(kind_of(READ_CR(3) & ~0xfffull, 4096) == KILN_MEMORY_PAGE_TABLES, "pml4-kind", "CR3 0x%llx is kind %u",
+             (unsigned long long)READ_CR(3), kind_of(READ_CR(3) & ~0xfffull, 4096));
+    TK_CHECK(kind_of(bi->boot_info_phys, sizeof *bi) == KILN_MEMORY_BOOT_INFO, "boot-info-kind", "kind %u",
+             kind_of(bi->boot_info_phys, sizeof *bi));
+    TK_CHECK(kind_of(bi->kernel_image_phys, bi->kernel_image_size) == KILN_MEMORY_KERNEL, "kernel-image-kind", "kind %u",
+             kind_of(bi->kernel_image_phys, bi->kernel_image_size));
+    TK_CHECK(kind_of(bi->kernel_file_phys, bi->kernel_file_size) == KILN_MEMORY_KERNEL, "kernel-file-kind", "kind %u",
+             kind_of(bi->kernel_file_phys, bi->kernel_file_size));
+    for (uint64_t i = 0; i < bi->module_count; i++)
+        TK_CHECK(kind_of(bi->modules[i].physical_address, bi->modules[i].size) == KILN_MEMORY_MODULE, "module-kind",
+                 "module %llu kind %u", (unsigned long long)i,
+                 kind_of(bi->modules[i].physical_address, bi->modules[i].size));
+    if (bi->framebuffer.address)
+        TK_CHECK(kind_of(bi->framebuffer.physical_address, bi->framebuffer.size) == KILN_MEMORY_FRAMEBUFFER,
+                 "framebuffer-kind", "kind %u", kind_of(bi->framebuffer.physical_address, bi->framebuffer.size));
+    if (have_phys()) {
+        struct walk w = walk(bi->stack_bottom);
+        TK_CHECK(w.present && kind_of(w.pa, bi->stack_size) == KILN_MEMORY_KERNEL_STACK, "stack-kind",
+                 "stack at physical 0x%llx is kind %u", (unsigned long long)w.pa, kind_of(w.pa, 4096));
+    }
+    uint64_t usable = 0;
+    for (uint64_t i = 0; i < n; i++)
+        if (m[i].kind == KILN_MEMORY_USABLE) usable += m[i].length;
+    TK_CHECK(usable > MIB(32), "usable-total", "%llu MiB usable", (unsigned long long)(usable >> 20));
+}
+
+static void test_lowmem(void) {
+    tk_group("lowmem");
+    uint64_t frames = 0;
+    for (uint64_t i = 0; i < bi->memory_map_count; i++) {
+        const struct kiln_memory_region *r = &bi->memory_map[i];
+        if (r->kind != KILN_MEMORY_USABLE || r->base >= MIB(1)) continue;
+        uint64_t end = r->base + r->length > MIB(1) ? MIB(1) : r->base + r->length;
+        frames += (end - r->base) / 4096;
+    }
+    TK_CHECK(frames >= 16, "frames-below-1mib", "only %llu usable 4 KiB frames below 1 MiB", (unsigned long long)frames);
+    tk_printf("tk: %llu usable frames below 1 MiB\n", (unsigned long long)frames);
+}
+
+static void test_fill(void) {
+    tk_group("fill");
+    if (!TK_CHECK(have_phys(), "needs-physical-map", "no physical-memory map")) return;
+    uint64_t bytes = 0, bad = 0, first_bad = 0;
+    for (uint64_t i = 0; i < bi->memory_map_count; i++) {
+        const struct kiln_memory_region *r = &bi->memory_map[i];
+        if (r->kind != KILN_MEMORY_USABLE) continue;
+        volatile uint64_t *p = phys(r->base);
+        uint64_t words = r->length / 8;
+        for (uint64_t k = 0; k < words; k++) p[k] = (r->base + k * 8) ^ UINT64_C(0xa5a5a5a55a5a5a5a);
+        for (uint64_t k = 0; k < words; k++)
+            if (p[k] != ((r->base + k * 8) ^ UINT64_C(0xa5a5a5a55a5a5a5a)) && !bad++) first_bad = r->base + k * 8;
+        bytes += r->length;
+    }
+    TK_CHECK(bad == 0, "readback", "%llu words wrong, first at 0x%llx", (unsigned long long)bad,
+             (unsigned long long)first_bad);
+    tk_printf("tk: wrote every byte of %llu MiB of usable memory\n", (unsigned long long)(bytes >> 20));
+    /* Everything the loader handed over must have survived. */
+    TK_CHECK(bi->magic == KILN_BOOT_INFO_MAGIC && bi->memory_map[0].length, "boot-info-intact", "boot info clobbered");
+    bool mods = true;
+    for (uint64_t i = 0; i < bi->module_count; i++) {
+        const struct kiln_module *m = &bi->modules[i];
+        if (crc32_update(0, phys(m->physical_address), m->size) != m->crc32) mods = false;
+    }
+    TK_CHECK(mods, "modules-intact", "a module changed");
+    TK_CHECK(tk_data_value == 0x1122334455667788 && !strcmp(tk_rodata_value, "tk rodata"), "kernel-intact",
+             "kernel data changed");
+    const uint8_t *kf = bi->kernel_file;
+    TK_CHECK(crc32_update(0, kf, bi->kernel_file_size) == crc32_update(0, phys(bi->kernel_file_phys), bi->kernel_file_size),
+             "kernel-file-intact", "kernel file changed");
+}
+
+static void test_physmap(void) {
+    tk_group("physmap");
+    if (!have_phys()) return; /* a variant without the map: test_layout checks that */
+    TK_CHECK(bi->physical_memory_size >= GIB(4), "covers-4gib", "%llu bytes", (unsigned long long)bi->physical_memory_size);
+    uint64_t top = 0;
+    for (uint64_t i = 0; i < bi->memory_map_count; i++) {
+        const struct kiln_memory_region *r = &bi->memory_map[i];
+        if (r->kind != KILN_MEMORY_RESERVED && r->kind != KILN_MEMORY_FRAMEBUFFER && r->base + r->length > top)
+            top = r->base + r->length;
+    }
+    TK_CHECK(bi->physical_memory_size >= top, "covers-ram", "maps %llu bytes, RAM ends at 0x%llx",
+             (unsigned long long)bi->physical_memory_size, (unsigned long long)top);
+    const uint8_t *kf = bi->kernel_file;
+    TK_CHECK(!memcmp(phys(bi->kernel_file_phys), kf, bi->kernel_file_size), "kernel-file", "contents differ");
+    TK_CHECK(!memcmp(phys(bi->kernel_image_phys), (const void *)(uintptr_t)bi->kernel_image_virt, 4096), "kernel-image",
+             "first page differs");
+    struct walk w = walk((uint64_t)(uintptr_t)&tk_data_value);
+    TK_CHECK(w.present && *(volatile uint64_t *)phys(w.pa) == tk_data_value, "data-alias", "not the same memory");
+    if (bi->framebuffer.address) {
+        volatile uint32_t *fbv = (volatile uint32_t *)(uintptr_t)bi->framebuffer.address;
+        volatile uint32_t *fbp = phys(bi->framebuffer.physical_address);
+        fbv[10] = 0x00123456;
+        TK_CHECK(fbp[10] == 0x00123456, "framebuffer", "write through the mapping not seen through the physical map");
+    }
+    /* Memory above 4 GiB (when the machine has some): first and last word
+     * of every usable range is reachable and holds what was written. */
+    uint64_t high = 0, bad = 0;
+    for (uint64_t i = 0; i < bi->memory_map_count; i++) {
+        const struct kiln_memory_region *r = &bi->memory_map[i];
+        if (r->kind != KILN_MEMORY_USABLE || r->base < GIB(4)) continue;
+        for (uint64_t off = 0; off < r->length; off += MIB(64)) {
+            volatile uint64_t *p = phys(r->base + off);
+            *p = r->base + off;
+            if (*p != r->base + off) bad++;
+        }
+        volatile uint64_t *last = phys(r->base + r->length - 8);
+        *last = 0x1234;
+        if (*last != 0x1234) bad++;
+        high += r->length;
+    }
+    if (word("high-memory"))
+        TK_CHECK(high >= GIB(1) && bad == 0, "above-4gib", "%llu MiB above 4 GiB, %llu bad probes",
+                 (unsigned long long)(high >> 20), (unsigned long long)bad);
+}
+
+static void test_mappings(void) {
+    tk_group("mappings");
+    if (!have_phys()) return; /* the walker reads the tables through the map */
+    bool nx = bi->flags & KILN_FLAG_NX;
+    struct walk t = walk((uint64_t)(uintptr_t)&tk_text_marker);
+    struct walk r = walk((uint64_t)(uintptr_t)tk_rodata_value);
+    struct walk d = walk((uint64_t)(uintptr_t)&tk_data_value);
+    TK_CHECK(t.present && !t.w && t.x, "text-rx", "present %d w %d x %d", t.present, t.w, t.x);
+    TK_CHECK(r.present && !r.w && (!nx || !r.x), "rodata-r", "present %d w %d x %d", r.present, r.w, r.x);
+    TK_CHECK(d.present && d.w && (!nx || !d.x), "data-rw", "present %d w %d x %d", d.present, d.w, d.x);
+    struct walk s = walk(bi->stack_bottom), g = walk(bi->stack_bottom - 4096);
+    TK_CHECK(s.present && s.w && (!nx || !s.x), "stack-rw", "present %d w %d x %d", s.present, s.w, s.x);
+    TK_CHECK(!g.present, "stack-guard", "the page below the stack is mapped");
+    struct walk b = walk((uint64_t)(uintptr_t)bi);
+    TK_CHECK(b.present && b.w && (!nx || !b.x), "boot-info-rw", "present %d w %d x %d", b.present, b.w, b.x);
+    struct walk f = walk((uint64_t)(uintptr_t)bi->kernel_file);
+    TK_CHECK(f.present && !f.w && (!nx || !f.x), "kernel-file-ro", "present %d w %d x %d", f.present, f.w, f.x);
+    if (bi->framebuffer.address) {
+        struct walk v = walk(bi->framebuffer.address);
+        TK_CHECK(v.present && v.w && v.wc && v.pa == bi->framebuffer.physical_address, "framebuffer-wc",
+                 "present %d w %d wc %d pa 0x%llx", v.present, v.w, v.wc, (unsigned long long)v.pa);
+    }
+    for (uint64_t i = 0; i < bi->module_count; i++) {
+        if (!bi->modules[i].address) continue;
+        struct walk v = walk((uint64_t)(uintptr_t)bi->modules[i].address);
+        TK_CHECK(v.present && !v.w && v.pa == bi->modules[i].physical_address, "module-ro", "module %llu",
+                 (unsigned long long)i);
+    }
+    struct walk p = walk(bi->physical_memory_offset + MIB(1));
+    TK_CHECK(p.present && p.pa == MIB(1) && p.w && (!nx || !p.x), "physmap-rw-nx", "present %d pa 0x%llx",
+             p.present, (unsigned long long)p.pa);
+    if (bi->flags & KILN_FLAG_RECURSIVE) {
+        const uint64_t *pml4 = phys(READ_CR(3) & ~0xfffull);
+        uint64_t e = pml4[bi->recursive_index];
+        TK_CHECK((e & 1) && (e & UINT64_C(0x000ffffffffff000)) == (READ_CR(3) & ~0xfffull), "recursive-slot",
+                 "PML4[%llu] = 0x%llx", (unsigned long long)bi->recursive_index, (unsigned long long)e);
+        /* Through the recursive slot, the PML4 itself is at this address. */
+        uint64_t i = bi->recursive_index;
+        uint64_t va = (i << 39) | (i << 30) | (i << 21) | (i << 12);
+        if (i >= 256) va |= UINT64_C(0xffff000000000000);
+        uint64_t got = ((volatile uint64_t *)(uintptr_t)va)[i]; /* the walk sets Accessed */
+        TK_CHECK((got & ~0x60ull) == (e & ~0x60ull), "recursive-read", "PML4[%llu] read through 0x%llx is 0x%llx, expected 0x%llx",
+                 (unsigned long long)i, (unsigned long long)va, (unsigned long long)got, (unsigned long long)e);
+    }
+}
+
+static void test_state(void) {
+    tk_group("state");
+    uint64_t cr0 = READ_CR(0), cr4 = READ_CR(4), efer = rdmsr(0xc0000080);
+    TK_CHECK(!(tk_regs[R_RFLAGS] & (1u << 9)), "if-clear", "RFLAGS 0x%llx", (unsigned long long)tk_regs[R_RFLAGS]);
+    TK_CHECK(!(tk_regs[R_RFLAGS] & (1u << 10)), "df-clear", "RFLAGS 0x%llx", (unsigned long long)tk_regs[R_RFLAGS]);
+    TK_CHECK((cr0 & (1u << 16)) && (cr0 & 1) && (cr0 & (1u << 31)), "cr0-wp-pe-pg", "CR0 0x%llx", (unsigned long long)cr0);
+    TK_CHECK(!(cr0 & (1u << 2)) && !(cr0 & (1u << 3)) && (cr0 & (1u << 1)), "cr0-fpu", "CR0 0x%llx (EM/TS must be 0, MP 1)",
+             (unsigned long long)cr0);
+    TK_CHECK((cr4 & (1u << 5)) && (cr4 & (1u << 9)) && (cr4 & (1u << 10)) && !(cr4 & (1u << 12)), "cr4",
+             "CR4 0x%llx (PAE, OSFXSR, OSXMMEXCPT on; LA57 off)", (unsigned long long)cr4);
+    TK_CHECK((efer & (1u << 8)) && (efer & (1u << 10)), "efer-long-mode", "EFER 0x%llx", (unsigned long long)efer);
+    TK_CHECK(!!(efer & (1u << 11)) == cpu_has_nx(), "efer-nxe", "EFER 0x%llx", (unsigned long long)efer);
+    TK_CHECK((tk_regs[R_RSP] + 8) % 16 == 0, "rsp-aligned", "RSP 0x%llx", (unsigned long long)tk_regs[R_RSP]);
+    TK_CHECK(tk_regs[R_RET] == 0, "return-address-zero", "[RSP] = 0x%llx", (unsigned long long)tk_regs[R_RET]);
+    TK_CHECK(tk_regs[R_RBP] == 0, "rbp-zero", "RBP 0x%llx", (unsigned long long)tk_regs[R_RBP]);
+    TK_CHECK(tk_regs[R_RDI] == (uint64_t)(uintptr_t)bi, "rdi-boot-info", "RDI 0x%llx", (unsigned long long)tk_regs[R_RDI]);
+    bool zero = true;
+    static const int gprs[] = {R_RAX, R_RBX, R_RCX, R_RDX, R_RSI, R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15};
+    for (unsigned i = 0; i < sizeof gprs / sizeof gprs[0]; i++)
+        if (tk_regs[gprs[i]]) zero = false;
+    TK_CHECK(zero, "gprs-zero", "RAX %llx RBX %llx RCX %llx RDX %llx RSI %llx", (unsigned long long)tk_regs[R_RAX],
+             (unsigned long long)tk_regs[R_RBX], (unsigned long long)tk_regs[R_RCX], (unsigned long long)tk_regs[R_RDX],
+             (unsigned long long)tk_regs[R_RSI]);
+    TK_CHECK(tk_regs[R_CS] == 0x08 && tk_regs[R_SS] == 0x10 && tk_regs[R_DS] == 0x10 && tk_regs[R_ES] == 0x10,
+             "segments", "CS %llx SS %llx DS %llx ES %llx", (unsigned long long)tk_regs[R_CS],
+             (unsigned long long)tk_regs[R_SS], (unsigned long long)tk_regs[R_DS], (unsigned long long)tk_regs[R_ES]);
+    struct __attribute__((packed)) {
+        uint16_t limit;
+        uint64_t base;
+    } gdtr, idtr;
+    __asm__ volatile("sgdt %0" : "=m"(gdtr));
+    __asm__ volatile("sidt %0" : "=m"(idtr));
+    bool gdt_ok = gdtr.limit == 23 && (!have_phys() || walk(gdtr.base).present);
+    if (gdt_ok) {
+        const uint64_t *g = (const uint64_t *)(uintptr_t)gdtr.base;
+        gdt_ok = g[0] == 0 && (g[1] & (1ull << 53)) && (g[1] & (1ull << 47)) && (g[2] & (1ull << 47));
+    }
+    TK_CHECK(gdt_ok, "gdt", "GDTR 0x%llx limit %u", (unsigned long long)gdtr.base, gdtr.limit);
+    TK_CHECK(gdtr.base >= (uint64_t)(uintptr_t)bi && gdtr.base < (uint64_t)(uintptr_t)bi + 65536, "gdt-in-boot-info",
+             "GDT at 0x%llx, boot info at %p", (unsigned long long)gdtr.base, (void *)bi);
+    TK_CHECK(idtr.limit == 0, "idt-null", "IDTR limit %u", idtr.limit);
+    TK_CHECK(rdmsr(0x277) == UINT64_C(0x0007010500070406), "pat", "IA32_PAT 0x%llx", (unsigned long long)rdmsr(0x277));
+    TK_CHECK(rdmsr(0xc0000100) == 0 && rdmsr(0xc0000101) == 0, "fs-gs-base", "FS 0x%llx GS 0x%llx",
+             (unsigned long long)rdmsr(0xc0000100), (unsigned long long)rdmsr(0xc0000101));
+    TK_CHECK(kiln_inb(0x21) == 0xff && kiln_inb(0xa1) == 0xff, "pic-masked", "masks %02x %02x", kiln_inb(0x21),
+             kiln_inb(0xa1));
+    /* SSE works: this would be #UD (and a triple fault) if it were not on. */
+    uint32_t mxcsr = 0;
+    float a[4] __attribute__((aligned(16))) = {1, 2, 3, 4}, b[4] __attribute__((aligned(16))) = {10, 20, 30, 40};
+    __asm__ volatile("stmxcsr %0\n"
+                     "movaps %1, %%xmm0\n"
+                     "addps %2, %%xmm0\n"
+                     "movaps %%xmm0, %1\n"
+                     : "=m"(mxcsr), "+m"(a)
+                     : "m"(b)); /* xmm0 is not declared clobbered: this kernel is built with
+                                 * -mgeneral-regs-only, so the compiler never keeps values there */
+    uint32_t bits;
+    memcpy(&bits, &a[3], 4);
+    TK_CHECK(bits == 0x42300000u /* 44.0f */ && mxcsr == 0x1f80, "sse", "44.0f is 0x%08x, MXCSR 0x%x", bits, mxcsr);
+    /* A20: with it off, physical 1 MiB + x would alias x. Compare through
+     * the physical map using usable frames only. */
+    if (have_phys()) {
+        uint64_t lo = 0;
+        for (uint64_t i = 0; i < bi->memory_map_count && !lo; i++) {
+            const struct kiln_memory_region *r = &bi->memory_map[i];
+            if (r->kind == KILN_MEMORY_USABLE && r->base < MIB(1) && r->base + r->length >= 0x10000 &&
+                kind_of((r->base | 0x8000) + MIB(1), 8) == KILN_MEMORY_USABLE)
+                lo = r->base | 0x8000;
+        }
+        if (lo) {
+            volatile uint64_t *x = phys(lo), *y = phys(lo + MIB(1));
+            *x = 0x1111;
+            *y = 0x2222;
+            TK_CHECK(*x == 0x1111, "a20", "writing 0x%llx changed 0x%llx", (unsigned long long)(lo + MIB(1)),
+                     (unsigned long long)lo);
+        }
+    }
+}
+
+static void test_modules(void) {
+    tk_group("modules");
+    unsigned want_n = word("modules=2") ? 2 : word("modules=1") ? 1 : 0;
+    TK_CHECK(bi->module_count == want_n, "count", "%llu modules, expected %u", (unsigned long long)bi->module_count, want_n);
+    for (uint64_t i = 0; i < bi->module_count; i++) {
+        const struct kiln_module *m = &bi->modules[i];
+        bool known = !strcmp(m->name, "mod-a") || !strcmp(m->name, "mod-b");
+        TK_CHECK(known, "name", "module %llu is '%s'", (unsigned long long)i, m->name);
+        uint64_t want_size = !strcmp(m->name, "mod-a") ? 5000 : MIB(3) + 1;
+        TK_CHECK(m->size == want_size, "size", "%s: %llu bytes", m->name, (unsigned long long)m->size);
+        TK_CHECK(!(m->physical_address & 0xfff), "aligned", "%s at 0x%llx", m->name,
+                 (unsigned long long)m->physical_address);
+        const uint8_t *p = m->address ? m->address : have_phys() ? phys(m->physical_address) : 0;
+        if (!p) continue;
+        uint64_t bad = 0;
+        for (uint64_t k = 0; k < m->size; k++)
+            if (p[k] != module_byte(m->name, k)) bad++;
+        TK_CHECK(bad == 0, "bytes", "%s: %llu bytes differ", m->name, (unsigned long long)bad);
+        TK_CHECK(crc32_update(0, p, m->size) == m->crc32, "crc32", "%s", m->name);
+        if (m->address && have_phys())
+            TK_CHECK(!memcmp(m->address, phys(m->physical_address), m->size), "virtual-equals-physical", "%s", m->name);
+    }
+}
+
+static void test_cmdline(void) {
+    tk_group("cmdline");
+    static const char expected[] = "cmdline-exact key=\"a b\" x=1 utf8=\xc3\xa9 end";
+    TK_CHECK(!strcmp(bi->cmdline, expected), "exact", "got '%s'", bi->cmdline);
+}
+
+static void test_fb(void) {
+    tk_group("framebuffer");
+    const struct kiln_framebuffer *fb = &bi->framebuffer;
+    if (word("fb=none")) {
+        TK_CHECK(fb->address == 0 && fb->physical_address == 0, "absent", "framebuffer at 0x%llx",
+                 (unsigned long long)fb->physical_address);
+        if (bi->firmware == KILN_FIRMWARE_BIOS)
+            TK_CHECK(bi->flags & KILN_FLAG_VGA_TEXT, "vga-text", "flags 0x%x", bi->flags);
+        return;
+    }
+    if (!TK_CHECK(fb->address != 0, "present", "no framebuffer")) return;
+    TK_CHECK(fb->width >= 640 && fb->height >= 480 && fb->bpp == 32 && fb->pitch >= fb->width * 4 &&
+                 fb->memory_model == KILN_FB_RGB,
+             "mode", "%ux%u bpp %u pitch %u model %u", fb->width, fb->height, fb->bpp, fb->pitch, fb->memory_model);
+    TK_CHECK(fb->size >= (uint64_t)fb->pitch * fb->height, "size", "%llu bytes", (unsigned long long)fb->size);
+    TK_CHECK(fb->red_mask_size == 8 && fb->green_mask_size == 8 && fb->blue_mask_size == 8 &&
+                 fb->red_mask_shift != fb->green_mask_shift && fb->green_mask_shift != fb->blue_mask_shift,
+             "masks", "r %u@%u g %u@%u b %u@%u", fb->red_mask_size, fb->red_mask_shift, fb->green_mask_size,
+             fb->green_mask_shift, fb->blue_mask_size, fb->blue_mask_shift);
+    uint32_t w = 0, h = 0;
+    if (word("fb=800x600")) w = 800, h = 600;
+    if (word("fb=1024x768")) w = 1024, h = 768;
+    if (w) TK_CHECK(fb->width == w && fb->height == h, "chosen-size", "%ux%u, expected %ux%u", fb->width, fb->height, w, h);
+    /* Writable: fill the last line, read it back. */
+    volatile uint32_t *last = (volatile uint32_t *)(uintptr_t)(fb->address + (uint64_t)fb->pitch * (fb->height - 1));
+    for (uint32_t x = 0; x < fb->width; x++) last[x] = 0x00ff8800 ^ x;
+    uint32_t bad = 0;
+    for (uint32_t x = 0; x < fb->width; x++)
+        if (last[x] != (0x00ff8800 ^ x)) bad++;
+    TK_CHECK(bad == 0, "writable", "%u pixels read back wrong", bad);
+}
+
+static void test_layout(void) {
+    tk_group("layout");
+#if defined(TK_HIGH)
+    TK_CHECK(bi->kernel_image_virt == UINT64_C(0xffffffff80000000) && bi->kernel_load_bias == 0, "higher-half",
+             "image at 0x%llx, bias %lld", (unsigned long long)bi->kernel_image_virt, (long long)bi->kernel_load_bias);
+#elif defined(TK_LOW)
+    TK_CHECK(bi->kernel_image_virt == MIB(1) && bi->kernel_load_bias == 0 && (uint64_t)(uintptr_t)tk_entry < MIB(16),
+             "linked-at-1mib", "image at 0x%llx", (unsigned long long)bi->kernel_image_virt);
+#elif defined(TK_PIE)
+    TK_CHECK(bi->kernel_load_bias != 0 && bi->kernel_image_virt == (uint64_t)bi->kernel_load_bias, "pie-placed",
+             "image at 0x%llx, bias 0x%llx", (unsigned long long)bi->kernel_image_virt,
+             (unsigned long long)bi->kernel_load_bias);
+    TK_CHECK(bi->kernel_image_virt >= UINT64_C(0xffff800000000000), "pie-in-dynamic-range", "0x%llx",
+             (unsigned long long)bi->kernel_image_virt);
+#endif
+    TK_CHECK(tk_ptr == &tk_target && *tk_ptr == 42, "global-pointer", "tk_ptr %p, &tk_target %p", (void *)tk_ptr,
+             (void *)&tk_target);
+    TK_CHECK(tk_relro_ptr == &tk_target, "relro-pointer", "%p", (void *)tk_relro_ptr);
+#if defined(TK_PIE)
+    if (have_phys()) {
+        struct walk w = walk((uint64_t)(uintptr_t)&tk_relro_ptr);
+        TK_CHECK(w.present && !w.w, "relro-read-only", "RELRO page writable %d", w.w);
+    }
+#endif
+#if defined(TK_CFG_FIXED)
+    TK_CHECK(bi->stack_bottom == TK_STACK_AT, "fixed-stack", "0x%llx", (unsigned long long)bi->stack_bottom);
+    TK_CHECK((uint64_t)(uintptr_t)bi >= TK_BOOT_INFO_AT && (uint64_t)(uintptr_t)bi < TK_BOOT_INFO_AT + 4096,
+             "fixed-boot-info", "%p", (void *)bi);
+    TK_CHECK(bi->physical_memory_offset == TK_PHYS_AT, "fixed-physical-map", "0x%llx",
+             (unsigned long long)bi->physical_memory_offset);
+    TK_CHECK((bi->flags & KILN_FLAG_RECURSIVE) && bi->recursive_index == TK_RECURSIVE_SLOT, "fixed-recursive",
+             "slot %llu", (unsigned long long)bi->recursive_index);
+    if (bi->framebuffer.address)
+        TK_CHECK((bi->framebuffer.address & ~0xfffull) == TK_FB_AT, "fixed-framebuffer", "0x%llx",
+                 (unsigned long long)bi->framebuffer.address);
+    if (bi->module_count)
+        TK_CHECK((uint64_t)(uintptr_t)bi->modules[0].address == TK_MODULES_AT, "fixed-modules", "%p",
+                 bi->modules[0].address);
+#elif defined(TK_CFG_NOMAP)
+    TK_CHECK(!(bi->flags & KILN_FLAG_PHYSICAL_MEMORY), "no-physical-map", "flags 0x%x", bi->flags);
+    TK_CHECK(!bi->framebuffer.address, "no-framebuffer", "0x%llx", (unsigned long long)bi->framebuffer.address);
+    for (uint64_t i = 0; i < bi->module_count; i++)
+        TK_CHECK(bi->modules[i].address == 0 && bi->modules[i].physical_address, "modules-unmapped", "%p",
+                 bi->modules[i].address);
+#elif defined(TK_CFG_NONE)
+    TK_CHECK((bi->flags & KILN_FLAG_PHYSICAL_MEMORY) && !(bi->flags & KILN_FLAG_RECURSIVE), "defaults",
+             "flags 0x%x", bi->flags);
+#else
+    TK_CHECK(bi->flags & KILN_FLAG_RECURSIVE, "recursive-dynamic", "flags 0x%x", bi->flags);
+#endif
+}
+
+#if defined(TK_BIG)
+extern const uint64_t tk_blob[], tk_blob_end[];
+static void test_big(void) {
+    tk_group("big");
+    uint64_t n = (uint64_t)(tk_blob_end - tk_blob), x = UINT64_C(0x9e3779b97f4a7c15), bad = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        if (tk_blob[i] != x) bad++;
+    }
+    TK_CHECK(n * 8 >= MIB(32), "size", "%llu bytes of data", (unsigned long long)(n * 8));
+    TK_CHECK(bad == 0, "contents", "%llu of %llu words wrong", (unsigned long long)bad, (unsigned long long)n);
+    TK_CHECK(bi->kernel_file_size >= MIB(32), "file-size", "%llu", (unsigned long long)bi->kernel_file_size);
+}
+#endif
+
+#if defined(TK_HUGE_BSS)
+/* More than any test machine has: the loader must refuse with a message. */
+__attribute__((used)) static uint8_t tk_huge[GIB(1)];
+#endif
+
+__attribute__((noinline, used)) static void tk_text_marker(void) { __asm__ volatile(""); }
+
+void tk_main(struct kiln_boot_info *boot_info) {
+    bi = boot_info;
+    tk_printf("tk: variant %s, command line \"%s\"\n", TK_VARIANT, bi->cmdline);
+    if (want("bootinfo")) test_bootinfo();
+    if (want("memmap")) test_memmap();
+    if (want("lowmem")) test_lowmem();
+    if (want("physmap")) test_physmap();
+    if (want("mappings")) test_mappings();
+    if (want("state")) test_state();
+    if (want("layout")) test_layout();
+    if (want("modules")) test_modules();
+    if (word("cmdline-exact")) test_cmdline();
+    if (word("fb")) test_fb();
+#if defined(TK_BIG)
+    test_big();
+#endif
+    if (word("fill")) test_fill(); /* last: it overwrites every usable byte */
+    tk_finish();
+}

@@ -1,0 +1,35 @@
+# tests.mk - `make test`: host unit tests under ASan/UBSan, command-line
+# tests of the kiln tool, and QEMU boot tests run through `kiln test`.
+# Included by the top-level Makefile.
+
+# --- host unit tests -------------------------------------------------------
+# Every tests/unit/test_*.c is one binary, linked with the pure common/
+# modules (the same sources the loader runs), the kiln tool's modules (for
+# tests of the tool's own logic) and a mock of physical memory.
+UNIT_COMMON := crc32 elf fbcon firmware_tables fmt font frames imgconfig kconfig memmap paging payload \
+	plan pool vaspace video
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+UNIT_LIB := $(B)/san/tests/unit/testlib.o $(B)/san/tests/unit/mock_phys.o $(UNIT_COMMON:%=$(B)/san/common/%.o)
+TOOL_LIB := $(filter-out $(B)/san/tools/kiln/main.o,$(KILN_SRC:%.c=$(B)/san/%.o)) $(B)/host/blobs.o
+
+$(B)/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(SAN) -c -o $@ $<
+$(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIB) $(TOOL_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(SAN) -o $@ $< $(UNIT_LIB) $(TOOL_LIB)
+
+UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/unit/%)
+
+# --- test kernels: see tests/kernels/kernels.mk ------------------------------
+-include tests/kernels/kernels.mk
+
+# --- everything -------------------------------------------------------------
+unit-test: deps $(UNIT_BINS)
+	$(Q)sh tests/run.sh unit
+
+boot-test: all $(TEST_KERNELS) $(TEST_FILES)
+	$(Q)sh tests/run.sh boot
+
+test: all $(UNIT_BINS) $(TEST_KERNELS) $(TEST_FILES) $(B)/tests/stage1-chs.bin
+	$(Q)sh tests/run.sh all

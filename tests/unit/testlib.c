@@ -1,0 +1,41 @@
+/* testlib.c - see testlib.h. */
+#include "tests/unit/testlib.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+static int passed, failed;
+static bool cur_failed;
+static char first_msg[512];
+
+void test_fail_at(const char *file, int line, const char *fmt, ...) {
+    if (!cur_failed) {
+        va_list ap;
+        int n = snprintf(first_msg, sizeof first_msg, "%s:%d: ", file, line);
+        va_start(ap, fmt);
+        vsnprintf(first_msg + n, sizeof first_msg - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    cur_failed = true;
+}
+
+bool test_failed_now(void) { return cur_failed; }
+
+void test_run(const char *suite, const char *name, void (*fn)(void)) {
+    const char *base = strrchr(suite, '/');
+    base = base ? base + 1 : suite;
+    char s[128];
+    snprintf(s, sizeof s, "%.*s", (int)(strcspn(base, ".")), base);
+    cur_failed = false;
+    fn();
+    if (cur_failed) {
+        failed++;
+        printf("[FAIL] %s:%s: %s\n", s, name, first_msg);
+    } else {
+        passed++;
+        printf("[PASS] %s:%s\n", s, name);
+    }
+    fflush(stdout);
+}
+
+int test_summary(void) { return failed ? 1 : 0; }
