@@ -75,7 +75,7 @@ STAGE2_OBJS := $(B)/stage2/entry.o \
 	$(COMMON_ASM:%=$(B)/stage2/common/%.asm.o)
 
 .PHONY: all deps image run debug test unit-test boot-test bench install clean
-all: deps $(B)/stage1.bin $(B)/stage2.bin $(B)/kiln $(B)/kernel-example.elf
+all: deps $(B)/stage1.bin $(B)/stage2.bin $(B)/BOOTX64.EFI $(B)/kiln $(B)/kernel-example.elf
 
 # Installs missing Debian packages as root, or prints the command and stops.
 deps:
@@ -124,6 +124,34 @@ $(B)/stage2.bin: $(B)/stage2.elf
 	$(Q)objdump -d -M intel $< > $(B)/stage2.lst
 
 # ---------------------------------------------------------------------------
+# UEFI: a gnu-efi PE32+ application, BOOTX64.EFI. Position-independent ELF
+# shared object linked with gnu-efi's crt0 and linker script, self-relocated
+# at start (libgnuefi), converted to PE by objcopy.
+# ---------------------------------------------------------------------------
+
+EFI_INC := /usr/include/efi
+EFI_LIB := /usr/lib
+UEFI_C := main disk gop
+UEFI_CFLAGS := $(LOADER_CFLAGS) -fpic -fshort-wchar -DGNU_EFI_USE_MS_ABI -isystem $(EFI_INC) -isystem $(EFI_INC)/x86_64
+UEFI_OBJS := $(UEFI_C:%=$(B)/uefi/uefi/%.o) $(COMMON_C:%=$(B)/uefi/common/%.o) \
+	$(COMMON_ASM:%=$(B)/uefi/common/%.asm.o)
+
+$(B)/uefi/common/%.asm.o: common/%.asm $(B)/asm-offsets.inc
+	@mkdir -p $(@D)
+	$(Q)$(NASM) -f elf64 -Werror -I$(B)/ -o $@ $<
+$(B)/uefi/%.o: %.c
+	@mkdir -p $(@D)
+	$(Q)$(LOADER_CC) $(UEFI_CFLAGS) -c -o $@ $<
+$(B)/uefi/kiln.so: $(UEFI_OBJS)
+	$(Q)$(LD) -m elf_x86_64 -shared -Bsymbolic -nostdlib -znocombreloc -z noexecstack \
+		-T $(EFI_LIB)/elf_x86_64_efi.lds -Map $(B)/uefi/kiln.map -o $@ \
+		$(EFI_LIB)/crt0-efi-x86_64.o $(UEFI_OBJS) -L$(EFI_LIB) -lgnuefi
+	$(Q)if nm -u $@ | grep -q .; then echo "kiln: error: BOOTX64.EFI has undefined symbols:"; nm -u $@; rm -f $@; exit 1; fi
+$(B)/BOOTX64.EFI: $(B)/uefi/kiln.so
+	$(Q)$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j '.rel.*' \
+		-j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+# ---------------------------------------------------------------------------
 # The kiln host tool, with the loader binaries built in.
 # ---------------------------------------------------------------------------
 
@@ -132,7 +160,7 @@ HOST_OBJS := $(KILN_SRC:%.c=$(B)/host/%.o) $(HOST_COMMON:%=$(B)/host/common/%.o)
 $(B)/host/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -c -o $@ $<
-$(B)/host/blobs.o: tools/kiln/blobs.S $(B)/stage1.bin $(B)/stage2.bin
+$(B)/host/blobs.o: tools/kiln/blobs.S $(B)/stage1.bin $(B)/stage2.bin $(B)/BOOTX64.EFI
 	@mkdir -p $(@D)
 	$(Q)$(HOSTCC) -c -Wa,-I$(B) -o $@ $<
 $(B)/kiln: $(HOST_OBJS)

@@ -11,4 +11,9 @@ kiln_stage1_end:
 kiln_stage2:
     .incbin "stage2.bin"
 kiln_stage2_end:
+    .balign 16
+    .global kiln_efi, kiln_efi_end
+kiln_efi:
+    .incbin "BOOTX64.EFI"
+kiln_efi_end:
     .section .note.GNU-stack,"",@progbits

@@ -21,8 +21,12 @@
 struct disk_layout {
     enum image_kind kind;
     uint64_t disk_sectors;
+    uint64_t esp_lba, esp_sectors; /* 0 on bios images */
     uint64_t kiln_lba, kiln_sectors;
 };
+
+/* GPT type GUID of the Kiln partition, in on-disk byte order. */
+extern const uint8_t kiln_part_type[16];
 
 void disk_plan(struct disk_layout *d, enum image_kind kind, uint64_t payload_bytes);
 void disk_write(struct out_file *out, const struct disk_layout *d, const uint8_t *stage1, const uint8_t *payload,

@@ -66,8 +66,13 @@ int cmd_image(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 
+/* run.c, test.c: QEMU (the shared parts are in qemu.h) */
+int cmd_run(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+
 /* Loader binaries (blobs.S). */
 extern const uint8_t kiln_stage1[], kiln_stage1_end[];
 extern const uint8_t kiln_stage2[], kiln_stage2_end[];
+extern const uint8_t kiln_efi[], kiln_efi_end[];
 
 #endif

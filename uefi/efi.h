@@ -1,0 +1,30 @@
+/* efi.h - gnu-efi headers and the pieces of the UEFI platform (uefi/). We
+ * use gnu-efi's headers, crt0 and self-relocation (libgnuefi), but not its
+ * library (libefi): calls go straight through the tables, with ms_abi
+ * function pointers (GNU_EFI_USE_MS_ABI), and GUIDs are defined here. */
+#ifndef UEFI_EFI_H
+#define UEFI_EFI_H
+
+#include <efi.h>
+#include <efilib.h>
+
+#include "common/platform.h"
+#include "common/util.h"
+
+extern EFI_SYSTEM_TABLE *st;
+extern EFI_BOOT_SERVICES *bs;
+extern EFI_HANDLE image_handle;
+
+const char *efi_status_str(EFI_STATUS s);
+
+/* disk.c: the Kiln partition on the disk this application was loaded from. */
+bool efi_disk_init(kiln_err *e);
+bool efi_disk_read(uint64_t offset, void *dst, uint64_t size, kiln_err *e);
+
+/* gop.c: video through the Graphics Output Protocol. */
+void efi_gop_init(void);
+size_t efi_gop_modes(struct video_mode *out, size_t cap, int *current);
+bool efi_gop_set(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_err *e);
+const uint8_t *efi_gop_edid(uint32_t *size);
+
+#endif

@@ -1,0 +1,207 @@
+/* main.c - the UEFI platform: gather the facts, fill struct platform, call
+ * the shared boot flow.
+ *
+ * Nothing here assumes what the UEFI spec does not promise: memory comes only
+ * from AllocatePages (never fixed addresses), the memory map is walked with
+ * the descriptor size the firmware returns, the image may be loaded above
+ * 4 GiB (everything is 64-bit clean; nothing needs to be low), there may be
+ * no GOP at all, and an ACPI 1.0 RSDP is accepted. Kiln sets the CPU state
+ * it relies on (EFER.NXE, CR0.WP, SSE) itself at hand-off. */
+#include "common/cpu.h"
+#include "common/exceptions.h"
+#include "common/firmware_tables.h"
+#include "common/frames.h"
+#include "common/kstring.h"
+#include "common/log.h"
+#include "common/memmap.h"
+#include "uefi/efi.h"
+
+EFI_SYSTEM_TABLE *st;
+EFI_BOOT_SERVICES *bs;
+EFI_HANDLE image_handle;
+
+#define MAP_SLACK 128 /* descriptors: allocations between sizing and leaving split a few */
+
+const char *efi_status_str(EFI_STATUS s) {
+    switch (s) {
+    case EFI_SUCCESS: return "success";
+    case EFI_INVALID_PARAMETER: return "invalid parameter";
+    case EFI_UNSUPPORTED: return "unsupported";
+    case EFI_BUFFER_TOO_SMALL: return "buffer too small";
+    case EFI_DEVICE_ERROR: return "device error";
+    case EFI_OUT_OF_RESOURCES: return "out of resources";
+    case EFI_NOT_FOUND: return "not found";
+    case EFI_NO_MEDIA: return "no media";
+    case EFI_MEDIA_CHANGED: return "media changed";
+    default: return "error";
+    }
+}
+
+/* Firmware text console, until a mode is set or the firmware is left. */
+static void con_putc(char c) {
+    CHAR16 s[3] = {0};
+    if (c == '\n') s[0] = '\r', s[1] = '\n';
+    else s[0] = (CHAR16)(uint8_t)c;
+    st->ConOut->OutputString(st->ConOut, s);
+}
+
+/* Pages from the firmware. A page at physical 0 is valid memory but 0 means
+ * "failed" to the frame allocator, so such a page is kept and skipped. */
+static uint64_t efi_alloc_pages(uint64_t pages, uint64_t limit) {
+    for (int tries = 0; tries < 2; tries++) {
+        EFI_PHYSICAL_ADDRESS a = limit == UINT64_MAX ? 0 : limit - 1;
+        EFI_STATUS s = bs->AllocatePages(limit == UINT64_MAX ? AllocateAnyPages : AllocateMaxAddress, EfiLoaderData,
+                                         pages, &a);
+        if (EFI_ERROR(s)) return 0;
+        if (a) return a;
+    }
+    return 0;
+}
+
+static uint8_t *probe_map; /* scratch for sizing the memory map */
+static UINTN probe_cap;
+
+/* Current memory-map size in bytes and the descriptor size. */
+static bool map_size(UINTN *bytes, UINTN *dsize) {
+    UINTN size = 0, key;
+    UINT32 ver;
+    EFI_STATUS s = bs->GetMemoryMap(&size, NULL, &key, dsize, &ver);
+    if (s != EFI_BUFFER_TOO_SMALL && EFI_ERROR(s)) return false;
+    *bytes = size;
+    return *dsize >= sizeof(EFI_MEMORY_DESCRIPTOR);
+}
+
+static void efi_map_bounds(size_t *regions, size_t *raw_bytes) {
+    UINTN bytes = 0, dsize = sizeof(EFI_MEMORY_DESCRIPTOR);
+    if (!map_size(&bytes, &dsize)) bytes = 0;
+    *regions = bytes / dsize + MAP_SLACK;
+    *raw_bytes = bytes + MAP_SLACK * dsize;
+}
+
+/* Translate the raw descriptors. Sizes come from the firmware: overflowing
+ * entries are clipped rather than trusted. */
+static size_t translate(const uint8_t *raw, UINTN bytes, UINTN dsize, struct kiln_memory_region *out, size_t cap) {
+    size_t n = 0;
+    for (UINTN off = 0; off + dsize <= bytes && n < cap; off += dsize) {
+        const EFI_MEMORY_DESCRIPTOR *d = (const EFI_MEMORY_DESCRIPTOR *)(raw + off);
+        if (!d->NumberOfPages) continue;
+        uint64_t len = d->NumberOfPages > (UINT64_MAX >> 12) ? UINT64_MAX - d->PhysicalStart : d->NumberOfPages << 12;
+        if (len > UINT64_MAX - d->PhysicalStart) len = UINT64_MAX - d->PhysicalStart;
+        /* Loader and boot-services memory is conventional memory once boot
+         * services are gone (UEFI 2.10, 7.2.1): say so, and let it merge.
+         * The untouched map is in the boot info for whoever needs the
+         * original types. */
+        uint32_t kind = memmap_efi_kind(d->Type);
+        uint32_t type = kind == KILN_MEMORY_USABLE ? EfiConventionalMemory : d->Type;
+        out[n++] = (struct kiln_memory_region){d->PhysicalStart, len, kind, type};
+    }
+    return n;
+}
+
+/* ExitBootServices in a loop: the map key goes stale whenever the map
+ * changes (a timer event can allocate), so fetch the map again and retry.
+ * Once the first attempt has been made, the firmware may be half shut down:
+ * only GetMemoryMap and ExitBootServices may be called, no console output. */
+static bool efi_leave(struct firmware_map *m, kiln_err *e) {
+    log_firmware_gone();
+    UINTN dsize = 0;
+    UINT32 dver = 0;
+    EFI_STATUS s = EFI_SUCCESS;
+    UINTN size = 0;
+    for (int attempt = 0; attempt < 16; attempt++) {
+        size = m->raw_cap;
+        UINTN key;
+        s = bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)m->raw, &key, &dsize, &dver);
+        if (s == EFI_BUFFER_TOO_SMALL)
+            return err_set(e, "the memory map grew to %llu bytes, past the %llu reserved for it",
+                           (unsigned long long)size, (unsigned long long)m->raw_cap);
+        if (EFI_ERROR(s)) return err_set(e, "GetMemoryMap failed (%s)", efi_status_str(s));
+        s = bs->ExitBootServices(image_handle, key);
+        if (!EFI_ERROR(s)) break;
+        if (s != EFI_INVALID_PARAMETER) return err_set(e, "ExitBootServices failed (%s)", efi_status_str(s));
+    }
+    if (EFI_ERROR(s)) return err_set(e, "ExitBootServices kept failing: the memory map never settled");
+    st = NULL; /* boot services are gone: make any stray use fault loudly */
+    bs = NULL;
+    m->raw_size = size;
+    m->desc_size = (uint32_t)dsize;
+    m->desc_version = dver;
+    m->regions_count = translate(m->raw, size, dsize, m->regions, m->regions_cap);
+    return true;
+}
+
+static bool guid_eq(const EFI_GUID *a, const EFI_GUID *b) { return memcmp(a, b, sizeof *a) == 0; }
+
+static void find_tables(struct platform *p) {
+    static EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID, sm3 = SMBIOS3_TABLE_GUID,
+                    sm2 = SMBIOS_TABLE_GUID;
+    uint64_t a20 = 0, a10 = 0;
+    for (UINTN i = 0; i < st->NumberOfTableEntries; i++) {
+        const EFI_CONFIGURATION_TABLE *t = &st->ConfigurationTable[i];
+        uint64_t addr = (uint64_t)(uintptr_t)t->VendorTable;
+        if (!addr) continue;
+        if (guid_eq(&t->VendorGuid, &acpi20) && !a20 && rsdp_valid(phys_ptr(addr))) a20 = addr;
+        if (guid_eq(&t->VendorGuid, &acpi10) && !a10 && rsdp_valid(phys_ptr(addr))) a10 = addr;
+        if (guid_eq(&t->VendorGuid, &sm3) && !p->smbios64 && smbios3_valid(phys_ptr(addr))) p->smbios64 = addr;
+        if (guid_eq(&t->VendorGuid, &sm2) && !p->smbios32 && smbios2_valid(phys_ptr(addr))) p->smbios32 = addr;
+    }
+    p->rsdp = a20 ? a20 : a10; /* ACPI 2.0+ first, then a 1.0 RSDP (RSDT only) */
+}
+
+/* End of the highest RAM, ACPI or runtime range: what the physical-memory
+ * map must cover (MMIO and reserved ranges above it are left out). */
+static uint64_t phys_top(void) {
+    UINTN bytes, dsize = sizeof(EFI_MEMORY_DESCRIPTOR), key;
+    UINT32 ver;
+    if (!map_size(&bytes, &dsize)) return 0;
+    bytes += MAP_SLACK * dsize;
+    if (bytes > probe_cap) {
+        probe_map = heap_alloc(bytes);
+        probe_cap = probe_map ? bytes : 0;
+    }
+    if (!probe_map) return 0;
+    UINTN size = probe_cap;
+    if (EFI_ERROR(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)probe_map, &key, &dsize, &ver))) return 0;
+    uint64_t top = 0;
+    for (UINTN off = 0; off + dsize <= size; off += dsize) {
+        const EFI_MEMORY_DESCRIPTOR *d = (const EFI_MEMORY_DESCRIPTOR *)(probe_map + off);
+        uint32_t k = memmap_efi_kind(d->Type);
+        if (k == KILN_MEMORY_RESERVED || d->NumberOfPages > (UINT64_MAX >> 13)) continue;
+        top = MAX(top, d->PhysicalStart + (d->NumberOfPages << 12));
+    }
+    return top;
+}
+
+/* Called by gnu-efi's crt0 after self-relocation, with the SysV convention. */
+EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab);
+EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab) {
+    uint64_t tsc = rdtsc();
+    kiln_err e;
+    image_handle = handle;
+    st = systab;
+    bs = systab->BootServices;
+    bs->SetWatchdogTimer(0, 0, 0, NULL); /* the 5-minute boot watchdog must not reset a slow load */
+    log_init(con_putc);
+    exceptions_install(true);
+    frames_init(efi_alloc_pages, UINT64_MAX); /* the firmware identity-maps all memory */
+
+    struct platform p = {
+        .firmware = KILN_FIRMWARE_UEFI,
+        .alloc_limit = UINT64_MAX,
+        .read = efi_disk_read,
+        .alloc_pages = efi_alloc_pages,
+        .video_modes = efi_gop_modes,
+        .video_set = efi_gop_set,
+        .console_putc = con_putc,
+        .map_bounds = efi_map_bounds,
+        .leave = efi_leave,
+        .efi_system_table = (uint64_t)(uintptr_t)systab,
+        .tsc_entry = tsc,
+    };
+    find_tables(&p);
+    p.phys_top = phys_top();
+    if (!efi_disk_init(&e)) panic("%s", e.msg);
+    efi_gop_init();
+    p.edid = efi_gop_edid(&p.edid_size);
+    kiln_boot(&p);
+}
