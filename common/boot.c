@@ -192,6 +192,13 @@ void kiln_boot(struct platform *p) {
         cfg->fb_height = icfg->fb_height;
     }
 
+    if (icfg->selftest_fault) {
+        /* Testing Kiln itself: a non-canonical address faults (#GP) on
+         * every machine, BIOS or UEFI, and must end in the exception dump. */
+        log_info("selftest: taking a general-protection fault on purpose");
+        (void)*(volatile uint64_t *)(uintptr_t)UINT64_C(0xdead000000000000);
+    }
+
     /* 3. Modules. */
     uint32_t nmod = 0;
     for (uint32_t i = 0; i < ph->entry_count; i++) nmod += payload_entry_at(ph, i)->type == PAYLOAD_MODULE;

@@ -288,6 +288,10 @@ static bool config_from_sections(struct elf_image *img, bool *found, kiln_err *e
         if (*found) return err_set(e, "elf: two .kiln_config sections");
         if (rd32(sh + 4) == SHT_NOBITS || !in_file(img, off, size))
             return err_set(e, "elf: section .kiln_config has no data in the file");
+        /* img->config is a struct pointer: it must be aligned (KILN_CONFIG is aligned(8)). */
+        if (off & 7)
+            return err_set(e, "elf: section .kiln_config is at file offset 0x%llx, not 8-byte aligned",
+                           (unsigned long long)off);
         *found = true;
         img->config = (const struct kiln_config *)(f + off);
         img->config_size = size;

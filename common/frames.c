@@ -91,9 +91,12 @@ uint64_t frames_total(uint32_t kind) {
 /* Heap: bump allocation in chunks of at least 64 KiB. */
 
 void *heap_alloc(uint64_t bytes) {
+    uint64_t chunk;
+    /* A size near 2^64 must fail, not round (wrap) to a small one. */
+    if (!align_up_checked(bytes ? bytes : 1, PAGE_SIZE, &chunk)) return 0;
     bytes = align_up(bytes ? bytes : 1, 16);
     if (!heap_cur || (uint64_t)(heap_end - heap_cur) < bytes) {
-        uint64_t chunk = MAX(align_up(bytes, PAGE_SIZE), KIB(64));
+        chunk = MAX(chunk, KIB(64));
         uint64_t pa = frames_alloc(chunk / PAGE_SIZE, KILN_MEMORY_BOOTLOADER_RECLAIMABLE);
         if (!pa) return 0;
         heap_cur = phys_ptr(pa);

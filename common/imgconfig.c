@@ -56,7 +56,7 @@ bool imgconfig_parse_fb(const char *s, uint32_t *mode, uint32_t *w, uint32_t *h)
 bool imgconfig_parse(const char *text, uint64_t len, struct imgconfig *c, kiln_err *e) {
     imgconfig_defaults(c);
     if (len > IMGCONFIG_MAX_SIZE) return err_set(e, "config: %llu bytes (limit %u)", (unsigned long long)len, IMGCONFIG_MAX_SIZE);
-    bool seen_cmdline = false, seen_log = false, seen_fb = false, seen_serial = false;
+    bool seen_cmdline = false, seen_log = false, seen_fb = false, seen_serial = false, seen_selftest = false;
     unsigned line = 0;
     uint64_t i = 0;
     while (i < len) {
@@ -112,6 +112,10 @@ bool imgconfig_parse(const char *text, uint64_t len, struct imgconfig *c, kiln_e
             else if (eq(v, vlen, "off")) c->serial = false;
             else return err_set(e, "config line %u: serial must be on or off", line);
             seen_serial = true;
+        } else if (eq(s, klen, "selftest")) {
+            if (seen_selftest) return err_set(e, "config line %u: selftest given twice", line);
+            if (!eq(v, vlen, "fault")) return err_set(e, "config line %u: selftest must be fault", line);
+            c->selftest_fault = seen_selftest = true;
         } else {
             char key[32];
             size_t kl = klen < sizeof key - 1 ? klen : sizeof key - 1;

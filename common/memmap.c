@@ -25,7 +25,7 @@ int memmap_rank(uint32_t kind) {
 }
 
 /* Total order: rank first, then the kind number, so ties are deterministic. */
-static unsigned key(uint32_t kind) { return (unsigned)memmap_rank(kind) * 64u + (kind & 63u); }
+static uint64_t key(uint32_t kind) { return (uint64_t)memmap_rank(kind) << 32 | kind; }
 
 static bool clip(const struct kiln_memory_region *r, uint64_t *base, uint64_t *end) {
     if (r->length == 0 || r->base >= MAX_PHYS) return false;

@@ -72,7 +72,12 @@ bool pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned fla
     bool large_ok = flags & MAP_LARGE;
     while (size) {
         uint64_t *l4 = table(pt->pml4);
-        uint64_t *l3 = descend(pt, &l4[(va >> 39) & 511], va, e);
+        uint64_t *e4 = &l4[(va >> 39) & 511];
+        /* Through the recursive slot the PML4 would be taken for a PDPT and
+         * the new entries written into other PML4 slots. */
+        if ((*e4 & PTE_P) && (*e4 & PTE_ADDR) == pt->pml4)
+            return err_set(e, "paging: 0x%llx is in the recursive slot", (unsigned long long)va);
+        uint64_t *l3 = descend(pt, e4, va, e);
         if (!l3) return false;
         uint64_t *e3 = &l3[(va >> 30) & 511];
         if (large_ok && pt->gbpages && !(va & (GIB(1) - 1)) && !(pa & (GIB(1) - 1)) && size >= GIB(1)) {

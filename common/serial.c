@@ -29,17 +29,20 @@ bool serial_init(void) {
     outb(COM1 + LCR, 0x03); /* 8 data bits, no parity, 1 stop bit, DLAB off */
     outb(COM1 + FCR, 0xc7); /* FIFOs on and cleared, 14-byte threshold */
     /* Probe 2: loopback. A UART that does not echo in loopback mode is
-     * either not a 16550 or broken; do not trust it. */
+     * either not a 16550 or broken; do not trust it. Interrupts are off
+     * meanwhile: UEFI's terminal driver polls the receiver from a timer
+     * event and would otherwise steal the echoed byte. */
+    uint64_t flags;
+    __asm__ volatile("pushfq; pop %0; cli" : "=r"(flags) : : "memory");
+    for (int i = 0; i < 64 && (inb(COM1 + LSR) & 1); i++) (void)inb(COM1 + 0); /* drain */
     outb(COM1 + MCR, 0x1e);
     outb(COM1 + THR, 0xae);
     bool echo = false;
     for (int i = 0; i < SPIN_LIMIT && !echo; i++) echo = (inb(COM1 + LSR) & 1) != 0;
-    if (!echo || inb(COM1 + 0) != 0xae) {
-        outb(COM1 + MCR, 0x03);
-        return present = false;
-    }
+    echo = echo && inb(COM1 + 0) == 0xae;
     outb(COM1 + MCR, 0x03); /* normal operation: DTR and RTS, no OUT2 (IRQ line off) */
-    return present = true;
+    if (flags & 0x200) __asm__ volatile("sti" ::: "memory");
+    return present = echo;
 }
 
 bool serial_present(void) { return present; }

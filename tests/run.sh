@@ -54,7 +54,8 @@ if [ "$what" = cli ] || [ "$what" = all ]; then
 fi
 
 if [ "$what" = boot ] || [ "$what" = all ]; then
-    "$B"/kiln test --plan tests/boot/boot.plan --log-dir "$B"/test-logs --junit "$B"/test-logs/junit.xml \
+    "$B"/kiln test --plan tests/boot/boot.plan --plan tests/boot/runner.plan --log-dir "$B"/test-logs \
+        --junit "$B"/test-logs/junit.xml \
         > "$tmp/boot.out" 2>&1
     status=$?
     cat "$tmp/boot.out"

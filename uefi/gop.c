@@ -6,12 +6,15 @@
  * serial port only. Modes are always set, even the current one, because
  * some firmware reports a wrong pitch until a mode has been set. */
 #include "common/kstring.h"
+#include "common/log.h"
 #include "uefi/efi.h"
 
 static EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
 static EFI_HANDLE gop_handle;
 static uint8_t edid[256];
 static uint32_t edid_size;
+
+static bool describe(uint32_t id, const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info, struct video_mode *m);
 
 static bool usable(EFI_GRAPHICS_OUTPUT_PROTOCOL *g) {
     return g && g->Mode && g->Mode->Info && g->Mode->Info->PixelFormat != PixelBltOnly && g->Mode->MaxMode > 0;
@@ -35,6 +38,20 @@ void efi_gop_init(void) {
         }
     }
     if (!gop) return;
+    /* Log to the screen right away, in the mode the firmware left. */
+    struct video_mode cur;
+    if (gop->Mode->FrameBufferBase && describe(gop->Mode->Mode, gop->Mode->Info, &cur)) {
+        static struct kiln_framebuffer fb;
+        fb.physical_address = gop->Mode->FrameBufferBase;
+        fb.width = cur.width, fb.height = cur.height, fb.pitch = cur.pitch, fb.bpp = 32;
+        fb.size = (uint64_t)cur.pitch * cur.height;
+        fb.memory_model = KILN_FB_RGB;
+        fb.red_mask_size = cur.red_size, fb.red_mask_shift = cur.red_shift;
+        fb.green_mask_size = cur.green_size, fb.green_mask_shift = cur.green_shift;
+        fb.blue_mask_size = cur.blue_size, fb.blue_mask_shift = cur.blue_shift;
+        st->ConOut->EnableCursor(st->ConOut, FALSE);
+        log_set_framebuffer(&fb);
+    }
     EFI_EDID_ACTIVE_PROTOCOL *a = NULL;
     if (EFI_ERROR(bs->HandleProtocol(gop_handle, &ea, (void **)&a)) || !a->SizeOfEdid)
         if (EFI_ERROR(bs->HandleProtocol(gop_handle, &ed, (void **)&a))) a = NULL;

@@ -37,14 +37,6 @@ const char *efi_status_str(EFI_STATUS s) {
     }
 }
 
-/* Firmware text console, until a mode is set or the firmware is left. */
-static void con_putc(char c) {
-    CHAR16 s[3] = {0};
-    if (c == '\n') s[0] = '\r', s[1] = '\n';
-    else s[0] = (CHAR16)(uint8_t)c;
-    st->ConOut->OutputString(st->ConOut, s);
-}
-
 /* Pages from the firmware. A page at physical 0 is valid memory but 0 means
  * "failed" to the frame allocator, so such a page is kept and skipped. */
 static uint64_t efi_alloc_pages(uint64_t pages, uint64_t limit) {
@@ -181,7 +173,10 @@ EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab) {
     st = systab;
     bs = systab->BootServices;
     bs->SetWatchdogTimer(0, 0, 0, NULL); /* the 5-minute boot watchdog must not reset a slow load */
-    log_init(con_putc);
+    /* The screen is Kiln's own console on the GOP framebuffer (set up in
+     * efi_gop_init), never ConOut: firmware usually mirrors ConOut to the
+     * same serial port Kiln writes to, which would print everything twice. */
+    log_init(NULL);
     exceptions_install(true);
     frames_init(efi_alloc_pages, UINT64_MAX); /* the firmware identity-maps all memory */
 
@@ -192,16 +187,15 @@ EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab) {
         .alloc_pages = efi_alloc_pages,
         .video_modes = efi_gop_modes,
         .video_set = efi_gop_set,
-        .console_putc = con_putc,
         .map_bounds = efi_map_bounds,
         .leave = efi_leave,
         .efi_system_table = (uint64_t)(uintptr_t)systab,
         .tsc_entry = tsc,
     };
+    efi_gop_init();
+    p.edid = efi_gop_edid(&p.edid_size);
     find_tables(&p);
     p.phys_top = phys_top();
     if (!efi_disk_init(&e)) panic("%s", e.msg);
-    efi_gop_init();
-    p.edid = efi_gop_edid(&p.edid_size);
     kiln_boot(&p);
 }

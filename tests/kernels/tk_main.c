@@ -576,6 +576,55 @@ static void test_fb(void) {
     TK_CHECK(bad == 0, "writable", "%u pixels read back wrong", bad);
 }
 
+/* UEFI: the EFI memory map copy and the system table, read the way a
+ * kernel would before calling runtime services. */
+static void test_efi(void) {
+    tk_group("efi");
+    if (!TK_CHECK(bi->firmware == KILN_FIRMWARE_UEFI, "firmware", "not booted by UEFI")) return;
+    const uint8_t *map = bi->efi_memory_map;
+    uint64_t dsize = bi->efi_descriptor_size, n = dsize ? bi->efi_memory_map_size / dsize : 0;
+    TK_CHECK(map && dsize >= 40 && n > 4 && bi->efi_descriptor_version == 1, "memory-map", "%llu descriptors of %llu bytes, version %u",
+             (unsigned long long)n, (unsigned long long)dsize, bi->efi_descriptor_version);
+    uint64_t runtime = 0, conventional = 0, bad_types = 0, misreported = 0;
+    for (uint64_t i = 0; map && i < n; i++) {
+        const uint8_t *d = map + i * dsize;
+        uint32_t type;
+        uint64_t start, pages;
+        memcpy(&type, d, 4);
+        memcpy(&start, d + 8, 8);
+        memcpy(&pages, d + 24, 8);
+        if (type > 15 && type < 0x70000000u) bad_types++;
+        if (type == 7) conventional += pages << 12;
+        if (type == 5 || type == 6) { /* runtime services code/data */
+            runtime++;
+            /* Every page of it must be reported as firmware runtime, never usable. */
+            for (uint64_t p = 0; p < pages; p++)
+                if (kind_of(start + p * 4096, 4096) != KILN_MEMORY_FIRMWARE_RUNTIME) {
+                    misreported++;
+                    break;
+                }
+        }
+    }
+    TK_CHECK(bad_types == 0 && conventional > MIB(16), "descriptor-types", "%llu bad types, %llu MiB conventional",
+             (unsigned long long)bad_types, (unsigned long long)(conventional >> 20));
+    TK_CHECK(runtime > 0 && misreported == 0, "runtime-regions-reported", "%llu runtime descriptors, %llu not reported as firmware runtime",
+             (unsigned long long)runtime, (unsigned long long)misreported);
+    if (!have_phys()) return;
+    const uint8_t *sys = phys(bi->efi_system_table_phys);
+    uint64_t sig, rt;
+    uint32_t rev;
+    memcpy(&sig, sys, 8);
+    memcpy(&rev, sys + 8, 4);
+    TK_CHECK(sig == UINT64_C(0x5453595320494249), "system-table-signature", "signature 0x%llx", (unsigned long long)sig);
+    TK_CHECK(rev >= (2u << 16), "system-table-revision", "revision 0x%x", rev);
+    memcpy(&rt, sys + 88, 8); /* EFI_SYSTEM_TABLE.RuntimeServices */
+    uint64_t rt_sig = 0;
+    if (rt) memcpy(&rt_sig, phys(rt), 8);
+    TK_CHECK(rt_sig == UINT64_C(0x56524553544e5552), "runtime-services-signature", "RuntimeServices 0x%llx, signature 0x%llx",
+             (unsigned long long)rt, (unsigned long long)rt_sig);
+    TK_CHECK(kind_of(rt, 8) == KILN_MEMORY_FIRMWARE_RUNTIME, "runtime-services-kind", "kind %u", kind_of(rt, 8));
+}
+
 static void test_layout(void) {
     tk_group("layout");
 #if defined(TK_HIGH)
@@ -662,7 +711,8 @@ void tk_main(struct kiln_boot_info *boot_info) {
     if (want("layout")) test_layout();
     if (want("modules")) test_modules();
     if (word("cmdline-exact")) test_cmdline();
-    if (word("fb")) test_fb();
+    if (word("fb") || word("fb=none")) test_fb();
+    if (word("fw=uefi")) test_efi();
 #if defined(TK_BIG)
     test_big();
 #endif

@@ -1,15 +1,9 @@
-/* test_fbcon.c - host unit test for common/fbcon.c and common/font.c.
- *
- * Build and run (from the repository root):
- *   gcc -std=c11 -Wall -Wextra -Werror -fsanitize=address,undefined \
- *       -I. -Iinclude tests/unit/test_fbcon.c common/fbcon.c common/font.c \
- *       -o /tmp/test_fbcon && /tmp/test_fbcon
+/* test_fbcon.c - common/fbcon.c and common/font.c.
  *
  * Framebuffers live in heap blocks with guard bytes on both sides; every
  * byte (guards and pitch padding included) starts as FILL, so stray writes
- * show up as changed guard or padding bytes. Prints one "ok"/"FAIL" line per
- * check and exits non-zero if any check failed.
- */
+ * show up as changed guard or padding bytes. Each test below groups the
+ * checks of one scenario; a failing check names itself in the [FAIL] line. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,20 +12,13 @@
 
 #include "common/fbcon.h"
 #include "common/font.h"
+#include "tests/unit/testlib.h"
 
 #define GUARD 256
 #define FILL 0x5a
 
-static int failures;
-
-static void check(bool cond, const char *what) {
-    if (cond) {
-        printf("ok   %s\n", what);
-    } else {
-        printf("FAIL %s\n", what);
-        failures++;
-    }
-}
+/* Every check of the original test, counted by testlib. */
+#define check(cond, what) CHECK(cond, "%s", what)
 
 struct testfb {
     struct kiln_framebuffer fb;
@@ -356,36 +343,51 @@ static void font_test(void) {
     check(box_new, "font: the box differs from every printable glyph");
 }
 
+/* --- the tests --------------------------------------------------------- */
+
+/* 32bpp, red at bit 16 (B,G,R,x in memory): FG 0xff8040 -> 0x00ff8040. */
+TEST(glyphs_32bpp_r16_g8_b0) { glyph_test("32bpp r16 g8 b0", 40, 40, 40 * 4 + 16, 32, MASK_BGR32, 0x00ff8040u, 0x00123456u); }
+/* 32bpp, red at bit 0 (R,G,B,x in memory). */
+TEST(glyphs_32bpp_r0_g8_b16) { glyph_test("32bpp r0 g8 b16", 40, 40, 40 * 4, 32, MASK_RGB32, 0x004080ffu, 0x00563412u); }
+/* 24bpp, both orders; pitch == width * 3 so a 4-byte store would hit the guard. */
+TEST(glyphs_24bpp_r16_g8_b0) { glyph_test("24bpp r16 g8 b0", 40, 40, 40 * 3, 24, MASK_BGR24, 0xff8040u, 0x123456u); }
+TEST(glyphs_24bpp_r0_g8_b16) { glyph_test("24bpp r0 g8 b16", 41, 33, 41 * 3 + 3, 24, MASK_RGB24, 0x4080ffu, 0x563412u); }
+/* 16bpp 5:6:5: FG -> (0x1f<<11)|(0x20<<5)|0x08 = 0xfc08, BG -> (2<<11)|(0x0d<<5)|0x0a = 0x11aa. */
+TEST(glyphs_16bpp_565) { glyph_test("16bpp 5:6:5", 40, 40, 40 * 2, 16, MASK_565, 0xfc08u, 0x11aau); }
+TEST(pixel_values) { pixel_test(); }
+TEST(scroll_32bpp) { scroll_test(32, MASK_BGR32); }
+TEST(scroll_24bpp) { scroll_test(24, MASK_BGR24); }
+TEST(scroll_16bpp) { scroll_test(16, MASK_565); }
+TEST(control_characters_and_wrap) { control_test(); }
+TEST(fill_clipping) { fill_test(); }
+TEST(overrun_32bpp_37x53) { overrun_test(32, MASK_BGR32, 37, 53, 0); }
+TEST(overrun_32bpp_100x70_pad12) { overrun_test(32, MASK_RGB32, 100, 70, 12); }
+TEST(overrun_24bpp_37x53) { overrun_test(24, MASK_BGR24, 37, 53, 0); }
+TEST(overrun_24bpp_64x33_pad1) { overrun_test(24, MASK_RGB24, 64, 33, 1); }
+TEST(overrun_16bpp_37x53) { overrun_test(16, MASK_565, 37, 53, 0); }
+TEST(overrun_16bpp_8x16_pad2) { overrun_test(16, MASK_565, 8, 16, 2); }
+TEST(init_accepts_and_refuses) { init_test(); }
+TEST(font_glyphs) { font_test(); }
+
 int main(void) {
-    /* 32bpp, red at bit 16 (B,G,R,x in memory): FG 0xff8040 -> 0x00ff8040. */
-    glyph_test("32bpp r16 g8 b0", 40, 40, 40 * 4 + 16, 32, MASK_BGR32, 0x00ff8040u, 0x00123456u);
-    /* 32bpp, red at bit 0 (R,G,B,x in memory). */
-    glyph_test("32bpp r0 g8 b16", 40, 40, 40 * 4, 32, MASK_RGB32, 0x004080ffu, 0x00563412u);
-    /* 24bpp, both orders; pitch == width * 3 so a 4-byte store would hit the guard. */
-    glyph_test("24bpp r16 g8 b0", 40, 40, 40 * 3, 24, MASK_BGR24, 0xff8040u, 0x123456u);
-    glyph_test("24bpp r0 g8 b16", 41, 33, 41 * 3 + 3, 24, MASK_RGB24, 0x4080ffu, 0x563412u);
-    /* 16bpp 5:6:5: FG -> (0x1f<<11)|(0x20<<5)|0x08 = 0xfc08, BG -> (2<<11)|(0x0d<<5)|0x0a = 0x11aa. */
-    glyph_test("16bpp 5:6:5", 40, 40, 40 * 2, 16, MASK_565, 0xfc08u, 0x11aau);
-
-    pixel_test();
-    scroll_test(32, MASK_BGR32);
-    scroll_test(24, MASK_BGR24);
-    scroll_test(16, MASK_565);
-    control_test();
-    fill_test();
-    overrun_test(32, MASK_BGR32, 37, 53, 0);
-    overrun_test(32, MASK_RGB32, 100, 70, 12);
-    overrun_test(24, MASK_BGR24, 37, 53, 0);
-    overrun_test(24, MASK_RGB24, 64, 33, 1);
-    overrun_test(16, MASK_565, 37, 53, 0);
-    overrun_test(16, MASK_565, 8, 16, 2);
-    init_test();
-    font_test();
-
-    if (failures) {
-        printf("FAILED: %d check(s)\n", failures);
-        return 1;
-    }
-    printf("all fbcon tests passed\n");
-    return 0;
+    RUN(glyphs_32bpp_r16_g8_b0);
+    RUN(glyphs_32bpp_r0_g8_b16);
+    RUN(glyphs_24bpp_r16_g8_b0);
+    RUN(glyphs_24bpp_r0_g8_b16);
+    RUN(glyphs_16bpp_565);
+    RUN(pixel_values);
+    RUN(scroll_32bpp);
+    RUN(scroll_24bpp);
+    RUN(scroll_16bpp);
+    RUN(control_characters_and_wrap);
+    RUN(fill_clipping);
+    RUN(overrun_32bpp_37x53);
+    RUN(overrun_32bpp_100x70_pad12);
+    RUN(overrun_24bpp_37x53);
+    RUN(overrun_24bpp_64x33_pad1);
+    RUN(overrun_16bpp_37x53);
+    RUN(overrun_16bpp_8x16_pad2);
+    RUN(init_accepts_and_refuses);
+    RUN(font_glyphs);
+    return test_summary();
 }

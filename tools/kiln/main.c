@@ -15,13 +15,22 @@ static void usage(void) {
            "  image KERNEL -o OUT [...]   build a bootable disk image\n"
            "  check KERNEL                validate a kernel as the loader will; show its layout\n"
            "  info IMAGE                  show an image's partitions and payload, verify checksums\n"
+           "  run TARGET [...]            boot a kernel ELF or a disk image in QEMU (serial on this terminal)\n"
+           "  test TARGET... [...]        boot kernels in test mode, several at once; N passed, N failed\n"
            "  help                        this text; `kiln COMMAND --help` for each command\n"
            "  version                     print the version\n"
            "\n"
            "examples:\n"
            "  kiln check build/kernel.elf\n"
            "  kiln image build/kernel.elf -o disk.img --cmdline 'verbose'\n"
-           "  kiln info disk.img\n",
+           "  kiln info disk.img\n"
+           "  kiln run build/kernel.elf --firmware uefi --memory 1G\n"
+           "  kiln run build/kernel.elf --gdb\n"
+           "  kiln run build/kernel.elf --test --timeout 30 --expect 'kernel: ready'\n"
+           "  kiln test --plan tests/boot/boot.plan -j 4 --junit report.xml\n"
+           "\n"
+           "kiln run and kiln test also read kiln.toml (the nearest one upwards), profiles and KILN_*\n"
+           "variables; see `kiln run --help` and docs/running.md.\n",
            KILN_LOADER_VERSION);
 }
 
@@ -34,6 +43,8 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "image")) return cmd_image(argc - 2, argv + 2);
     if (!strcmp(cmd, "check")) return cmd_check(argc - 2, argv + 2);
     if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
+    if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "test")) return cmd_test(argc - 2, argv + 2);
     if (!strcmp(cmd, "help") || !strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
         usage();
         return 0;

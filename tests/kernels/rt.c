@@ -1,0 +1,119 @@
+/* rt.c - the runner test kernel: tests `kiln run --test` and `kiln test`
+ * themselves rather than the loader. What it does is chosen by one word on
+ * its command line (tests/boot/runner.plan boots each of them):
+ *
+ *   pass         leave QEMU with the success code (exit 33), no markers
+ *   fail         leave QEMU with the failure code (exit 35)
+ *   spin         loop forever (the runner's --timeout must end it)
+ *   marker-fail  print a "[FAIL] rt.marker" line, then exit with success:
+ *                the runner must still count the boot as failed
+ *   clean-exit   ACPI power-off, then a triple fault: QEMU exits 0, which
+ *                the runner must count as a failure
+ *   expect       print "alpha", "beta", "gamma" on lines of their own
+ *   prompt       print "login: ", read COM1 until a line "root" arrives,
+ *                print "welcome root" and pass (tests --reply)
+ *   halt-msg     print "rt: halted on purpose" and halt forever (--pass-on)
+ */
+#include <kiln.h>
+
+#include "tk.h"
+
+static void pass(void) { kiln_qemu_exit(1); }
+static void fail(void) { kiln_qemu_exit(0); }
+
+static void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+
+static __attribute__((noreturn)) void halt_forever(void) {
+    for (;;) __asm__ volatile("cli; hlt");
+}
+
+static __attribute__((noreturn)) void spin(void) {
+    for (volatile uint64_t n = 0;; n++) __asm__ volatile("pause");
+}
+
+/* QEMU exits with status 0 without isa-debug-exit: first the ACPI PM1a
+ * control register SeaBIOS and OVMF program at 0x604 (SLP_EN | S5), then,
+ * should that do nothing, a triple fault (with -no-reboot QEMU exits). */
+static __attribute__((noreturn)) void clean_exit(void) {
+    outw(0x604, 0x2000);
+    static const struct __attribute__((packed)) {
+        uint16_t limit;
+        uint64_t base;
+    } no_idt = {0, 0};
+    __asm__ volatile("lidt %0; int3" : : "m"(no_idt));
+    halt_forever();
+}
+
+static uint64_t rdtsc(void) {
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* Reads one byte from COM1 (polling the line status register's "data
+ * ready" bit), waiting until the TSC passes `until`, or for `polls` reads
+ * when the TSC frequency is unknown. Returns -1 when nothing arrived. */
+static int serial_getc(uint64_t until, uint64_t polls) {
+    for (uint64_t i = 0; until ? rdtsc() < until : i < polls; i++)
+        if (kiln_inb(0x3fd) & 0x01) return kiln_inb(0x3f8);
+    return -1;
+}
+
+static void prompt(const struct kiln_boot_info *bi) {
+    tk_printf("login: ");
+    char line[32];
+    unsigned n = 0;
+    /* Up to 30 s for the whole reply: far longer than a runner takes, even
+     * on a loaded machine, and still bounded. Without a TSC frequency: a
+     * billion polls (each an exit to QEMU's device model, about a minute
+     * under TCG). */
+    uint64_t until = bi->tsc_frequency ? rdtsc() + 30 * bi->tsc_frequency : 0;
+    for (;;) {
+        int c = serial_getc(until, 1000000000);
+        if (c < 0) {
+            tk_printf("\n[FAIL] rt.prompt: no input on COM1\n");
+            fail();
+        }
+        if (c == '\r' || c == '\n') {
+            line[n] = 0;
+            if (n == 4 && line[0] == 'r' && line[1] == 'o' && line[2] == 'o' && line[3] == 't') break;
+            tk_printf("\nrt: unexpected login '%s'\nlogin: ", line);
+            n = 0;
+            continue;
+        }
+        if (n < sizeof line - 1) line[n++] = (char)c;
+    }
+    tk_printf("\nwelcome root\n");
+    pass();
+}
+
+static void rt_main(struct kiln_boot_info *bi) {
+    const char *cmd = bi->cmdline ? bi->cmdline : "";
+    tk_printf("rt: command line '%s'\n", cmd);
+    if (tk_has_word(cmd, "pass")) {
+        pass();
+    } else if (tk_has_word(cmd, "fail")) {
+        fail();
+    } else if (tk_has_word(cmd, "spin")) {
+        tk_printf("rt: spinning\n");
+        spin();
+    } else if (tk_has_word(cmd, "marker-fail")) {
+        tk_printf("[FAIL] rt.marker: a deliberate failure marker\n");
+        pass();
+    } else if (tk_has_word(cmd, "clean-exit")) {
+        clean_exit();
+    } else if (tk_has_word(cmd, "expect")) {
+        tk_printf("alpha\nbeta\ngamma\n");
+        pass();
+    } else if (tk_has_word(cmd, "prompt")) {
+        prompt(bi);
+    } else if (tk_has_word(cmd, "halt-msg")) {
+        tk_printf("rt: halted on purpose\n");
+        halt_forever();
+    }
+    tk_printf("rt: no behaviour word on the command line (pass, fail, spin, marker-fail, "
+              "clean-exit, expect, prompt, halt-msg)\n");
+    fail();
+}
+
+KILN_ENTRY(rt_main);

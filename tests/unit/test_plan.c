@@ -1,0 +1,682 @@
+/* test_plan.c - common/plan.c and common/vaspace.c: the kernel's address
+ * space layout. Every plan is checked against the same rules: each piece
+ * where the config asked (or inside the dynamic range), canonical, clear of
+ * the null page, and no two pieces (the stack's guard page included)
+ * sharing an address. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/kconfig.h"
+#include "common/plan.h"
+#include "common/vaspace.h"
+#include "tests/unit/testlib.h"
+
+#define KB UINT64_C(0xffffffff80000000)
+#define DYN_START UINT64_C(0xffff800000000000)
+#define DYN_END UINT64_C(0xffffff8000000000)
+#define HOLE_FIRST UINT64_C(0x0000800000000000)
+#define HOLE_LAST UINT64_C(0xffff7fffffffffff)
+
+/* ELF images described directly (test_elf.c covers the parser). */
+static struct elf_image exec_img(uint64_t base) {
+    struct elf_image img;
+    memset(&img, 0, sizeof img);
+    img.type = 2;
+    img.entry = base + 0x10;
+    img.nseg = 3;
+    img.seg[0] = (struct elf_segment){base, 0x1800, 0x1000, 0x1800, 0x1000, ELF_PF_R | ELF_PF_X, 1};
+    img.seg[1] = (struct elf_segment){base + 0x2000, 0x800, 0x3000, 0x800, 0x1000, ELF_PF_R, 2};
+    img.seg[2] = (struct elf_segment){base + 0x3000, 0x3000, 0x4000, 0x100, 0x1000, ELF_PF_R | ELF_PF_W, 3};
+    img.nrun = 1;
+    img.run[0] = (struct elf_run){base, base + 0x6000};
+    img.min_vaddr = base;
+    img.max_vaddr = base + 0x6000;
+    img.max_align = 0x1000;
+    return img;
+}
+
+static struct elf_image pie_img(uint64_t base, uint64_t max_align) {
+    struct elf_image img = exec_img(base);
+    img.type = 3;
+    img.max_align = max_align;
+    return img;
+}
+
+/* Resolved defaults, then the caller's changes. */
+static struct kiln_config defaults(void) {
+    struct kiln_config c;
+    kiln_err e;
+    if (!kconfig_resolve(NULL, 0, &c, &e)) abort();
+    return c;
+}
+
+#define FB_PHYS UINT64_C(0xe0345800) /* not even page aligned: offset 0x145800 within 2 MiB */
+#define FB_SIZE UINT64_C(0x300000)
+
+static struct plan_input input(const struct elf_image *img, const struct kiln_config *c) {
+    return (struct plan_input){
+        .elf = img, .cfg = c, .phys_map_size = GIB(6) - MIB(1), .fb_phys = FB_PHYS, .fb_size = FB_SIZE,
+        .modules_size = 0x5000, .boot_info_size = 0x3000, .kernel_file_size = 0x5100, .seed = 0,
+    };
+}
+
+struct piece {
+    const char *what;
+    uint64_t start, size; /* size 0: absent */
+    bool dynamic;         /* must lie inside the dynamic range */
+};
+
+/* The pieces of a plan, as the loader will map (or guard) them. */
+static unsigned pieces(const struct plan_input *in, const struct boot_plan *p, struct piece out[8]) {
+    const struct kiln_config *c = in->cfg;
+    unsigned n = 0;
+    /* kiln.h: a PIE loads at its link address, or anywhere if linked at 0 or with ASLR */
+    bool kernel_dyn = in->elf->type == 3 && (c->kernel_base == KILN_DYNAMIC ||
+                                             (c->kernel_base == KILN_DEFAULT && (in->elf->min_vaddr == 0 || c->aslr)));
+    out[n++] = (struct piece){"the kernel", in->elf->min_vaddr + (uint64_t)p->bias,
+                              in->elf->max_vaddr - in->elf->min_vaddr, kernel_dyn};
+    if (p->has_phys)
+        out[n++] = (struct piece){"phys", p->phys, align_up(in->phys_map_size, GIB(1)), c->physical_memory == KILN_DYNAMIC};
+    if (p->recursive >= 0)
+        out[n++] = (struct piece){"recursive", KILN_SLOT(p->recursive), GIB(512), c->recursive == KILN_DYNAMIC};
+    out[n++] = (struct piece){"stack+guard", p->stack_bottom - PAGE_SIZE, p->stack_size + PAGE_SIZE, c->stack == KILN_DYNAMIC};
+    out[n++] = (struct piece){"boot info", p->boot_info, in->boot_info_size, c->boot_info == KILN_DYNAMIC};
+    if (p->fb)
+        out[n++] = (struct piece){"fb", align_down(p->fb, PAGE_SIZE),
+                                  align_up((in->fb_phys & (PAGE_SIZE - 1)) + in->fb_size, PAGE_SIZE),
+                                  c->framebuffer == KILN_DYNAMIC};
+    if (p->modules) out[n++] = (struct piece){"modules", p->modules, in->modules_size, c->modules == KILN_DYNAMIC};
+    out[n++] = (struct piece){"kernel file", p->kernel_file, align_up(in->kernel_file_size, PAGE_SIZE), true};
+    return n;
+}
+
+/* The rules every plan obeys; false with a reason. */
+static bool valid(const struct plan_input *in, const struct boot_plan *p, char *why, size_t len) {
+    const struct kiln_config *c = in->cfg;
+    struct piece pc[8];
+    unsigned n = pieces(in, p, pc);
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t s = pc[i].start, last = pc[i].start + pc[i].size - 1;
+        if (pc[i].size == 0) return snprintf(why, len, "%s is empty", pc[i].what), false;
+        if (last < s || !va_canonical(s) || !va_canonical(last) || (s >> 47) != (last >> 47))
+            return snprintf(why, len, "%s 0x%llx is not canonical", pc[i].what, (unsigned long long)s), false;
+        if (s < PAGE_SIZE) return snprintf(why, len, "%s in the null page", pc[i].what), false;
+        if (s & (PAGE_SIZE - 1)) return snprintf(why, len, "%s unaligned", pc[i].what), false;
+        if (pc[i].dynamic && (s < c->dynamic_start || last > c->dynamic_end - 1))
+            return snprintf(why, len, "%s 0x%llx outside the dynamic range", pc[i].what, (unsigned long long)s), false;
+        for (unsigned j = 0; j < i; j++)
+            if (s <= pc[j].start + pc[j].size - 1 && pc[j].start <= last)
+                return snprintf(why, len, "%s and %s overlap", pc[j].what, pc[i].what), false;
+        /* everything the plan placed is reserved, so nothing can be put there later */
+        kiln_err e;
+        struct va_space vs = p->vs;
+        if (va_reserve(&vs, s, pc[i].size, "probe", &e))
+            return snprintf(why, len, "%s is not reserved in the va_space", pc[i].what), false;
+    }
+    /* dynamic placements get their natural alignment; fixed ones are exactly where asked */
+    if (p->has_phys && c->physical_memory == KILN_DYNAMIC && (p->phys & (GIB(1) - 1)))
+        return snprintf(why, len, "phys not 1 GiB aligned"), false;
+    if (p->has_phys != (c->physical_memory != KILN_NONE)) return snprintf(why, len, "has_phys"), false;
+    if (c->physical_memory != KILN_DYNAMIC && c->physical_memory != KILN_NONE && p->phys != c->physical_memory)
+        return snprintf(why, len, "fixed phys moved"), false;
+    if (c->stack != KILN_DYNAMIC && p->stack_bottom != c->stack) return snprintf(why, len, "fixed stack moved"), false;
+    if (c->boot_info != KILN_DYNAMIC && p->boot_info != c->boot_info) return snprintf(why, len, "fixed boot info moved"), false;
+    if (p->modules && c->modules != KILN_DYNAMIC && p->modules != c->modules)
+        return snprintf(why, len, "fixed modules moved"), false;
+    if ((p->modules != 0) != (in->modules_size && c->modules != KILN_NONE)) return snprintf(why, len, "modules"), false;
+    if ((p->fb != 0) != (in->fb_size && c->framebuffer != KILN_NONE)) return snprintf(why, len, "fb"), false;
+    /* a dynamic framebuffer keeps its offset within 2 MiB (so large pages fit);
+     * a fixed one is where the kernel asked, plus the offset within the page */
+    if (p->fb && c->framebuffer == KILN_DYNAMIC && (p->fb & (MIB(2) - 1)) != (in->fb_phys & (MIB(2) - 1)))
+        return snprintf(why, len, "fb 0x%llx loses the 2 MiB offset of 0x%llx", (unsigned long long)p->fb,
+                        (unsigned long long)in->fb_phys), false;
+    if (p->fb && c->framebuffer != KILN_DYNAMIC && p->fb != c->framebuffer + (in->fb_phys & (PAGE_SIZE - 1)))
+        return snprintf(why, len, "fixed fb at 0x%llx", (unsigned long long)p->fb), false;
+    if (in->elf->type == 3 && ((uint64_t)p->bias & (in->elf->max_align - 1)))
+        return snprintf(why, len, "bias 0x%llx not aligned", (unsigned long long)p->bias), false;
+    if (p->entry != in->elf->entry + (uint64_t)p->bias) return snprintf(why, len, "entry"), false;
+    if (p->stack_size != c->stack_size) return snprintf(why, len, "stack size"), false;
+    /* the guard page is the stack's: reserved (by the stack), never mapped by anything else */
+    kiln_err e;
+    struct va_space vs = p->vs;
+    if (va_reserve(&vs, p->stack_bottom - PAGE_SIZE, PAGE_SIZE, "probe", &e) || !strstr(e.msg, "overlaps the kernel stack"))
+        return snprintf(why, len, "guard page not reserved by the stack: %.100s", e.msg), false;
+    return true;
+}
+
+#define EXPECT_PLAN(in, p) \
+    do { \
+        kiln_err e_; \
+        char why_[160]; \
+        REQUIRE(plan_build(in, p, &e_), "plan_build: %s", e_.msg); \
+        REQUIRE(valid(in, p, why_, sizeof why_), "invalid plan: %s", why_); \
+    } while (0)
+
+#define EXPECT_PLAN_FAIL(in, want) \
+    do { \
+        kiln_err e_; \
+        struct boot_plan *p_ = malloc(sizeof *p_); \
+        memset(&e_, 0, sizeof e_); \
+        if (plan_build(in, p_, &e_)) test_fail_at(__FILE__, __LINE__, "planned; want an error containing \"%s\"", want); \
+        else if (!strstr(e_.msg, want)) \
+            test_fail_at(__FILE__, __LINE__, "error \"%s\" does not contain \"%s\"", e_.msg, want); \
+        free(p_); \
+    } while (0)
+
+/* ------------------------------------------------------------------------ */
+
+TEST(default_layout_higher_half_exec) {
+    struct elf_image img = exec_img(KB);
+    struct kiln_config c = defaults();
+    struct plan_input in = input(&img, &c);
+    struct boot_plan p;
+    EXPECT_PLAN(&in, &p);
+    CHECK(p.bias == 0 && p.entry == KB + 0x10, "bias %lld entry 0x%llx", (long long)p.bias, (unsigned long long)p.entry);
+    CHECK(p.has_phys && p.phys == DYN_START, "first fit puts the physical map at the start of the range: 0x%llx",
+          (unsigned long long)p.phys);
+    CHECK(p.recursive == -1, "no recursive slot by default");
+    CHECK(p.stack_size == KIB(64) && p.fb && p.modules && p.boot_info && p.kernel_file, "all placed");
+    CHECK((p.fb & (MIB(2) - 1)) == 0x145800, "fb 0x%llx keeps 0x145800", (unsigned long long)p.fb);
+    /* the same input gives the same layout */
+    struct boot_plan q;
+    kiln_err e;
+    REQUIRE(plan_build(&in, &q, &e), "%s", e.msg);
+    CHECK(q.phys == p.phys && q.stack_bottom == p.stack_bottom && q.boot_info == p.boot_info && q.fb == p.fb &&
+              q.modules == p.modules && q.kernel_file == p.kernel_file,
+          "deterministic without ASLR");
+}
+
+TEST(framebuffer_offsets) {
+    struct elf_image img = exec_img(KB);
+    struct kiln_config c = defaults();
+    static const uint64_t phys[] = {0xfd000000, 0xe0200000, 0xc0001000, 0x80000000 + MIB(2) - PAGE_SIZE, 0xe0345800};
+    for (unsigned i = 0; i < ARRAY_LEN(phys); i++) {
+        struct plan_input in = input(&img, &c);
+        struct boot_plan p;
+        in.fb_phys = phys[i];
+        EXPECT_PLAN(&in, &p);
+        CHECK((p.fb & (MIB(2) - 1)) == (phys[i] & (MIB(2) - 1)), "fb_phys 0x%llx -> 0x%llx", (unsigned long long)phys[i],
+              (unsigned long long)p.fb);
+    }
+    /* no framebuffer: not placed */
+    struct plan_input in = input(&img, &c);
+    struct boot_plan p;
+    in.fb_size = 0;
+    EXPECT_PLAN(&in, &p);
+    CHECK(p.fb == 0, "fb 0x%llx without a framebuffer", (unsigned long long)p.fb);
+}
+
+TEST(exec_kernel_inside_the_dynamic_range_avoided) {
+    struct elf_image img = exec_img(DYN_START + MIB(1));
+    struct kiln_config c = defaults();
+    struct plan_input in = input(&img, &c);
+    struct boot_plan p;
+    EXPECT_PLAN(&in, &p);
+    CHECK(p.phys == DYN_START + GIB(1), "the physical map moves to the next GiB: 0x%llx", (unsigned long long)p.phys);
+}
+
+TEST(low_exec_kernel_at_1mib) {
+    struct elf_image img = exec_img(MIB(1));
+    struct kiln_config c = defaults();
+    struct plan_input in = input(&img, &c);
+    struct boot_plan p;
+    EXPECT_PLAN(&in, &p);
+    CHECK(p.entry == MIB(1) + 0x10 && p.bias == 0, "entry");
+}
+
+TEST(pie_linked_at_zero_placed_dynamically) {
+    struct elf_image img = pie_img(0, MIB(2));
+    struct kiln_config c = defaults();
+    struct plan_input in = input(&img, &c);
+    struct boot_plan p;
+    EXPECT_PLAN(&in, &p);
+    CHECK(p.bias != 0 && ((uint64_t)p.bias & (MIB(2) - 1)) == 0, "bias 0x%llx", (unsigned long long)p.bias);
+    CHECK((uint64_t)p.bias >= DYN_START && (uint64_t)p.bias + 0x6000 <= DYN_END, "kernel in the dynamic range");
+    CHECK(p.entry == (uint64_t)p.bias + 0x10, "entry 0x%llx", (unsigned long long)p.entry);
+    /* a PIE whose lowest segment is not at an alignment boundary keeps its offset */
+    img = pie_img(0x1000, MIB(2));
+    EXPECT_PLAN(&in, &p);
+    CHECK(((uint64_t)p.bias & (MIB(2) - 1)) == 0 && ((uint64_t)p.bias + 0x1000) % MIB(2) == 0x1000,
+          "bias 0x%llx for a PIE at 0x1000", (unsigned long long)p.bias);
+}
+
+TEST(pie_linked_high_stays_without_aslr) {
+    struct elf_image img = pie_img(KB, 0x1000);
+    struct kiln_config c = defaults();
+    struct plan_input in = input(&img, &c);
+    struct boot_plan p;
+    EXPECT_PLAN(&in, &p);
+    CHECK(p.bias == 0, "bias %lld", (long long)p.bias);
+    c.aslr = 1;
+    in.seed = 12345;
+    EXPECT_PLAN(&in, &p);
+    CHECK(p.bias != 0 && (uint64_t)p.bias + KB >= DYN_START && (uint64_t)p.bias + KB < DYN_END,
+          "ASLR moves a PIE linked high into the dynamic range: bias 0x%llx", (unsigned long long)p.bias);
+}
+
+TEST(pie_at_fixed_kernel_base) {
+    struct elf_image img = pie_img(0, MIB(2));
+    struct kiln_config c = defaults();
+    struct plan_input in = input(&img, &c);
+    struct boot_plan p;
+    c.kernel_base = KB;
+    EXPECT_PLAN(&in, &p);
+    CHECK((uint64_t)p.bias == KB && p.entry == KB + 0x10, "bias 0x%llx", (unsigned long long)p.bias);
+    c.kernel_base = DYN_START + GIB(2); /* inside the dynamic range: everything else avoids it */
+    EXPECT_PLAN(&in, &p);
+    CHECK((uint64_t)p.bias == DYN_START + GIB(2) && p.phys != DYN_START, "phys 0x%llx", (unsigned long long)p.phys);
+    c.kernel_base = KB + 0x1000;
+    EXPECT_PLAN_FAIL(&in, "config: kernel_base 0xffffffff80001000 breaks the kernel's 0x200000 segment alignment");
+    c.kernel_base = KILN_DYNAMIC;
+    EXPECT_PLAN(&in, &p);
+    CHECK(p.bias && ((uint64_t)p.bias & (MIB(2) - 1)) == 0, "dynamic base");
+    /* kernel_base on an ET_EXEC is a config error */
+    struct elf_image ex = exec_img(KB);
+    in.elf = &ex;
+    c.kernel_base = KB;
+    EXPECT_PLAN_FAIL(&in, "kernel_base only applies to position-independent (ET_DYN) kernels");
+    /* a base that puts the kernel into the hole or off the top */
+    in.elf = &img;
+    img.max_align = 0x1000;
+    c.kernel_base = UINT64_C(0x00007ffffffff000);
+    EXPECT_PLAN_FAIL(&in, "the kernel (0x7ffffffff000-0x800000004fff) overlaps the non-canonical hole");
+    c.kernel_base = UINT64_C(0xfffffffffffff000);
+    EXPECT_PLAN_FAIL(&in, "the kernel at 0xfffffffffffff000 (+0x6000) wraps past the top of the address space");
+}
+
+TEST(fixed_placements) {
+    struct elf_image img = exec_img(KB);
+    struct kiln_config c = defaults();
+    struct plan_input in = input(&img, &c);
+    struct boot_plan p;
+    c.stack = UINT64_C(0xffffffffc0001000);
+    c.boot_info = UINT64_C(0xffffffffc0100000);
+    c.framebuffer = UINT64_C(0xffffffffd0000000);
+    c.modules = UINT64_C(0xffffffffe0000000);
+    c.physical_memory = UINT64_C(0xffff900000000000);
+    c.recursive = KILN_SLOT(300);
+    EXPECT_PLAN(&in, &p);
+    CHECK(p.stack_bottom == c.stack && p.boot_info == c.boot_info && p.modules == c.modules && p.phys == c.physical_memory,
+          "fixed addresses kept");
+    CHECK(p.fb == c.framebuffer + 0x800, "fixed fb keeps the page offset: 0x%llx", (unsigned long long)p.fb);
+    CHECK(p.recursive == 300, "recursive %d", p.recursive);
+    /* fixed placements may sit outside the dynamic range: the lower half */
+    c = defaults();
+    c.stack = 0x200000;
+    c.boot_info = 0x400000;
+    EXPECT_PLAN(&in, &p);
+}
+
+TEST(fixed_collisions_name_both) {
+    struct elf_image img = exec_img(KB);
+    struct kiln_config c = defaults();
+    struct plan_input in = input(&img, &c);
+    c.stack = KB + 0x2000;
+    EXPECT_PLAN_FAIL(&in, "layout: the kernel stack (0xffffffff80001000-0xffffffff80011fff) overlaps the kernel "
+                          "(0xffffffff80000000-0xffffffff80005fff)");
+    c = defaults();
+    c.stack = KB + 0x6000; /* only the guard page touches the kernel's last page */
+    EXPECT_PLAN_FAIL(&in, "the kernel stack (0xffffffff80005000-0xffffffff80015fff) overlaps the kernel");
+    c.stack = KB + 0x7000; /* the guard page just clear of it */
+    struct boot_plan p;
+    EXPECT_PLAN(&in, &p);
+    c = defaults();
+    c.stack = UINT64_C(0xffffffffc0001000);
+    c.boot_info = UINT64_C(0xffffffffc0008000);
+    EXPECT_PLAN_FAIL(&in, "layout: the boot info (0xffffffffc0008000-0xffffffffc000afff) overlaps the kernel stack");
+    c = defaults();
+    c.physical_memory = DYN_START;
+    c.modules = DYN_START + GIB(3);
+    EXPECT_PLAN_FAIL(&in, "layout: the modules (0xffff8000c0000000-0xffff8000c0004fff) overlaps the physical memory map");
+    c = defaults();
+    c.recursive = KILN_SLOT(511);
+    EXPECT_PLAN_FAIL(&in, "the recursive slot (0xffffff8000000000-0xffffffffffffffff) overlaps the kernel");
+    c = defaults();
+    c.physical_memory = UINT64_C(0x00007fff00000000);
+    EXPECT_PLAN_FAIL(&in, "the physical memory map (0x7fff00000000-0x80007fffffff) overlaps the non-canonical hole");
+    c = defaults();
+    c.stack = 0x1000; /* its guard page would be the null page */
+    EXPECT_PLAN_FAIL(&in, "the kernel stack (0x0-0x10fff) overlaps the null page");
+    c = defaults();
+    c.framebuffer = UINT64_C(0xffffffffc0000000);
+    c.boot_info = UINT64_C(0xffffffffc0200000);
+    EXPECT_PLAN_FAIL(&in, "the framebuffer (0xffffffffc0000000-0xffffffffc0300fff) overlaps the boot info");
+}
+
+TEST(none_placements) {
+    struct elf_image img = exec_img(KB);
+    struct kiln_config c = defaults();
+    struct plan_input in = input(&img, &c);
+    struct boot_plan p;
+    c.physical_memory = KILN_NONE;
+    c.modules = KILN_NONE;
+    c.framebuffer = KILN_NONE;
+    EXPECT_PLAN(&in, &p);
+    CHECK(!p.has_phys && p.phys == 0 && p.modules == 0 && p.fb == 0, "none: phys %d/0x%llx modules 0x%llx fb 0x%llx",
+          p.has_phys, (unsigned long long)p.phys, (unsigned long long)p.modules, (unsigned long long)p.fb);
+    /* nothing to map: nothing placed */
+    c = defaults();
+    in.modules_size = 0;
+    in.fb_size = 0;
+    EXPECT_PLAN(&in, &p);
+    CHECK(p.modules == 0 && p.fb == 0, "empty modules and no framebuffer");
+}
+
+TEST(recursive_slot_fixed_and_dynamic) {
+    struct elf_image img = exec_img(KB);
+    struct kiln_config c = defaults();
+    struct plan_input in = input(&img, &c);
+    struct boot_plan p;
+    static const unsigned fixed[] = {1, 255, 256, 300, 510};
+    for (unsigned i = 0; i < ARRAY_LEN(fixed); i++) {
+        c = defaults();
+        c.recursive = KILN_SLOT(fixed[i]);
+        EXPECT_PLAN(&in, &p);
+        CHECK(p.recursive == (int)fixed[i], "KILN_SLOT(%u) -> %d", fixed[i], p.recursive);
+    }
+    c = defaults();
+    c.recursive = KILN_DYNAMIC;
+    EXPECT_PLAN(&in, &p);
+    /* the physical map takes the start of slot 256, so the first free slot is 257 */
+    CHECK(p.recursive == 257, "dynamic recursive slot %d", p.recursive);
+    c.physical_memory = KILN_NONE;
+    EXPECT_PLAN(&in, &p);
+    CHECK(p.recursive == 256, "dynamic recursive slot without a physical map: %d", p.recursive);
+    /* with ASLR the slot moves but stays a whole slot in the range */
+    c = defaults();
+    c.recursive = KILN_DYNAMIC;
+    c.aslr = 1;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        in.seed = seed;
+        EXPECT_PLAN(&in, &p);
+        CHECK(p.recursive >= 256 && p.recursive < 511, "seed %llu: slot %d", (unsigned long long)seed, p.recursive);
+    }
+}
+
+TEST(dynamic_range_too_small) {
+    struct elf_image img = exec_img(KB);
+    struct kiln_config c = defaults();
+    struct plan_input in = input(&img, &c);
+    c.dynamic_start = UINT64_C(0xffffc00000000000);
+    c.dynamic_end = c.dynamic_start + GIB(1);
+    EXPECT_PLAN_FAIL(&in, "layout: no room for the physical memory map (0x180000000 bytes) in the dynamic range "
+                          "0xffffc00000000000-0xffffc00040000000");
+    c.physical_memory = KILN_NONE;
+    c.dynamic_end = c.dynamic_start + 0x10000; /* the stack alone (64 KiB + guard) does not fit */
+    EXPECT_PLAN_FAIL(&in, "no room for the kernel stack");
+    c.dynamic_end = c.dynamic_start + 0x11000 + 0x3000 + 0x5000; /* stack, boot info, modules; fb does not fit */
+    EXPECT_PLAN_FAIL(&in, "no room for the framebuffer");
+    c.recursive = KILN_DYNAMIC;
+    c.dynamic_end = c.dynamic_start + GIB(500);
+    EXPECT_PLAN_FAIL(&in, "no room for the recursive slot");
+    /* a PIE that does not fit */
+    struct elf_image pie = pie_img(0, MIB(2));
+    c = defaults();
+    c.dynamic_start = UINT64_C(0xffffc00000000000);
+    c.dynamic_end = c.dynamic_start + 0x4000;
+    in.elf = &pie;
+    EXPECT_PLAN_FAIL(&in, "no room for the kernel (0x6000 bytes)");
+}
+
+TEST(aslr_seeds_give_different_valid_layouts) {
+    for (int pie = 0; pie <= 1; pie++) {
+        struct elf_image img = pie ? pie_img(0, MIB(2)) : exec_img(KB);
+        struct kiln_config c = defaults();
+        struct plan_input in = input(&img, &c);
+        c.aslr = 1;
+        c.recursive = KILN_DYNAMIC;
+        uint64_t stacks[64], phys[64], bias[64];
+        unsigned n = 0;
+        for (uint64_t seed = 1; seed <= 64; seed++) {
+            struct boot_plan p;
+            in.seed = seed * UINT64_C(0x9e3779b97f4a7c15);
+            EXPECT_PLAN(&in, &p);
+            stacks[n] = p.stack_bottom, phys[n] = p.phys, bias[n] = (uint64_t)p.bias, n++;
+            /* the same seed again gives the same layout */
+            struct boot_plan q;
+            kiln_err e;
+            REQUIRE(plan_build(&in, &q, &e), "%s", e.msg);
+            CHECK(q.stack_bottom == p.stack_bottom && q.phys == p.phys && q.bias == p.bias && q.fb == p.fb,
+                  "seed %llu not reproducible", (unsigned long long)seed);
+        }
+        unsigned ds = 0, dp = 0, db = 0;
+        for (unsigned i = 0; i < n; i++) {
+            bool ns = true, np = true, nb = true;
+            for (unsigned j = 0; j < i; j++) {
+                ns = ns && stacks[j] != stacks[i];
+                np = np && phys[j] != phys[i];
+                nb = nb && bias[j] != bias[i];
+            }
+            ds += ns, dp += np, db += nb;
+        }
+        CHECK(ds >= 60 && dp >= 30, "pie=%d: %u distinct stacks, %u distinct physical maps of 64", pie, ds, dp);
+        if (pie) CHECK(db >= 60, "%u distinct PIE biases of 64", db);
+        else CHECK(db == 1, "an ET_EXEC never moves");
+    }
+}
+
+static uint64_t rng_state;
+static uint64_t rnd(void) {
+    uint64_t x = rng_state;
+    x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
+    rng_state = x;
+    return x * UINT64_C(0x2545f4914f6cdd1d);
+}
+static uint64_t pick(const uint64_t *v, size_t n) { return v[rnd() % n]; }
+
+/* Random configs that kconfig_resolve accepts, random kernels and inputs:
+ * plan_build either fails with a layout/config message or gives a plan
+ * that obeys every rule. */
+TEST(random_configs_give_valid_plans_or_clean_errors) {
+    static const uint64_t place[] = {
+        KILN_DEFAULT, KILN_DYNAMIC, KILN_DYNAMIC, KILN_NONE, 0x200000, UINT64_C(0x7ffffff00000),
+        UINT64_C(0xffff800000000000), UINT64_C(0xffff900000000000), UINT64_C(0xffffc00000001000),
+        UINT64_C(0xffffffff80000000), UINT64_C(0xffffffffc0000000), UINT64_C(0xfffffffffff00000), 0x1000,
+    };
+    static const uint64_t slots[] = {KILN_DEFAULT, KILN_DYNAMIC, KILN_NONE, KILN_SLOT(1), KILN_SLOT(256), KILN_SLOT(300),
+                                     KILN_SLOT(510), KILN_SLOT(511)};
+    static const uint64_t dyn[][2] = {
+        {0, 0}, {UINT64_C(0xffffc00000000000), UINT64_C(0xffffd00000000000)}, {0x100000000, UINT64_C(0x800000000000)},
+        {UINT64_C(0xffffff0000000000), UINT64_C(0xffffff8000000000)}, {UINT64_C(0xffff800000000000), UINT64_C(0xffff800100000000)},
+        {0x1000, 0x200000},
+    };
+    static const uint64_t bases[] = {KB, MIB(1), 0, 0x1000, UINT64_C(0xffff800000000000), UINT64_C(0x7fff00000000)};
+    rng_state = UINT64_C(0x706c616e66757a7a);
+    unsigned planned = 0, refused = 0;
+    for (unsigned it = 0; it < 20000 && !test_failed_now(); it++) {
+        struct kiln_config raw, c;
+        memset(&raw, 0, sizeof raw);
+        raw.header = (struct kiln_config_header)KILN_CONFIG_HEADER_INIT;
+        raw.stack_size = rnd() % 4 ? 0 : (rnd() % MIB(4));
+        raw.stack = pick(place, ARRAY_LEN(place));
+        raw.boot_info = pick(place, ARRAY_LEN(place));
+        raw.framebuffer = pick(place, ARRAY_LEN(place));
+        raw.modules = pick(place, ARRAY_LEN(place));
+        raw.physical_memory = pick(place, ARRAY_LEN(place));
+        raw.recursive = pick(slots, ARRAY_LEN(slots));
+        const uint64_t *d = dyn[rnd() % ARRAY_LEN(dyn)];
+        raw.dynamic_start = d[0], raw.dynamic_end = d[1];
+        raw.aslr = rnd() % 2;
+        bool pie = rnd() % 2;
+        uint64_t base = pick(bases, ARRAY_LEN(bases));
+        if (!pie && base < PAGE_SIZE) base = MIB(1);
+        raw.kernel_base = pie && rnd() % 3 == 0 ? pick(place, ARRAY_LEN(place)) : KILN_DEFAULT;
+        kiln_err e;
+        if (!kconfig_resolve(&raw, sizeof raw, &c, &e)) continue;
+        struct elf_image img = pie ? pie_img(base, PAGE_SIZE << (rnd() % 10)) : exec_img(base);
+        struct plan_input in = {
+            .elf = &img, .cfg = &c, .phys_map_size = GIB(1 + rnd() % 64), .fb_phys = rnd() % 3 ? (rnd() % GIB(4)) & ~UINT64_C(3) : 0,
+            .modules_size = (rnd() % 4) * 0x3000, .boot_info_size = PAGE_SIZE * (1 + rnd() % 8),
+            .kernel_file_size = 1 + rnd() % MIB(2), .seed = rnd(),
+        };
+        in.fb_size = in.fb_phys ? 0x1000 + rnd() % MIB(32) : 0;
+        struct boot_plan *p = malloc(sizeof *p);
+        memset(&e, 0, sizeof e);
+        if (plan_build(&in, p, &e)) {
+            char why[160];
+            planned++;
+            CHECK(valid(&in, p, why, sizeof why), "iteration %llu: invalid plan: %s", (unsigned long long)it, why);
+            if (c.recursive == KILN_DYNAMIC || (c.recursive != KILN_NONE && c.recursive != KILN_DEFAULT))
+                CHECK(p->recursive >= 0 && (c.recursive == KILN_DYNAMIC || KILN_SLOT(p->recursive) == c.recursive),
+                      "iteration %u: recursive %d for 0x%llx", it, p->recursive, (unsigned long long)c.recursive);
+        } else {
+            refused++;
+            CHECK(strncmp(e.msg, "layout: ", 8) == 0 || strncmp(e.msg, "config: ", 8) == 0,
+                  "iteration %u: refused with \"%s\"", it, e.msg);
+        }
+        free(p);
+    }
+    CHECK(planned > 1000 && refused > 1000, "%u planned, %u refused", planned, refused);
+}
+
+/* ------------------------------------------------------------------------
+ * vaspace
+ * ------------------------------------------------------------------------ */
+
+static bool in_hole_or_null(uint64_t s, uint64_t size) {
+    uint64_t last = s + size - 1;
+    return s < PAGE_SIZE || (s <= HOLE_LAST && HOLE_FIRST <= last);
+}
+
+TEST(va_alloc_skips_null_page_and_hole) {
+    struct va_space vs;
+    kiln_err e;
+    uint64_t at;
+    va_init(&vs, 0, UINT64_C(0xfffffffffffff000), false, 0);
+    REQUIRE(va_alloc(&vs, PAGE_SIZE, PAGE_SIZE, 0, "a", &at, &e), "%s", e.msg);
+    CHECK(at == PAGE_SIZE, "first page after the null page: 0x%llx", (unsigned long long)at);
+    /* fill the lower half up to one page below the hole */
+    REQUIRE(va_alloc(&vs, HOLE_FIRST - 3 * PAGE_SIZE, PAGE_SIZE, 0, "b", &at, &e), "%s", e.msg);
+    CHECK(at == 2 * PAGE_SIZE, "b at 0x%llx", (unsigned long long)at);
+    /* two pages no longer fit below the hole: they go above it */
+    REQUIRE(va_alloc(&vs, 2 * PAGE_SIZE, PAGE_SIZE, 0, "c", &at, &e), "%s", e.msg);
+    CHECK(at == HOLE_LAST + 1, "c at 0x%llx", (unsigned long long)at);
+    /* one page still fits below it */
+    REQUIRE(va_alloc(&vs, PAGE_SIZE, PAGE_SIZE, 0, "d", &at, &e), "%s", e.msg);
+    CHECK(at == HOLE_FIRST - PAGE_SIZE, "d at 0x%llx", (unsigned long long)at);
+    /* a dynamic range starting in the null page or the hole still never returns them */
+    va_init(&vs, 0, GIB(1), false, 0);
+    REQUIRE(va_alloc(&vs, GIB(1) - PAGE_SIZE, PAGE_SIZE, 0, "e", &at, &e), "%s", e.msg);
+    CHECK(at == PAGE_SIZE, "e at 0x%llx", (unsigned long long)at);
+    CHECK(!va_alloc(&vs, PAGE_SIZE, PAGE_SIZE, 0, "f", &at, &e) && strstr(e.msg, "no room for f (0x1000 bytes)"),
+          "full: %s", e.msg);
+    va_init(&vs, HOLE_FIRST, HOLE_LAST + 1 + GIB(1), false, 0);
+    REQUIRE(va_alloc(&vs, MIB(2), MIB(2), 0, "g", &at, &e), "%s", e.msg);
+    CHECK(at == HOLE_LAST + 1, "g at 0x%llx", (unsigned long long)at);
+}
+
+TEST(va_alloc_random_never_in_null_page_or_hole) {
+    uint64_t x = 0x1234567;
+    for (int round = 0; round < 200; round++) {
+        struct va_space vs;
+        kiln_err e;
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        va_init(&vs, 0, UINT64_C(0xfffffffffffff000), true, x);
+        uint64_t got[VA_MAX_RANGES], size[VA_MAX_RANGES];
+        unsigned n = 0;
+        for (int i = 0; i < 40; i++) {
+            x = x * 6364136223846793005u + 1442695040888963407u;
+            uint64_t sz = (x >> 40) % 4 == 0 ? GIB(1) << ((x >> 20) % 12) : PAGE_SIZE * (1 + (x >> 33) % 64);
+            uint64_t align = PAGE_SIZE << ((x >> 50) % 19);
+            uint64_t at;
+            if (!va_alloc(&vs, sz, align, 0, "x", &at, &e)) continue;
+            CHECK(!in_hole_or_null(at, sz) && at % align == 0 && at + sz - 1 >= at && at + sz <= UINT64_C(0xfffffffffffff000),
+                  "round %d: 0x%llx (+0x%llx, align 0x%llx)", round, (unsigned long long)at, (unsigned long long)sz,
+                  (unsigned long long)align);
+            for (unsigned j = 0; j < n; j++)
+                CHECK(at + sz <= got[j] || got[j] + size[j] <= at, "round %d: overlapping allocations", round);
+            got[n] = at, size[n] = sz, n++;
+        }
+    }
+}
+
+TEST(va_reserve_collisions) {
+    struct va_space vs;
+    kiln_err e;
+    va_init(&vs, DYN_START, DYN_END, false, 0);
+    CHECK(!va_reserve(&vs, HOLE_FIRST + GIB(1), PAGE_SIZE, "thing", &e) &&
+              strstr(e.msg, "layout: thing (0x800040000000-0x800040000fff) overlaps the non-canonical hole "
+                            "(0x800000000000-0xffff7fffffffffff)"),
+          "hole: %s", e.msg);
+    CHECK(!va_reserve(&vs, 0, PAGE_SIZE, "zero", &e) && strstr(e.msg, "overlaps the null page (0x0-0xfff)"), "null: %s",
+          e.msg);
+    CHECK(!va_reserve(&vs, UINT64_C(0xfffffffffffff000), 0x2000, "top", &e) &&
+              strstr(e.msg, "layout: top at 0xfffffffffffff000 (+0x2000) wraps past the top of the address space"),
+          "wrap: %s", e.msg);
+    CHECK(va_reserve(&vs, UINT64_C(0xfffffffffffff000), 0x1000, "last page", &e), "the last page: %s", e.msg);
+    CHECK(va_reserve(&vs, 0x5000, 0, "empty", &e) && va_reserve(&vs, 0x5000, 0, "empty", &e), "size 0 reserves nothing");
+    CHECK(va_reserve(&vs, 0x5000, 0x1000, "a", &e), "a");
+    CHECK(!va_reserve(&vs, 0x4000, 0x2000, "b", &e) && strstr(e.msg, "b (0x4000-0x5fff) overlaps a (0x5000-0x5fff)"),
+          "b: %s", e.msg);
+    CHECK(va_reserve(&vs, 0x4000, 0x1000, "c", &e) && va_reserve(&vs, 0x6000, 0x1000, "d", &e), "neighbours touch");
+    /* sorted, disjoint list */
+    for (unsigned i = 1; i < vs.n; i++)
+        CHECK(vs.r[i - 1].last < vs.r[i].start, "ranges %u and %u out of order", i - 1, i);
+}
+
+TEST(va_too_many_ranges) {
+    struct va_space vs;
+    kiln_err e;
+    va_init(&vs, DYN_START, DYN_END, false, 0);
+    unsigned ok = 0;
+    for (unsigned i = 0; i < VA_MAX_RANGES; i++)
+        if (va_reserve(&vs, DYN_START + i * 0x2000, 0x1000, "r", &e)) ok++;
+    CHECK(ok == VA_MAX_RANGES - 2 && vs.n == VA_MAX_RANGES, "%u reserved, %u ranges", ok, vs.n);
+    CHECK(strstr(e.msg, "layout: too many ranges (placing r)"), "%s", e.msg);
+    uint64_t at;
+    CHECK(!va_alloc(&vs, PAGE_SIZE, PAGE_SIZE, 0, "s", &at, &e) && strstr(e.msg, "too many ranges (placing s)"), "%s",
+          e.msg);
+}
+
+TEST(va_alloc_alignment_and_offset) {
+    struct va_space vs;
+    kiln_err e;
+    uint64_t at;
+    va_init(&vs, DYN_START, DYN_END, false, 0);
+    CHECK(!va_alloc(&vs, PAGE_SIZE, 3 * PAGE_SIZE, 0, "x", &at, &e) && strstr(e.msg, "layout: bad alignment for x"),
+          "align not a power of two: %s", e.msg);
+    CHECK(!va_alloc(&vs, PAGE_SIZE, 2048, 0, "x", &at, &e) && strstr(e.msg, "bad alignment"), "align below a page");
+    CHECK(!va_alloc(&vs, PAGE_SIZE, MIB(2), MIB(2), "x", &at, &e) && strstr(e.msg, "bad alignment"), "offset = align");
+    CHECK(!va_alloc(&vs, PAGE_SIZE, MIB(2), 0x800, "x", &at, &e) && strstr(e.msg, "bad alignment"), "unaligned offset");
+    REQUIRE(va_alloc(&vs, PAGE_SIZE, PAGE_SIZE, 0, "p", &at, &e), "%s", e.msg);
+    CHECK(at == DYN_START, "p at 0x%llx", (unsigned long long)at);
+    REQUIRE(va_alloc(&vs, MIB(3), MIB(2), 0x145000, "fb", &at, &e), "%s", e.msg);
+    CHECK(at == DYN_START + 0x145000, "fb at 0x%llx", (unsigned long long)at);
+    REQUIRE(va_alloc(&vs, 0, PAGE_SIZE, 0, "zero", &at, &e), "%s", e.msg);
+    CHECK(at == DYN_START + PAGE_SIZE && !va_reserve(&vs, at, PAGE_SIZE, "probe", &e), "size 0 takes a page at 0x%llx",
+          (unsigned long long)at);
+    REQUIRE(va_alloc(&vs, GIB(1), GIB(1), 0, "big", &at, &e), "%s", e.msg);
+    CHECK(at == DYN_START + GIB(1), "big at 0x%llx", (unsigned long long)at);
+    /* the last fit ends exactly at dyn_end */
+    va_init(&vs, DYN_END - MIB(4), DYN_END, false, 0);
+    REQUIRE(va_alloc(&vs, MIB(4), MIB(4), 0, "all", &at, &e), "%s", e.msg);
+    CHECK(at == DYN_END - MIB(4), "all at 0x%llx", (unsigned long long)at);
+    CHECK(!va_alloc(&vs, PAGE_SIZE, PAGE_SIZE, 0, "more", &at, &e), "range full");
+    /* huge sizes and alignments do not wrap */
+    va_init(&vs, DYN_START, UINT64_C(0xfffffffffffff000), true, 77);
+    CHECK(!va_alloc(&vs, UINT64_MAX - 0xfff, PAGE_SIZE, 0, "huge", &at, &e), "huge size");
+    CHECK(!va_alloc(&vs, PAGE_SIZE, UINT64_C(1) << 63, 0, "huge align", &at, &e), "huge alignment");
+}
+
+int main(void) {
+    RUN(default_layout_higher_half_exec);
+    RUN(framebuffer_offsets);
+    RUN(exec_kernel_inside_the_dynamic_range_avoided);
+    RUN(low_exec_kernel_at_1mib);
+    RUN(pie_linked_at_zero_placed_dynamically);
+    RUN(pie_linked_high_stays_without_aslr);
+    RUN(pie_at_fixed_kernel_base);
+    RUN(fixed_placements);
+    RUN(fixed_collisions_name_both);
+    RUN(none_placements);
+    RUN(recursive_slot_fixed_and_dynamic);
+    RUN(dynamic_range_too_small);
+    RUN(aslr_seeds_give_different_valid_layouts);
+    RUN(random_configs_give_valid_plans_or_clean_errors);
+    RUN(va_alloc_skips_null_page_and_hole);
+    RUN(va_alloc_random_never_in_null_page_or_hole);
+    RUN(va_reserve_collisions);
+    RUN(va_too_many_ranges);
+    RUN(va_alloc_alignment_and_offset);
+    return test_summary();
+}
