@@ -142,14 +142,22 @@ $(B)/uefi/common/%.asm.o: common/%.asm $(B)/asm-offsets.inc
 $(B)/uefi/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(LOADER_CC) $(UEFI_CFLAGS) -c -o $@ $<
-$(B)/uefi/kiln.so: $(UEFI_OBJS)
+# $(call efi_app,APP.efi,OBJECTS): link with gnu-efi's crt0 and linker script
+# into APP.so (refusing undefined symbols: the loader has no dynamic linker),
+# then convert to a PE32+ EFI application.
+define efi_app
 	$(Q)$(LD) -m elf_x86_64 -shared -Bsymbolic -nostdlib -znocombreloc -z noexecstack \
-		-T $(EFI_LIB)/elf_x86_64_efi.lds -Map $(B)/uefi/kiln.map -o $@ \
-		$(EFI_LIB)/crt0-efi-x86_64.o $(UEFI_OBJS) -L$(EFI_LIB) -lgnuefi
-	$(Q)if nm -u $@ | grep -q .; then echo "kiln: error: BOOTX64.EFI has undefined symbols:"; nm -u $@; rm -f $@; exit 1; fi
-$(B)/BOOTX64.EFI: $(B)/uefi/kiln.so
+		-T $(EFI_LIB)/elf_x86_64_efi.lds -Map $(basename $(1)).map -o $(basename $(1)).so \
+		$(EFI_LIB)/crt0-efi-x86_64.o $(2) -L$(EFI_LIB) -lgnuefi
+	$(Q)if nm -u $(basename $(1)).so | grep -q .; then \
+		echo "kiln: error: $(1) has undefined symbols:"; nm -u $(basename $(1)).so; exit 1; fi
 	$(Q)$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j '.rel.*' \
-		-j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+		-j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $(basename $(1)).so $(1)
+endef
+
+$(B)/BOOTX64.EFI: $(UEFI_OBJS)
+	$(call efi_app,$(B)/uefi/kiln.efi,$(UEFI_OBJS))
+	$(Q)cp $(B)/uefi/kiln.efi $@
 
 # ---------------------------------------------------------------------------
 # The kiln host tool, with the loader binaries built in.
@@ -167,17 +175,13 @@ $(B)/kiln: $(HOST_OBJS)
 	$(Q)$(HOSTCC) -o $@ $(HOST_OBJS)
 
 # ---------------------------------------------------------------------------
-# kernel-example
+# kernel-example: built by its own Makefile, exactly as a copy outside the
+# tree would be, against this tree's kiln.
 # ---------------------------------------------------------------------------
 
-EXAMPLE_OBJS := $(B)/kernel/kernel-example/main.o $(B)/kernel/common/fbcon.o $(B)/kernel/common/font.o \
-	$(B)/kernel/common/fmt.o $(B)/kernel/common/kstring.o
-$(B)/kernel/%.o: %.c
-	@mkdir -p $(@D)
-	$(Q)$(LOADER_CC) $(KERNEL_CFLAGS) -fno-pic -fno-pie -mcmodel=kernel -c -o $@ $<
-$(B)/kernel-example.elf: $(EXAMPLE_OBJS) linker/kernel-example.ld
-	$(Q)$(LD) -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack --gc-sections \
-		-T linker/kernel-example.ld -o $@ $(EXAMPLE_OBJS)
+$(B)/kernel-example.elf: $(B)/kiln kernel-example/main.c kernel-example/kernel.ld kernel-example/Makefile \
+		common/fbcon.c common/font.c common/fmt.c common/kstring.c include/kiln.h
+	$(Q)$(MAKE) -s -C kernel-example KILN=$(CURDIR)/$(B)/kiln OUT=$(CURDIR)/$@ OBJDIR=$(CURDIR)/$(B)/kernel-example
 
 # ---------------------------------------------------------------------------
 # Images, running, debugging
@@ -198,7 +202,33 @@ run: all
 debug: all
 	$(Q)$(B)/kiln run $(B)/kernel-example.elf --firmware $(FIRMWARE) --gdb
 
+# ---------------------------------------------------------------------------
+# make install PREFIX=/usr/local [DESTDIR=]: the kiln tool (loaders built
+# in), kiln.h, the kernel support sources kernel-example uses, the example
+# itself, the gdb script, the loader binaries and symbols, and the docs.
+# ---------------------------------------------------------------------------
+
+PREFIX ?= /usr/local
+DATADIR := $(DESTDIR)$(PREFIX)/share/kiln
+SUPPORT_SRC := common/fbcon.c common/fbcon.h common/font.c common/font.h common/fmt.c common/fmt.h \
+	common/kstring.c common/kstring.h common/util.h
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include $(DATADIR)/include $(DATADIR)/common \
+		$(DATADIR)/kernel-example $(DATADIR)/loader $(DESTDIR)$(PREFIX)/share/doc/kiln
+	install -m 755 $(B)/kiln $(DESTDIR)$(PREFIX)/bin/kiln
+	install -m 644 include/kiln.h $(DESTDIR)$(PREFIX)/include/kiln.h
+	install -m 644 include/kiln.h $(DATADIR)/include/kiln.h
+	install -m 644 $(SUPPORT_SRC) $(DATADIR)/common/
+	install -m 644 kernel-example/main.c kernel-example/kernel.ld kernel-example/Makefile $(DATADIR)/kernel-example/
+	install -m 644 tools/gdb/kiln.gdb $(DATADIR)/kiln.gdb
+	install -m 644 $(B)/stage1.bin $(B)/stage2.bin $(B)/stage2.elf $(B)/BOOTX64.EFI $(B)/uefi/kiln.so $(DATADIR)/loader/
+	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/kiln/
+
 -include tests/tests.mk
+
+# Sizes and boot times, measured side by side (docs/benchmarks.md). N=10.
+bench: all $(B)/tests/exit-efi.efi
+	$(Q)sh tests/bench/bench.sh
 
 clean:
 	rm -rf $(B)

@@ -11,19 +11,21 @@ static uint8_t sum(const uint8_t *p, uint32_t n) {
     return s;
 }
 
-bool rsdp_valid(const uint8_t *p) {
-    if (memcmp(p, "RSD PTR ", 8) != 0 || sum(p, 20) != 0) return false;
+bool rsdp_valid(const uint8_t *p, uint64_t avail) {
+    if (avail < 20 || memcmp(p, "RSD PTR ", 8) != 0 || sum(p, 20) != 0) return false;
     if (p[15] >= 2) { /* ACPI 2.0+: extended structure with its own length and checksum */
         uint32_t len;
+        if (avail < 36) return false;
         memcpy(&len, p + 20, 4);
-        if (len < 36 || len > 4096 || sum(p, len) != 0) return false;
+        if (len < 36 || len > 4096 || len > avail || sum(p, len) != 0) return false;
     }
     return true;
 }
 
 bool smbios2_valid(const uint8_t *p) {
     uint8_t len = p[5];
-    if (memcmp(p, "_SM_", 4) != 0 || len < 0x1f || len > 0x40 || sum(p, len) != 0) return false;
+    /* 0x1e: SMBIOS 2.1 documents the length wrongly and some firmware copied it. */
+    if (memcmp(p, "_SM_", 4) != 0 || len < 0x1e || len > 0x40 || sum(p, len) != 0) return false;
     return memcmp(p + 0x10, "_DMI_", 5) == 0 && sum(p + 0x10, 0x0f) == 0;
 }
 
@@ -33,8 +35,8 @@ bool smbios3_valid(const uint8_t *p) {
 }
 
 uint64_t rsdp_scan(uint64_t start, uint64_t len) {
-    for (uint64_t a = align_up(start, 16); a + 36 <= start + len; a += 16)
-        if (rsdp_valid(phys_ptr(a))) return a;
+    for (uint64_t a = align_up(start, 16); a + 20 <= start + len; a += 16)
+        if (rsdp_valid(phys_ptr(a), start + len - a)) return a;
     return 0;
 }
 

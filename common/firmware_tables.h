@@ -6,9 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* RSDP at p: signature, checksum of the first 20 bytes and, for revision
- * >= 2, the extended checksum over `length` bytes (36 <= length <= 4096). */
-bool rsdp_valid(const uint8_t *p);
+/* RSDP at p (avail bytes readable): signature, checksum of the first 20
+ * bytes and, for revision >= 2, the extended checksum over `length` bytes
+ * (36 <= length <= 4096, within avail). Revision 0 (ACPI 1.0) is accepted. */
+bool rsdp_valid(const uint8_t *p, uint64_t avail);
 /* "_SM_" (2.x, with its "_DMI_" intermediate checksum) or "_SM3_" (3.x). */
 bool smbios2_valid(const uint8_t *p);
 bool smbios3_valid(const uint8_t *p);

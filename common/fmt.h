@@ -1,6 +1,9 @@
 /* fmt.h - a small printf for the freestanding loader (also built on the host
  * so it is unit tested). Supports %d %i %u %x %X %o %c %s %p %% with the
- * flags '-', '0', width, precision for %s, and the l, ll, z, h, hh sizes. */
+ * flags '-', '0', '#', width ('*' too), precision for %s, and the l, ll, z,
+ * h, hh sizes. Differences from C: "%#x" of 0 prints "0x0", "%#o" adds no
+ * leading 0, a negative '*' width does not left-justify, and a NULL %p
+ * prints "0x0". */
 #ifndef COMMON_FMT_H
 #define COMMON_FMT_H
 

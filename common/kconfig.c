@@ -74,6 +74,12 @@ bool kconfig_resolve(const struct kiln_config *raw, uint64_t size, struct kiln_c
         !placement(&out->physical_memory, KILN_DYNAMIC, "physical_memory", true, e) ||
         !placement(&out->recursive, KILN_NONE, "recursive", true, e))
         return false;
+    /* The physical map is built from 2 MiB (or 1 GiB) pages; at a 4 KiB-only
+     * alignment it would need 8 MiB of page tables per 4 GiB. */
+    if (out->physical_memory != KILN_NONE && out->physical_memory != KILN_DYNAMIC &&
+        (out->physical_memory & (MIB(2) - 1)))
+        return err_set(e, "config: physical_memory address 0x%llx is not 2 MiB aligned (1 GiB is best)",
+                       (unsigned long long)out->physical_memory);
     if (out->recursive != KILN_NONE && out->recursive != KILN_DYNAMIC && (out->recursive & (GIB(512) - 1)))
         return err_set(e, "config: recursive 0x%llx is not a PML4 slot address (use KILN_SLOT(i))",
                        (unsigned long long)out->recursive);

@@ -85,8 +85,16 @@ bool plan_build(const struct plan_input *in, struct boot_plan *p, kiln_err *e) {
     };
     for (unsigned i = 0; i < ARRAY_LEN(items); i++)
         if (!place_fixed(p, &items[i], e)) return false;
+    /* Dynamic ones by decreasing alignment (stable), so the big aligned
+     * ranges are not pushed out of a tight dynamic range by small ones. */
+    unsigned order[ARRAY_LEN(items)];
+    for (unsigned i = 0; i < ARRAY_LEN(items); i++) {
+        unsigned j = i;
+        for (; j > 0 && items[order[j - 1]].align < items[i].align; j--) order[j] = order[j - 1];
+        order[j] = i;
+    }
     for (unsigned i = 0; i < ARRAY_LEN(items); i++)
-        if (!place_dynamic(p, &items[i], e)) return false;
+        if (!place_dynamic(p, &items[order[i]], e)) return false;
 
     p->has_phys = c->physical_memory != KILN_NONE;
     if (c->recursive != KILN_NONE) p->recursive = (int)((recursive_va >> 39) & 511);

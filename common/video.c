@@ -1,6 +1,7 @@
 /* video.c - picking a video mode (video.h). */
 #include "common/video.h"
 
+#include "common/kstring.h"
 #include "common/util.h"
 
 bool edid_native_size(const uint8_t *d, uint32_t size, uint32_t *w, uint32_t *h) {
@@ -100,4 +101,19 @@ int video_choose(const struct video_mode *m, size_t n, int current, uint32_t mod
                                                                  : smallest_above(m, n, 0, 0);
     }
     }
+}
+
+void video_fb_from_mode(const struct video_mode *m, uint64_t fb_phys, struct kiln_framebuffer *fb) {
+    memset(fb, 0, sizeof *fb);
+    fb->physical_address = fb_phys;
+    fb->width = m->width;
+    fb->height = m->height;
+    fb->pitch = m->pitch;
+    fb->bpp = (uint16_t)m->bpp;
+    fb->size = (uint64_t)m->pitch * m->height;
+    fb->memory_model = KILN_FB_RGB;
+    fb->red_mask_size = m->red_size, fb->red_mask_shift = m->red_shift;
+    fb->green_mask_size = m->green_size, fb->green_mask_shift = m->green_shift;
+    fb->blue_mask_size = m->blue_size, fb->blue_mask_shift = m->blue_shift;
+    fb->reserved_mask_size = m->rsvd_size, fb->reserved_mask_shift = m->rsvd_shift;
 }

@@ -18,4 +18,8 @@ bool edid_native_size(const uint8_t *edid, uint32_t size, uint32_t *w, uint32_t 
 int video_choose(const struct video_mode *modes, size_t n, int current, uint32_t fb_mode, uint32_t want_w,
                  uint32_t want_h, uint32_t native_w, uint32_t native_h);
 
+/* The kernel-facing description of mode m with its framebuffer at fb_phys
+ * (size = pitch * height). */
+void video_fb_from_mode(const struct video_mode *m, uint64_t fb_phys, struct kiln_framebuffer *fb);
+
 #endif

@@ -276,7 +276,9 @@ KILN_STATIC_ASSERT(sizeof(struct kiln_boot_info) == 376, "kiln_boot_info size");
 #define KILN_NONE UINT64_C(1)    /* do not map it */
 #define KILN_DYNAMIC UINT64_C(2) /* Kiln chooses a free range */
 #define KILN_AT(addr) ((uint64_t)(addr))
-/* The canonical virtual address of PML4 slot i (for .recursive). */
+/* The canonical virtual address of PML4 slot i (for .recursive). Slot 0
+ * cannot be asked for: KILN_SLOT(0) is 0, which means KILN_DEFAULT (and
+ * would cover the null page anyway). */
 #define KILN_SLOT(i) \
     ((uint64_t)(i) >= 256 ? (UINT64_C(0xffff000000000000) | ((uint64_t)(i) << 39)) : ((uint64_t)(i) << 39))
 
@@ -305,7 +307,7 @@ struct kiln_config {
     uint64_t boot_info;       /* 40: placement; default dynamic */
     uint64_t framebuffer;     /* 48: placement; default dynamic */
     uint64_t modules;         /* 56: placement; default dynamic; NONE = physical only */
-    uint64_t physical_memory; /* 64: placement of the map of all physical memory; default dynamic */
+    uint64_t physical_memory; /* 64: placement of the map of all physical memory, 2 MiB aligned; default dynamic */
     uint64_t recursive;       /* 72: KILN_SLOT(i) or dynamic; default none */
     uint64_t kernel_base;     /* 80: PIE load address; default: link address, or dynamic if linked at 0 */
     uint64_t dynamic_start;   /* 88: range for dynamic placements; default 0xffff800000000000 */

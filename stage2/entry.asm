@@ -27,6 +27,36 @@ SEL_DATA16      equ 0x30
 extern stage2_main
 extern __bss_start, __bss_end
 
+; From 32-bit protected mode into long mode on the loader's page tables:
+; PAE, CR3, EFER.LME, then paging on; a far jump to the 64-bit code selector.
+; Used at start-up and at the end of every BIOS call.
+%macro ENTER_LONG_MODE 1
+    mov eax, cr4
+    or eax, 1 << 5                  ; PAE
+    mov cr4, eax
+    mov eax, pt_pml4
+    mov cr3, eax
+    mov ecx, MSR_EFER
+    rdmsr
+    or eax, 1 << 8                  ; LME
+    wrmsr
+    mov eax, cr0
+    or eax, (1 << 31) | 1           ; PG (and PE): long mode becomes active
+    mov cr0, eax
+    jmp SEL_CODE64:%1
+%endmacro
+
+; The data segments of 64-bit code (FS and GS unused, null).
+%macro LOAD_DATA64 0
+    mov ax, SEL_DATA64
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    xor eax, eax
+    mov fs, ax
+    mov gs, ax
+%endmacro
+
 section .entry progbits alloc exec
 bits 16
 global _start16
@@ -258,29 +288,11 @@ pm_entry:
     shr eax, 12
     mov dword [pt_low + eax * 8], 0
 
-    mov eax, cr4
-    or eax, 1 << 5                  ; PAE
-    mov cr4, eax
-    mov eax, pt_pml4
-    mov cr3, eax
-    mov ecx, MSR_EFER
-    rdmsr
-    or eax, 1 << 8                  ; LME
-    wrmsr
-    mov eax, cr0
-    or eax, 1 << 31                 ; PG: long mode becomes active
-    mov cr0, eax
-    jmp SEL_CODE64:lm_entry
+    ENTER_LONG_MODE lm_entry
 
 bits 64
 lm_entry:
-    mov ax, SEL_DATA64
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    xor eax, eax
-    mov fs, ax
-    mov gs, ax
+    LOAD_DATA64
     mov rsp, stack_top
     xor ebp, ebp
     movzx edi, byte [boot_drive]
@@ -397,28 +409,10 @@ bits 32
     mov ds, ax
     mov es, ax
     mov ss, ax
-    mov eax, cr4
-    or eax, 1 << 5                  ; PAE (a BIOS has no business clearing it, but be sure)
-    mov cr4, eax
-    mov eax, pt_pml4
-    mov cr3, eax
-    mov ecx, MSR_EFER
-    rdmsr
-    or eax, 1 << 8
-    wrmsr
-    mov eax, cr0
-    or eax, (1 << 31) | 1
-    mov cr0, eax
-    jmp SEL_CODE64:.back64
+    ENTER_LONG_MODE .back64         ; PAE too: a BIOS has no business clearing it, but be sure
 bits 64
 .back64:
-    mov ax, SEL_DATA64
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    xor eax, eax
-    mov fs, ax
-    mov gs, ax
+    LOAD_DATA64
     mov rsp, [rel thunk_rsp]
     lidt [rel thunk_idt]
     mov rdi, [rel thunk_regs_ptr]

@@ -3,6 +3,7 @@
  * there are none, the loader keeps VGA text mode and boots without a
  * framebuffer. */
 #include "common/kstring.h"
+#include "common/video.h"
 #include "stage2/bios.h"
 #include "stage2/layout.h"
 #include "stage2/stage2.h"
@@ -112,17 +113,6 @@ bool vbe_set(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_err *
     /* Re-read the mode: the pitch is only certain once the mode is set. */
     struct video_mode now;
     if (!mode_info((uint16_t)m->id, &now)) now = *m;
-    memset(fb, 0, sizeof *fb);
-    fb->physical_address = now.fb_phys;
-    fb->width = now.width;
-    fb->height = now.height;
-    fb->pitch = now.pitch;
-    fb->bpp = (uint16_t)now.bpp;
-    fb->size = (uint64_t)now.pitch * now.height;
-    fb->memory_model = KILN_FB_RGB;
-    fb->red_mask_size = now.red_size, fb->red_mask_shift = now.red_shift;
-    fb->green_mask_size = now.green_size, fb->green_mask_shift = now.green_shift;
-    fb->blue_mask_size = now.blue_size, fb->blue_mask_shift = now.blue_shift;
-    fb->reserved_mask_size = now.rsvd_size, fb->reserved_mask_shift = now.rsvd_shift;
+    video_fb_from_mode(&now, now.fb_phys, fb);
     return true;
 }

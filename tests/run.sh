@@ -20,36 +20,31 @@ count() { # count FILE: add its [PASS]/[FAIL] lines to the totals
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# run_one NAME COMMAND...: run a test program, show and count its lines.
+run_one() {
+    name=$1
+    shift
+    "$@" > "$tmp/$name.out" 2>&1
+    status=$?
+    grep -E '^\[(PASS|FAIL)\]' "$tmp/$name.out"
+    count "$tmp/$name.out"
+    # A crash (sanitizer report, abort) without a [FAIL] line still fails.
+    if [ $status -ne 0 ] && ! grep -q '^\[FAIL\]' "$tmp/$name.out"; then
+        echo "[FAIL] $name: exited with status $status"
+        tail -n 20 "$tmp/$name.out" | sed 's/^/    /'
+        fail=$((fail + 1))
+    fi
+}
+
 if [ "$what" = unit ] || [ "$what" = all ]; then
     for t in "$B"/tests/unit/test_*; do
-        [ -x "$t" ] || continue
-        name=$(basename "$t")
-        "$t" > "$tmp/$name.out" 2>&1
-        status=$?
-        grep -E '^\[(PASS|FAIL)\]' "$tmp/$name.out"
-        count "$tmp/$name.out"
-        # A crash (sanitizer report, abort) without a [FAIL] line still fails.
-        if [ $status -ne 0 ] && ! grep -q '^\[FAIL\]' "$tmp/$name.out"; then
-            echo "[FAIL] $name: exited with status $status"
-            tail -n 20 "$tmp/$name.out" | sed 's/^/    /'
-            fail=$((fail + 1))
-        fi
+        [ -x "$t" ] && run_one "$(basename "$t")" "$t"
     done
 fi
 
 if [ "$what" = cli ] || [ "$what" = all ]; then
     for t in tests/cli/*.sh; do
-        [ -f "$t" ] || continue
-        name=$(basename "$t" .sh)
-        B="$B" sh "$t" > "$tmp/$name.out" 2>&1
-        status=$?
-        grep -E '^\[(PASS|FAIL)\]' "$tmp/$name.out"
-        count "$tmp/$name.out"
-        if [ $status -ne 0 ] && ! grep -q '^\[FAIL\]' "$tmp/$name.out"; then
-            echo "[FAIL] $name: exited with status $status"
-            tail -n 20 "$tmp/$name.out" | sed 's/^/    /'
-            fail=$((fail + 1))
-        fi
+        [ -f "$t" ] && B="$B" run_one "$(basename "$t" .sh)" sh "$t"
     done
 fi
 

@@ -7,6 +7,7 @@
  * some firmware reports a wrong pitch until a mode has been set. */
 #include "common/kstring.h"
 #include "common/log.h"
+#include "common/video.h"
 #include "uefi/efi.h"
 
 static EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
@@ -42,13 +43,7 @@ void efi_gop_init(void) {
     struct video_mode cur;
     if (gop->Mode->FrameBufferBase && describe(gop->Mode->Mode, gop->Mode->Info, &cur)) {
         static struct kiln_framebuffer fb;
-        fb.physical_address = gop->Mode->FrameBufferBase;
-        fb.width = cur.width, fb.height = cur.height, fb.pitch = cur.pitch, fb.bpp = 32;
-        fb.size = (uint64_t)cur.pitch * cur.height;
-        fb.memory_model = KILN_FB_RGB;
-        fb.red_mask_size = cur.red_size, fb.red_mask_shift = cur.red_shift;
-        fb.green_mask_size = cur.green_size, fb.green_mask_shift = cur.green_shift;
-        fb.blue_mask_size = cur.blue_size, fb.blue_mask_shift = cur.blue_shift;
+        video_fb_from_mode(&cur, gop->Mode->FrameBufferBase, &fb);
         st->ConOut->EnableCursor(st->ConOut, FALSE);
         log_set_framebuffer(&fb);
     }
@@ -128,18 +123,7 @@ bool efi_gop_set(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_e
     struct video_mode now;
     if (!describe(m->id, gop->Mode->Info, &now) || !gop->Mode->FrameBufferBase)
         return err_set(e, "GOP mode %u has no linear framebuffer after SetMode", m->id);
-    memset(fb, 0, sizeof *fb);
-    fb->physical_address = gop->Mode->FrameBufferBase;
-    fb->width = now.width;
-    fb->height = now.height;
-    fb->pitch = now.pitch;
-    fb->bpp = 32;
-    fb->size = (uint64_t)now.pitch * now.height;
-    fb->memory_model = KILN_FB_RGB;
-    fb->red_mask_size = now.red_size, fb->red_mask_shift = now.red_shift;
-    fb->green_mask_size = now.green_size, fb->green_mask_shift = now.green_shift;
-    fb->blue_mask_size = now.blue_size, fb->blue_mask_shift = now.blue_shift;
-    fb->reserved_mask_size = now.rsvd_size, fb->reserved_mask_shift = now.rsvd_shift;
+    video_fb_from_mode(&now, gop->Mode->FrameBufferBase, fb);
     /* The firmware's text console draws into this framebuffer too; stop its
      * cursor from blinking over Kiln's log. */
     st->ConOut->EnableCursor(st->ConOut, FALSE);

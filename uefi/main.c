@@ -132,8 +132,8 @@ static void find_tables(struct platform *p) {
         const EFI_CONFIGURATION_TABLE *t = &st->ConfigurationTable[i];
         uint64_t addr = (uint64_t)(uintptr_t)t->VendorTable;
         if (!addr) continue;
-        if (guid_eq(&t->VendorGuid, &acpi20) && !a20 && rsdp_valid(phys_ptr(addr))) a20 = addr;
-        if (guid_eq(&t->VendorGuid, &acpi10) && !a10 && rsdp_valid(phys_ptr(addr))) a10 = addr;
+        if (guid_eq(&t->VendorGuid, &acpi20) && !a20 && rsdp_valid(phys_ptr(addr), 4096)) a20 = addr;
+        if (guid_eq(&t->VendorGuid, &acpi10) && !a10 && rsdp_valid(phys_ptr(addr), 4096)) a10 = addr;
         if (guid_eq(&t->VendorGuid, &sm3) && !p->smbios64 && smbios3_valid(phys_ptr(addr))) p->smbios64 = addr;
         if (guid_eq(&t->VendorGuid, &sm2) && !p->smbios32 && smbios2_valid(phys_ptr(addr))) p->smbios32 = addr;
     }

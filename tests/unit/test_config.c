@@ -190,13 +190,7 @@ TEST(img_fb_values) {
     }
 }
 
-static uint64_t rng_state;
-static uint64_t rnd(void) {
-    uint64_t x = rng_state;
-    x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
-    rng_state = x;
-    return x * UINT64_C(0x2545f4914f6cdd1d);
-}
+#define rnd test_rand
 
 /* Random texts built from config-ish pieces and random bytes: the parser
  * never reads outside the text, and what it accepts is well-formed. */
@@ -204,7 +198,7 @@ TEST(img_fuzz) {
     static const char *pieces[] = {"cmdline=", "log=", "fb=", "serial=", "on", "off", "debug", "info", "max:", "min:",
                                    "1024x768", "x", "65535", "#", "\n", "\r\n", "\r", "=", " ", "\t", "auto", "keep"};
     char *t = malloc(IMGCONFIG_MAX_SIZE + 64);
-    rng_state = UINT64_C(0x696d67636f6e6621);
+    test_seed(UINT64_C(0x696d67636f6e6621));
     unsigned accepted = 0;
     for (unsigned it = 0; it < 20000 && !test_failed_now(); it++) {
         size_t n = 0, want = rnd() % 64 == 0 ? IMGCONFIG_MAX_SIZE - 32 + rnd() % 64 : rnd() % 200;
@@ -352,6 +346,15 @@ TEST(k_placements) {
         *f = UINT64_C(0xfff0000000000000);
         EXPECT_RESOLVE_FAIL(&raw, "is not canonical");
     }
+}
+
+TEST(k_physical_map_alignment) {
+    struct kiln_config raw = record(), out;
+    kiln_err e;
+    raw.physical_memory = UINT64_C(0xffffc00000001000);
+    EXPECT_RESOLVE_FAIL(&raw, "config: physical_memory address 0xffffc00000001000 is not 2 MiB aligned");
+    raw.physical_memory = UINT64_C(0xffffc00000200000);
+    CHECK(resolve(&raw, &out, &e) && out.physical_memory == UINT64_C(0xffffc00000200000), "2 MiB aligned: %s", e.msg);
 }
 
 TEST(k_slot_macro) {
@@ -540,7 +543,7 @@ TEST(k_fuzz) {
         UINT64_C(0xffffff8000000000), UINT64_C(0xffffffff80000000), UINT64_C(0xfffffffffffff000), UINT64_MAX, GIB(1),
         GIB(1) + 1, KIB(64), KIB(64) + 5,
     };
-    rng_state = UINT64_C(0x6b636f6e66696721);
+    test_seed(UINT64_C(0x6b636f6e66696721));
     unsigned accepted = 0;
     for (unsigned it = 0; it < 50000 && !test_failed_now(); it++) {
         struct kiln_config raw = record(), out;
@@ -608,6 +611,7 @@ int main(void) {
     RUN(k_defaults);
     RUN(k_stack_size);
     RUN(k_placements);
+    RUN(k_physical_map_alignment);
     RUN(k_slot_macro);
     RUN(k_recursive);
     RUN(k_kernel_base);

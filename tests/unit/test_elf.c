@@ -1133,14 +1133,8 @@ TEST(bad_no_load_segment) {
  * Fuzzing
  * ------------------------------------------------------------------------ */
 
-static uint64_t rng_state;
-static uint64_t rnd(void) {
-    uint64_t x = rng_state;
-    x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
-    rng_state = x;
-    return x * UINT64_C(0x2545f4914f6cdd1d);
-}
-static uint64_t rnd_below(uint64_t n) { return n ? rnd() % n : 0; }
+#define rnd test_rand
+#define rnd_below test_rand_below
 
 static uint64_t interesting(uint64_t size, uint64_t old) {
     static const uint64_t v[] = {
@@ -1290,7 +1284,7 @@ static void fuzz_one(const struct kf *base, unsigned nph, uint64_t table_off, ui
 
 TEST(fuzz_corrupted_files) {
     struct kf ex = exec_sample(), pie = pie_sample();
-    rng_state = UINT64_C(0x4b494c4e46555a5a);
+    test_seed(UINT64_C(0x4b494c4e46555a5a));
     fuzz_accepted = fuzz_loaded = 0;
     for (unsigned it = 0; it < 20000 && !test_failed_now(); it++) {
         if (it & 1) fuzz_one(&pie, P_NPH, P_DYN_OFF, 0x500, it);     /* .dynamic, RELA, RELR */

@@ -578,30 +578,35 @@ static void make_rsdp(uint8_t *p, uint8_t rev, uint32_t len) {
 TEST(rsdp) {
     uint8_t *p = calloc(1, 4096);
     make_rsdp(p, 0, 0);
-    CHECK(rsdp_valid(p), "ACPI 1.0 RSDP");
+    CHECK(rsdp_valid(p, 4096), "ACPI 1.0 RSDP");
     p[10] ^= 1;
-    CHECK(!rsdp_valid(p), "bad checksum accepted");
+    CHECK(!rsdp_valid(p, 4096), "bad checksum accepted");
     make_rsdp(p, 0, 0);
     p[7] = '_', fix_sum(p, 20, 8);
-    CHECK(!rsdp_valid(p), "bad signature accepted");
+    CHECK(!rsdp_valid(p, 4096), "bad signature accepted");
     make_rsdp(p, 2, 36);
-    CHECK(rsdp_valid(p), "ACPI 2.0 RSDP");
+    CHECK(rsdp_valid(p, 4096), "ACPI 2.0 RSDP");
     p[33] ^= 1; /* a reserved byte: only the extended checksum covers it */
-    CHECK(!rsdp_valid(p), "bad extended checksum accepted");
+    CHECK(!rsdp_valid(p, 4096), "bad extended checksum accepted");
     make_rsdp(p, 2, 36);
     p[8] ^= 1;
-    CHECK(!rsdp_valid(p), "bad v1 checksum on a v2 RSDP accepted");
+    CHECK(!rsdp_valid(p, 4096), "bad v1 checksum on a v2 RSDP accepted");
     make_rsdp(p, 2, 35);
-    CHECK(!rsdp_valid(p), "length 35 accepted");
+    CHECK(!rsdp_valid(p, 4096), "length 35 accepted");
     /* the length field is outside the v1 checksum, so these stay v1-valid */
     static const uint32_t bad_len[] = {4097, 0xffffffffu, 0};
     for (unsigned i = 0; i < ARRAY_LEN(bad_len); i++) {
         make_rsdp(p, 2, 36);
         memcpy(p + 20, &bad_len[i], 4);
-        CHECK(!rsdp_valid(p), "length %u accepted", bad_len[i]);
+        CHECK(!rsdp_valid(p, 4096), "length %u accepted", bad_len[i]);
     }
     make_rsdp(p, 2, 4096); /* the largest: the extended checksum covers all of it */
-    CHECK(rsdp_valid(p), "length 4096");
+    CHECK(rsdp_valid(p, 4096), "length 4096");
+    CHECK(!rsdp_valid(p, 4095), "a length past the readable bytes accepted");
+    make_rsdp(p, 2, 36);
+    CHECK(!rsdp_valid(p, 30), "a v2 RSDP with fewer than 36 readable bytes accepted");
+    make_rsdp(p, 0, 0);
+    CHECK(!rsdp_valid(p, 19), "an RSDP with fewer than 20 readable bytes accepted");
     free(p); /* (ASan: nothing read past the 4 KiB block) */
 }
 
@@ -644,8 +649,10 @@ TEST(smbios) {
     make_sm2(p, 0x1f);
     p[0x11] = 'X', fix_sum(p + 0x10, 0x0f, 5), fix_sum(p, 0x1f, 4);
     CHECK(!smbios2_valid(p), "bad _DMI_ anchor accepted");
-    make_sm2(p, 0x1e);
-    CHECK(!smbios2_valid(p), "length 0x1e accepted");
+    make_sm2(p, 0x1e); /* the SMBIOS 2.1 erratum length, which real firmware uses */
+    CHECK(smbios2_valid(p), "length 0x1e refused");
+    make_sm2(p, 0x1d);
+    CHECK(!smbios2_valid(p), "length 0x1d accepted");
     make_sm2(p, 0x40);
     CHECK(smbios2_valid(p), "length 0x40");
     p[5] = 0x41, fix_sum(p, 0x40, 4);

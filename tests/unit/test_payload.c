@@ -367,13 +367,7 @@ TEST(bad_names) {
     free(h.buf);
 }
 
-static uint64_t rng_state;
-static uint64_t rnd(void) {
-    uint64_t x = rng_state;
-    x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
-    rng_state = x;
-    return x * UINT64_C(0x2545f4914f6cdd1d);
-}
+#define rnd test_rand
 
 /* What an accepted header guarantees to the loader. */
 static bool sound(const uint8_t *buf, uint64_t len, uint64_t avail) {
@@ -409,7 +403,7 @@ TEST(fuzz_resealed_headers) {
     static const uint64_t vals[] = {0, 1, 4, 5, 0x1000, 0x1001, 0x2000, 0x5000, 0x6000, 0x8000, 0x9000, STD_TOTAL,
                                     STD_TOTAL - 1, STD_TOTAL + 0x1000, UINT64_MAX, UINT64_MAX - 0xfff, 0xffffffff, 64, 65};
     struct hdr base = standard();
-    rng_state = UINT64_C(0x7061796c6f616421);
+    test_seed(UINT64_C(0x7061796c6f616421));
     unsigned accepted = 0;
     for (unsigned it = 0; it < 20000 && !test_failed_now(); it++) {
         struct hdr h = {malloc(base.size), base.size};

@@ -377,8 +377,11 @@ TEST(recursive_slot_fixed_and_dynamic) {
     c = defaults();
     c.recursive = KILN_DYNAMIC;
     EXPECT_PLAN(&in, &p);
-    /* the physical map takes the start of slot 256, so the first free slot is 257 */
-    CHECK(p.recursive == 257, "dynamic recursive slot %d", p.recursive);
+    /* dynamic placements go largest alignment first: the slot (512 GiB
+     * aligned) takes slot 256, the physical map (1 GiB) follows in 257 */
+    CHECK(p.recursive == 256, "dynamic recursive slot %d", p.recursive);
+    CHECK(p.has_phys && p.phys == UINT64_C(0xffff808000000000), "physical map after the slot at 0x%llx",
+          (unsigned long long)p.phys);
     c.physical_memory = KILN_NONE;
     EXPECT_PLAN(&in, &p);
     CHECK(p.recursive == 256, "dynamic recursive slot without a physical map: %d", p.recursive);
@@ -402,9 +405,11 @@ TEST(dynamic_range_too_small) {
     EXPECT_PLAN_FAIL(&in, "layout: no room for the physical memory map (0x180000000 bytes) in the dynamic range "
                           "0xffffc00000000000-0xffffc00040000000");
     c.physical_memory = KILN_NONE;
+    c.framebuffer = KILN_NONE;
     c.dynamic_end = c.dynamic_start + 0x10000; /* the stack alone (64 KiB + guard) does not fit */
     EXPECT_PLAN_FAIL(&in, "no room for the kernel stack");
-    c.dynamic_end = c.dynamic_start + 0x11000 + 0x3000 + 0x5000; /* stack, boot info, modules; fb does not fit */
+    c.framebuffer = KILN_DYNAMIC; /* placed first (2 MiB aligned): it is what does not fit */
+    c.dynamic_end = c.dynamic_start + 0x11000 + 0x3000 + 0x5000;
     EXPECT_PLAN_FAIL(&in, "no room for the framebuffer");
     c.recursive = KILN_DYNAMIC;
     c.dynamic_end = c.dynamic_start + GIB(500);
@@ -455,13 +460,7 @@ TEST(aslr_seeds_give_different_valid_layouts) {
     }
 }
 
-static uint64_t rng_state;
-static uint64_t rnd(void) {
-    uint64_t x = rng_state;
-    x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
-    rng_state = x;
-    return x * UINT64_C(0x2545f4914f6cdd1d);
-}
+#define rnd test_rand
 static uint64_t pick(const uint64_t *v, size_t n) { return v[rnd() % n]; }
 
 /* Random configs that kconfig_resolve accepts, random kernels and inputs:
@@ -481,7 +480,7 @@ TEST(random_configs_give_valid_plans_or_clean_errors) {
         {0x1000, 0x200000},
     };
     static const uint64_t bases[] = {KB, MIB(1), 0, 0x1000, UINT64_C(0xffff800000000000), UINT64_C(0x7fff00000000)};
-    rng_state = UINT64_C(0x706c616e66757a7a);
+    test_seed(UINT64_C(0x706c616e66757a7a));
     unsigned planned = 0, refused = 0;
     for (unsigned it = 0; it < 20000 && !test_failed_now(); it++) {
         struct kiln_config raw, c;

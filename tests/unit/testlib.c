@@ -39,3 +39,16 @@ void test_run(const char *suite, const char *name, void (*fn)(void)) {
 }
 
 int test_summary(void) { return failed ? 1 : 0; }
+
+static uint64_t rng_state = UINT64_C(0x9e3779b97f4a7c15);
+
+void test_seed(uint64_t seed) { rng_state = seed ? seed : UINT64_C(0x9e3779b97f4a7c15); }
+
+uint64_t test_rand(void) {
+    uint64_t x = rng_state;
+    x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
+    rng_state = x;
+    return x * UINT64_C(0x2545f4914f6cdd1d);
+}
+
+uint64_t test_rand_below(uint64_t n) { return n ? test_rand() % n : 0; }

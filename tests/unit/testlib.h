@@ -17,6 +17,11 @@ void test_run(const char *suite, const char *name, void (*fn)(void));
 int test_summary(void);
 bool test_failed_now(void);
 
+/* A fixed-seed PRNG (xorshift64*) for randomized tests: reproducible runs. */
+void test_seed(uint64_t seed);
+uint64_t test_rand(void);
+uint64_t test_rand_below(uint64_t n); /* 0 when n is 0 */
+
 #define TEST(name) static void name(void)
 #define RUN(name) test_run(__FILE__, #name, name)
 #define CHECK(cond, ...) \
