@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "common/frames.h"
+#include "common/kconfig.h"
 #include "common/paging.h"
+#include "common/plan.h"
 #include "tests/unit/mock_phys.h"
 #include "tests/unit/testlib.h"
 
@@ -187,6 +189,34 @@ TEST(wc_bits_4k_and_large) {
     MAP_OK(&pt, HIGH + MIB(4), 0x800000, MIB(2), MAP_W | MAP_LARGE);
     walk(&pt, HIGH + MIB(4), ent);
     CHECK(!(ent[2] & (PTE_PWT | (UINT64_C(1) << 12))), "2M without WC: 0x%llx", (unsigned long long)ent[2]);
+}
+
+/* A framebuffer far above RAM (here at 576 GiB, where a 64-bit BAR may sit)
+ * placed by the layout plan and mapped the way boot.c maps it: the virtual
+ * address keeps the physical offset within 2 MiB, so large pages apply. */
+TEST(framebuffer_above_512_gib) {
+    struct pt pt;
+    REQUIRE(new_pt(&pt, true, true), "pt_init");
+    const uint64_t fb_phys = UINT64_C(0x9000000000) + MIB(2) + 0x5000, fb_size = 1920 * 1080 * 4;
+    struct elf_image img = {.type = 2, .nrun = 1, .run = {{UINT64_C(0xffffffff80000000), UINT64_C(0xffffffff80010000)}},
+                            .min_vaddr = UINT64_C(0xffffffff80000000), .max_vaddr = UINT64_C(0xffffffff80010000),
+                            .entry = UINT64_C(0xffffffff80000000), .max_align = PAGE_SIZE};
+    struct kiln_config cfg;
+    kiln_err e;
+    REQUIRE(kconfig_resolve(NULL, 0, &cfg, &e), "%s", e.msg);
+    struct plan_input in = {.elf = &img, .cfg = &cfg, .phys_map_size = GIB(4), .fb_phys = fb_phys, .fb_size = fb_size,
+                            .boot_info_size = PAGE_SIZE, .kernel_file_size = PAGE_SIZE};
+    struct boot_plan plan;
+    REQUIRE(plan_build(&in, &plan, &e), "%s", e.msg);
+    CHECK((plan.fb & (MIB(2) - 1)) == (fb_phys & (MIB(2) - 1)), "fb at 0x%llx keeps the offset of 0x%llx",
+          (unsigned long long)plan.fb, (unsigned long long)fb_phys);
+    uint64_t pstart = align_down(fb_phys, PAGE_SIZE), pend = align_up(fb_phys + fb_size, PAGE_SIZE);
+    MAP_OK(&pt, align_down(plan.fb, PAGE_SIZE), pstart, pend - pstart, MAP_W | MAP_WC | MAP_LARGE);
+    EXPECT_MAPPED(&pt, plan.fb, fb_phys, MAP_W | MAP_WC, PAGE_SIZE);
+    /* whole 2 MiB frames inside use large pages; the partial tail 4 KiB ones */
+    uint64_t mid = align_up(fb_phys, MIB(2)) + MIB(2) - fb_phys;
+    EXPECT_MAPPED(&pt, plan.fb + mid, fb_phys + mid, MAP_W | MAP_WC, MIB(2));
+    EXPECT_MAPPED(&pt, plan.fb + fb_size - 4, fb_phys + fb_size - 4, MAP_W | MAP_WC, PAGE_SIZE);
 }
 
 TEST(large_2m_pages_only_when_aligned_and_asked) {
@@ -405,6 +435,7 @@ int main(void) {
     RUN(flag_combinations_4k);
     RUN(nx_bit_only_with_nx_and_without_x);
     RUN(wc_bits_4k_and_large);
+    RUN(framebuffer_above_512_gib);
     RUN(large_2m_pages_only_when_aligned_and_asked);
     RUN(gb_pages_only_with_gbpages);
     RUN(physical_map_6g);

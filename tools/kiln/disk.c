@@ -7,6 +7,7 @@
  * Partitions start on 1 MiB boundaries. All identifiers are derived from the
  * contents, so equal inputs give byte-identical images. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,39 +111,50 @@ static void gpt_header(uint8_t *h, const struct disk_layout *d, uint64_t my_lba,
 
 /* Runs a command; dies with its name if it cannot run or fails. */
 static void run(char *const argv[]) {
+    /* A failed exec sends its errno up this close-on-exec pipe, so the one
+     * error message comes from the parent, which also removes the output. */
+    int p[2];
+    if (pipe(p) != 0 || fcntl(p[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(p[1], F_SETFD, FD_CLOEXEC) != 0)
+        die("cannot start %s: %s", argv[0], strerror(errno));
     pid_t pid = fork();
     if (pid < 0) die("cannot start %s: %s", argv[0], strerror(errno));
     if (pid == 0) {
         setenv("SOURCE_DATE_EPOCH", ESP_EPOCH, 1);
         setenv("MTOOLS_SKIP_CHECK", "1", 1);
         execvp(argv[0], argv);
-        fprintf(stderr, "kiln: error: cannot run %s: %s (install mtools: apt-get install mtools)\n", argv[0],
-                strerror(errno));
+        int err = errno;
+        if (write(p[1], &err, sizeof err) < 0) _exit(126);
         _exit(127);
     }
+    close(p[1]);
+    int err = 0;
+    ssize_t got;
+    while ((got = read(p[0], &err, sizeof err)) < 0 && errno == EINTR) continue;
+    close(p[0]);
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) die("waiting for %s: %s", argv[0], strerror(errno));
+    if (got == (ssize_t)sizeof err)
+        die("cannot run %s: %s (install mtools: apt-get install mtools)", argv[0], strerror(err));
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die("%s failed while building the EFI system partition", argv[0]);
 }
 
-static char *efi_tmp;
-static void remove_efi_tmp(void) {
-    if (efi_tmp) unlink(efi_tmp);
-}
-
 /* The EFI system partition: FAT16 made by mtools directly inside the image
- * file (mtools' image@@offset syntax), holding EFI/BOOT/BOOTX64.EFI. */
+ * file (mtools' image@@offset syntax), holding EFI/BOOT/BOOTX64.EFI.
+ * mcopy reads BOOTX64.EFI from a temporary file that is unlinked at once and
+ * handed over as /dev/fd/N, so no exit, signal or crash can leave it behind. */
 static void write_esp(struct out_file *out, const struct disk_layout *d, uint32_t serial) {
     const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     size_t n = strlen(tmpdir) + 32;
-    efi_tmp = xmalloc(n);
+    char *efi_tmp = xmalloc(n);
     snprintf(efi_tmp, n, "%s/kiln-efi.XXXXXX", tmpdir);
     int fd = mkstemp(efi_tmp);
     if (fd < 0) die("%s: %s", efi_tmp, strerror(errno));
-    atexit(remove_efi_tmp);
+    unlink(efi_tmp);
     size_t size = (size_t)(kiln_efi_end - kiln_efi);
-    if (write(fd, kiln_efi, size) != (ssize_t)size || close(fd) != 0) die("%s: write failed", efi_tmp);
+    if (write(fd, kiln_efi, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0) die("%s: write failed", efi_tmp);
+    char efi_src[32];
+    snprintf(efi_src, sizeof efi_src, "/dev/fd/%d", fd); /* inherited by the mtools children */
 
     char img[4096], total[32], hidden[32], ser[16];
     snprintf(img, sizeof img, "%s@@%llu", out->tmp, (unsigned long long)(d->esp_lba * SECTOR));
@@ -152,13 +164,12 @@ static void write_esp(struct out_file *out, const struct disk_layout *d, uint32_
     char *mformat[] = {"mformat", "-i", img, "-T", total, "-h", "64", "-s", "32", "-H", hidden, "-c", "4",
                        "-N", ser, "-v", "KILN-ESP", "::", NULL};
     char *mmd[] = {"mmd", "-i", img, "::/EFI", "::/EFI/BOOT", NULL};
-    char *mcopy[] = {"mcopy", "-i", img, efi_tmp, "::/EFI/BOOT/BOOTX64.EFI", NULL};
+    char *mcopy[] = {"mcopy", "-i", img, efi_src, "::/EFI/BOOT/BOOTX64.EFI", NULL};
     run(mformat);
     run(mmd);
     run(mcopy);
-    unlink(efi_tmp);
+    close(fd);
     free(efi_tmp);
-    efi_tmp = NULL;
 }
 
 static void write_gpt(struct out_file *out, const struct disk_layout *d, uint32_t seed) {

@@ -13,6 +13,7 @@
 #include "common/imgconfig.h"
 #include "common/kconfig.h"
 #include "common/payload.h"
+#include "common/plan.h"
 #include "tools/kiln/disk.h"
 #include "tools/kiln/tool.h"
 
@@ -82,6 +83,17 @@ static void check_name(const char *name, const char *what) {
         if (name[i] < 0x20 || name[i] > 0x7e) die("%s: name has a non-printable character", what);
 }
 
+/* One option's config line, parsed alone so that an error names the option
+ * rather than a line of text the user never wrote. */
+static void check_option_line(const char *opt, const char *line) {
+    struct imgconfig c;
+    kiln_err e;
+    if (imgconfig_parse(line, strlen(line), &c, &e)) return;
+    const char *msg = e.msg, *prefix = "config line 1: ";
+    if (!strncmp(msg, prefix, strlen(prefix))) msg += strlen(prefix);
+    die("%s: %s", opt, msg);
+}
+
 /* The image config text: the user's file, then one line per option. */
 static char *build_config(const struct image_opts *o, size_t *len) {
     size_t cap = IMGCONFIG_MAX_SIZE + 1, n = 0;
@@ -92,20 +104,24 @@ static char *build_config(const struct image_opts *o, size_t *len) {
         memcpy(text, f, sz);
         n = sz;
         free(f);
+        struct imgconfig c;
+        kiln_err e;
+        if (!imgconfig_parse(text, n, &c, &e)) die("%s: %s", o->config_file, e.msg);
         if (n && text[n - 1] != '\n') text[n++] = '\n';
     }
-#define ADD(...) do { \
+#define ADD(opt, ...) do { \
         int w = snprintf(text + n, cap - n, __VA_ARGS__); \
         if (w < 0 || (size_t)w >= cap - n) die("config: more than %u bytes", IMGCONFIG_MAX_SIZE); \
+        check_option_line(opt, text + n); \
         n += (size_t)w; \
     } while (0)
     if (o->cmdline) {
         if (strchr(o->cmdline, '\n')) die("--cmdline: the command line may not contain a newline");
-        ADD("cmdline=%s\n", o->cmdline);
+        ADD("--cmdline", "cmdline=%s\n", o->cmdline);
     }
-    if (o->log_level) ADD("log=%s\n", o->log_level);
-    if (o->fb) ADD("fb=%s\n", o->fb);
-    if (o->serial) ADD("serial=%s\n", o->serial);
+    if (o->log_level) ADD("--log", "log=%s\n", o->log_level);
+    if (o->fb) ADD("--fb", "fb=%s\n", o->fb);
+    if (o->serial) ADD("--serial", "serial=%s\n", o->serial);
 #undef ADD
     *len = n;
     return text;
@@ -121,6 +137,13 @@ void image_build(const struct image_opts *o) {
     if (!kconfig_resolve(img.config, img.config_size, &cfg, &e)) die("%s: %s", o->kernel, e.msg);
     if ((img.warnings & ELF_WARN_RWX_SEGMENT) && !o->quiet)
         warnx("%s: segment %u is writable and executable", o->kernel, img.rwx_seg);
+    /* Collisions between the kernel and fixed placements do not depend on
+     * the machine: refuse them now rather than at boot. (Sizes of the
+     * framebuffer and RAM are guesses here; the loader checks again.) */
+    struct plan_input pin = {.elf = &img, .cfg = &cfg, .phys_map_size = GIB(4), .boot_info_size = 2 * PAGE_SIZE,
+                             .kernel_file_size = ksize};
+    struct boot_plan plan;
+    if (!plan_build(&pin, &plan, &e)) die("%s: %s", o->kernel, e.msg);
 
     struct entry ents[PAYLOAD_MAX_ENTRIES];
     uint32_t n = 0;
@@ -128,12 +151,22 @@ void image_build(const struct image_opts *o) {
     size_t clen;
     char *ctext = build_config(o, &clen);
     struct imgconfig parsed;
-    if (!imgconfig_parse(ctext, clen, &parsed, &e)) die("%s", e.msg);
+    /* The file and each option were checked alone: what is left is a key
+     * given both in the file and as an option, or the total size. */
+    if (!imgconfig_parse(ctext, clen, &parsed, &e))
+        die("%s and the options together: %s", o->config_file ? o->config_file : "the config", e.msg);
     if (clen) ents[n++] = (struct entry){PAYLOAD_CONFIG, "kiln.cfg", (const uint8_t *)ctext, clen};
 
     const char *kname = base_name(o->kernel);
     check_name(kname, o->kernel);
     ents[n++] = (struct entry){PAYLOAD_KERNEL, kname, kernel, ksize};
+
+    /* MAX_MODULES plus the kernel, the config and stage 2 is one more than
+     * the PAYLOAD_MAX_ENTRIES slots of ents[] (and of a payload): check the sum. */
+    uint32_t s2ents = o->kind != KIND_UEFI;
+    if (n + s2ents + (uint32_t)o->nmodules > PAYLOAD_MAX_ENTRIES)
+        die("%d modules are too many: the payload holds %u entries, %u of them for the kernel%s%s", o->nmodules,
+            PAYLOAD_MAX_ENTRIES, n + s2ents, clen ? ", the image config" : "", s2ents ? ", stage 2" : "");
 
     for (int i = 0; i < o->nmodules; i++) {
         size_t msize;

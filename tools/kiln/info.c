@@ -144,9 +144,12 @@ int cmd_info(int argc, char **argv) {
     int problems = 0;
     if (size < SECTOR || img[510] != 0x55 || img[511] != 0xaa) die("%s: no MBR boot signature", path);
     printf("%s: %zu bytes (%zu sectors)\n", path, size, size / SECTOR);
-    printf("MBR: disk signature %08x; stage 1 loads %u sectors of stage 2 from LBA %llu; Kiln partition at LBA %llu\n",
-           get32(img + MBR_DISK_SIG), get16(img + S1_STAGE2_SECTORS), (unsigned long long)get64(img + S1_STAGE2_LBA),
-           (unsigned long long)get64(img + S1_PAYLOAD_LBA));
+    if (get16(img + S1_STAGE2_SECTORS))
+        printf("MBR: disk signature %08x; stage 1 loads %u sectors of stage 2 from LBA %llu; Kiln partition at LBA %llu\n",
+               get32(img + MBR_DISK_SIG), get16(img + S1_STAGE2_SECTORS), (unsigned long long)get64(img + S1_STAGE2_LBA),
+               (unsigned long long)get64(img + S1_PAYLOAD_LBA));
+    else
+        printf("MBR: disk signature %08x; no BIOS boot code (a UEFI-only image)\n", get32(img + MBR_DISK_SIG));
     uint64_t kiln_lba = 0, kiln_sectors = 0;
     bool protective = false;
     for (int i = 0; i < 4; i++) {

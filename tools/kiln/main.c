@@ -19,6 +19,7 @@ static void usage(void) {
            "  test TARGET... [...]        boot kernels in test mode, several at once; N passed, N failed\n"
            "  help                        this text; `kiln COMMAND --help` for each command\n"
            "  version                     print the version\n"
+           "  --print-datadir             where kiln.h and the kernel support sources are (for Makefiles)\n"
            "\n"
            "examples:\n"
            "  kiln check build/kernel.elf\n"
@@ -47,6 +48,12 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "test")) return cmd_test(argc - 2, argv + 2);
     if (!strcmp(cmd, "help") || !strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
         usage();
+        return 0;
+    }
+    if (!strcmp(cmd, "--print-datadir")) {
+        const char *d = kiln_datadir();
+        if (!d) die("cannot find Kiln's data directory (include/kiln.h); set KILN_DATADIR");
+        puts(d);
         return 0;
     }
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

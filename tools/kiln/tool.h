@@ -21,6 +21,8 @@ char *xstrdup(const char *s);
 /* Whole file into memory (at most max bytes); dies with a clear message. */
 uint8_t *read_file(const char *path, size_t *size, size_t max);
 bool file_exists(const char *path);
+/* Where kiln.h and the kernel support sources are (see util.c), or NULL. */
+const char *kiln_datadir(void);
 
 /* Output written to a temporary file next to the target and renamed into
  * place only when complete, so a failure never leaves a partial file. */

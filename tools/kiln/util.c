@@ -75,12 +75,31 @@ uint8_t *read_file(const char *path, size_t *size, size_t max) {
     struct stat st;
     if (fstat(fileno(f), &st) != 0) die("%s: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode)) die("%s: is a directory", path);
-    if (!S_ISREG(st.st_mode)) die("%s: not a regular file", path);
-    if ((uint64_t)st.st_size > max)
+    if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
         die("%s: %lld bytes is more than the %zu-byte limit", path, (long long)st.st_size, max);
-    size_t n = (size_t)st.st_size;
-    uint8_t *buf = xmalloc(n + 1);
-    if (n && fread(buf, 1, n, f) != n) die("%s: read error: %s", path, ferror(f) ? strerror(errno) : "short read");
+    /* Regular files are read in one go; pipes (e.g. `--config <(...)`) in
+     * chunks, with the same limit. */
+    size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, n = 0;
+    uint8_t *buf = xmalloc(cap);
+    for (;;) {
+        if (n == cap - 1 && S_ISREG(st.st_mode)) { /* read st_size bytes: is there more? */
+            int c = fgetc(f);
+            if (c == EOF) break;
+            die("%s: the file grew while it was being read", path);
+        }
+        if (n == cap - 1) {
+            if (cap - 1 >= max + 1) die("%s: more than the %zu-byte limit", path, max);
+            cap = cap * 2 > max + 2 ? max + 2 : cap * 2;
+            uint8_t *nb = realloc(buf, cap);
+            if (!nb) die("out of memory reading %s", path);
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - 1 - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    if (ferror(f)) die("%s: read error: %s", path, strerror(errno));
+    if (n > max) die("%s: more than the %zu-byte limit", path, max);
     fclose(f);
     buf[n] = 0;
     *size = n;
@@ -122,4 +141,30 @@ void out_commit(struct out_file *o) {
     pending_tmp = NULL;
     free(o->tmp);
     free(o->path);
+}
+
+/* Kiln's data directory: where kiln.h and the kernel support sources
+ * (common/fbcon.c, ...) are. $KILN_DATADIR if set; otherwise next to the
+ * executable: ../share/kiln when installed, .. in a source tree (build/kiln). */
+const char *kiln_datadir(void) {
+    static char dir[PATH_MAX];
+    const char *env = getenv("KILN_DATADIR");
+    char exe[PATH_MAX], probe[PATH_MAX + 64];
+    if (env && *env) {
+        snprintf(probe, sizeof probe, "%s/include/kiln.h", env);
+        return file_exists(probe) ? env : NULL;
+    }
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return NULL;
+    exe[n] = 0;
+    *strrchr(exe, '/') = 0;
+    static const char *cands[] = {"../share/kiln", ".."};
+    for (size_t i = 0; i < ARRAY_LEN(cands); i++) {
+        snprintf(probe, sizeof probe, "%s/%s/include/kiln.h", exe, cands[i]);
+        if (!file_exists(probe)) continue;
+        snprintf(probe, sizeof probe, "%s/%s", exe, cands[i]);
+        if (!realpath(probe, dir)) continue;
+        return dir;
+    }
+    return NULL;
 }

@@ -1,0 +1,248 @@
+#!/bin/sh
+# image.sh - the structure of `kiln image` output and its reproducibility,
+# for the hybrid, bios and uefi kinds: `kiln info` agrees with itself, and
+# tests/cli/imgcheck.c (an independent reader sharing no code with the tool)
+# checks the MBR, both GPTs, the partitions, stage 1's fields and the
+# payload; mtools finds BOOTX64.EFI in the ESP; equal inputs give equal
+# bytes; corruption is reported; a failed or interrupted run leaves an
+# existing image alone. Prints one "[PASS] name" or "[FAIL] name: why" line
+# per check (tests/run.sh counts them).
+#   sh tests/cli/image.sh      (from the top of the tree, after make)
+set -u
+B=${B:-build}
+top=$(pwd)
+K="$top/$B/kiln"
+KERNEL="$top/$B/tests/kernels/tk-high.elf"
+MOD="$top/$B/tests/mod-a.bin"
+EFI="$top/$B/BOOTX64.EFI"
+CMDLINE="console=serial answer=42"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export MTOOLS_SKIP_CHECK=1
+
+ok() { echo "[PASS] image.$1"; }
+bad() {
+    echo "[FAIL] image.$1: $2"
+    if [ -n "${3:-}" ] && [ -f "$3" ]; then sed 's/^/    | /' "$3" | head -n 30; fi
+}
+# has NAME FILE PATTERN...: every extended regex matches a line of FILE
+has() {
+    name=$1 file=$2
+    shift 2
+    for p in "$@"; do
+        if ! grep -Eq -- "$p" "$file"; then
+            bad "$name" "no line matches /$p/" "$file"
+            return 1
+        fi
+    done
+    ok "$name"
+}
+size_of() { wc -c < "$1" | tr -d ' '; }
+
+for f in "$K" "$KERNEL" "$MOD" "$EFI"; do
+    if [ ! -f "$f" ]; then
+        bad setup "$f is missing (make; make $B/tests/kernels/tk-high.elf $B/tests/mod-a.bin)"
+        exit 1
+    fi
+done
+if ! cc -O2 -o "$tmp/imgcheck" tests/cli/imgcheck.c 2> "$tmp/cc.err"; then
+    bad setup "cannot compile tests/cli/imgcheck.c" "$tmp/cc.err"
+    exit 1
+fi
+C="$tmp/imgcheck"
+
+# --- build: the same inputs twice, two seconds apart, to different paths -----------------------------
+build() { # build KIND OUT [extra options]
+    kind=$1 out=$2
+    shift 2
+    "$K" image "$KERNEL" -o "$out" --kind "$kind" --module "$MOD" --cmdline "$CMDLINE" "$@" \
+        > "$tmp/log.$(basename "$out")" 2>&1
+}
+for kind in hybrid bios uefi; do
+    if build $kind "$tmp/$kind.img"; then ok "$kind.build"; else bad "$kind.build" "kiln image failed" "$tmp/log.$kind.img"; fi
+done
+sleep 2
+for kind in hybrid bios uefi; do
+    build $kind "$tmp/again-$kind.img"
+    if cmp -s "$tmp/$kind.img" "$tmp/again-$kind.img"; then ok "$kind.reproducible"
+    else bad "$kind.reproducible" "two builds of the same inputs differ: $(cmp "$tmp/$kind.img" "$tmp/again-$kind.img" 2>&1)"; fi
+    build $kind "$tmp/other-$kind.img" --cmdline "console=serial answer=43"
+    if ! cmp -s "$tmp/$kind.img" "$tmp/other-$kind.img"; then ok "$kind.cmdline-changes-image"
+    else bad "$kind.cmdline-changes-image" "a different command line gave the same image"; fi
+done
+
+for kind in hybrid bios uefi; do
+    img="$tmp/$kind.img"
+    [ -f "$img" ] || continue
+    sectors=$(($(size_of "$img") / 512))
+    last=$((sectors - 1))
+
+    # --- kiln info ---------------------------------------------------------------------------------
+    "$K" info "$img" > "$tmp/$kind.info" 2>&1
+    st=$?
+    if [ $st -eq 0 ]; then ok "$kind.info-status"; else bad "$kind.info-status" "kiln info exited $st" "$tmp/$kind.info"; fi
+    has "$kind.info-payload" "$tmp/$kind.info" '^payload: version 1, [0-9]+ entries, .* header CRC [0-9a-f]{8} ok$' \
+        '^  config +kiln\.cfg .* ok$' '^  kernel +tk-high\.elf .* ok$' '^  module +mod-a\.bin .* ok$' \
+        "^          \\| cmdline=$CMDLINE\$"
+    if [ $kind = uefi ]; then
+        if grep -q '^  stage2 ' "$tmp/$kind.info"; then bad "$kind.info-stage2" "a UEFI-only image with stage 2" "$tmp/$kind.info"
+        else ok "$kind.info-stage2"; fi
+    else
+        has "$kind.info-stage2" "$tmp/$kind.info" '^  stage2 +stage2\.bin .* ok$'
+    fi
+    if [ $kind = bios ]; then
+        has "$kind.info-mbr" "$tmp/$kind.info" '^  1: type 0x7f active, start 2048, [0-9]+ sectors \(Kiln\)$'
+    else
+        has "$kind.info-gpt" "$tmp/$kind.info" \
+            "^GPT primary header at LBA 1: CRC ok, entries at LBA 2 \\(128 x 128 bytes\\) CRC ok," \
+            "^GPT backup header at LBA $last: CRC ok, entries at LBA $((last - 32)) \\(128 x 128 bytes\\) CRC ok," \
+            '^  [0-9]: LBA [0-9]+-[0-9]+ \([0-9]+ MiB, 1 MiB aligned\) type C12A7328-F81F-11D2-BA4B-00A0C93EC93B ' \
+            '^  [0-9]: LBA [0-9]+-[0-9]+ \([0-9]+ MiB, 1 MiB aligned\) type 4B4C4E31-5B1E-4C4E-8D2A-6B696C6E0001 .*\(Kiln\)$'
+    fi
+
+    # --- the independent checker -----------------------------------------------------------------------
+    "$C" verify $kind "$img" "$KERNEL" "$MOD" > "$tmp/$kind.check" 2>&1
+    st=$?
+    sed -n "s/^PASS /[PASS] image.$kind./p; s/^FAIL /[FAIL] image.$kind./p" "$tmp/$kind.check"
+    if [ $st -ne 0 ] && ! grep -q '^FAIL ' "$tmp/$kind.check"; then
+        bad "$kind.imgcheck" "imgcheck exited $st" "$tmp/$kind.check"
+    fi
+
+    # --- the EFI system partition, through mtools ---------------------------------------------------------
+    if [ $kind != bios ]; then
+        off=$("$C" esp "$img")
+        if mdir -i "$img@@$off" ::/EFI/BOOT > "$tmp/$kind.mdir" 2>&1 && grep -Eq '^BOOTX64 +EFI ' "$tmp/$kind.mdir"; then
+            ok "$kind.esp-lists-bootx64"
+        else
+            bad "$kind.esp-lists-bootx64" "mdir does not list BOOTX64.EFI at offset $off" "$tmp/$kind.mdir"
+        fi
+        rm -f "$tmp/$kind.efi"
+        if mcopy -i "$img@@$off" ::/EFI/BOOT/BOOTX64.EFI "$tmp/$kind.efi" > "$tmp/$kind.mcopy" 2>&1 &&
+            cmp -s "$tmp/$kind.efi" "$EFI"; then
+            ok "$kind.esp-bootx64-identical"
+        else
+            bad "$kind.esp-bootx64-identical" "the ESP's BOOTX64.EFI is not $EFI" "$tmp/$kind.mcopy"
+        fi
+    fi
+
+    # --- corruption is reported ------------------------------------------------------------------------
+    cp "$img" "$tmp/bad-$kind.img"
+    ent=$("$C" kernel "$img") # "OFFSET SIZE" of the kernel's bytes
+    "$C" flip "$tmp/bad-$kind.img" $((${ent% *} + ${ent#* } / 2))
+    "$K" info "$tmp/bad-$kind.img" > "$tmp/bad-$kind.info" 2>&1
+    st=$?
+    if [ $st -eq 1 ] && grep -Eq '^  kernel +tk-high\.elf .* CORRUPT$' "$tmp/bad-$kind.info" &&
+        grep -q '^1 problem found$' "$tmp/bad-$kind.info"; then
+        ok "$kind.corrupt-kernel-detected"
+    else
+        bad "$kind.corrupt-kernel-detected" "kiln info exited $st" "$tmp/bad-$kind.info"
+    fi
+    if "$C" verify $kind "$tmp/bad-$kind.img" > "$tmp/bad-$kind.check" 2>&1 ||
+        ! grep -q '^FAIL payload-entries: entry [0-9]*: CRC mismatch' "$tmp/bad-$kind.check"; then
+        bad "$kind.imgcheck-sees-corrupt-kernel" "the independent checker missed it" "$tmp/bad-$kind.check"
+    else
+        ok "$kind.imgcheck-sees-corrupt-kernel"
+    fi
+done
+
+# GPT damage, on the hybrid image: a byte of the primary header (its
+# FirstUsableLBA), then a byte of the backup entry array.
+cp "$tmp/hybrid.img" "$tmp/gpt1.img"
+"$C" flip "$tmp/gpt1.img" $((512 + 40))
+"$K" info "$tmp/gpt1.img" > "$tmp/gpt1.info" 2>&1
+st=$?
+if [ $st -eq 1 ] && grep -q '^GPT primary header at LBA 1: missing or bad CRC$' "$tmp/gpt1.info"; then
+    ok gpt-primary-header-corruption-detected
+else
+    bad gpt-primary-header-corruption-detected "kiln info exited $st" "$tmp/gpt1.info"
+fi
+if ! "$C" verify hybrid "$tmp/gpt1.img" > "$tmp/gpt1.check" 2>&1 &&
+    grep -q '^FAIL gpt-primary: header CRC32' "$tmp/gpt1.check"; then
+    ok imgcheck-sees-gpt-header-corruption
+else
+    bad imgcheck-sees-gpt-header-corruption "the independent checker missed it" "$tmp/gpt1.check"
+fi
+cp "$tmp/hybrid.img" "$tmp/gpt2.img"
+last=$(($(size_of "$tmp/gpt2.img") / 512 - 1))
+"$C" flip "$tmp/gpt2.img" $(((last - 32) * 512 + 20))
+"$K" info "$tmp/gpt2.img" > "$tmp/gpt2.info" 2>&1
+st=$?
+if [ $st -eq 1 ] && grep -q "^GPT backup header at LBA $last: CRC ok, .* CRC BAD," "$tmp/gpt2.info"; then
+    ok gpt-backup-array-corruption-detected
+else
+    bad gpt-backup-array-corruption-detected "kiln info exited $st" "$tmp/gpt2.info"
+fi
+
+# --- replacing an existing image ----------------------------------------------------------------------------
+out="$tmp/replace/disk.img"
+mkdir -p "$tmp/replace"
+build bios "$out"
+ln "$out" "$tmp/old-link.img" # a second name for the old inode
+inode=$(ls -i "$out" | awk '{print $1}')
+sum=$(cksum < "$out")
+head -c 200 "$KERNEL" > "$tmp/truncated.elf"
+"$K" image "$tmp/truncated.elf" -o "$out" --kind bios > "$tmp/fail.out" 2>&1
+st=$?
+if [ $st -eq 1 ] && [ "$(ls -i "$out" | awk '{print $1}')" = "$inode" ] && [ "$(cksum < "$out")" = "$sum" ] &&
+    [ "$(cd "$tmp/replace" && ls -A)" = disk.img ]; then
+    ok failed-run-keeps-old-image
+else
+    bad failed-run-keeps-old-image "status $st; directory: $(cd "$tmp/replace" && ls -A | tr '\n' ' ')" "$tmp/fail.out"
+fi
+# A failure late in the build: the kernel is fine, the second module is missing.
+"$K" image "$KERNEL" -o "$out" --kind hybrid --module "$MOD" --module "$tmp/nope.bin" > "$tmp/fail2.out" 2>&1
+st=$?
+if [ $st -eq 1 ] && [ "$(cksum < "$out")" = "$sum" ] && [ "$(cd "$tmp/replace" && ls -A)" = disk.img ]; then
+    ok failed-late-run-keeps-old-image
+else
+    bad failed-late-run-keeps-old-image "status $st" "$tmp/fail2.out"
+fi
+# A successful run replaces the file by renaming a new one over it: the old
+# inode, still reachable through the hard link, keeps the old bytes.
+build uefi "$out"
+if [ "$(cksum < "$out")" != "$sum" ] && [ "$(cksum < "$tmp/old-link.img")" = "$sum" ] &&
+    [ "$(ls -i "$out" | awk '{print $1}')" != "$inode" ] && [ "$(cd "$tmp/replace" && ls -A)" = disk.img ]; then
+    ok success-replaces-by-rename
+else
+    bad success-replaces-by-rename "the old inode was written in place, or files were left behind"
+fi
+perm=$(ls -l "$out" | cut -c1-10)
+if [ "$perm" = "-rw-r--r--" ]; then ok output-mode-0644; else bad output-mode-0644 "mode $perm"; fi
+
+# --- an interrupted run -------------------------------------------------------------------------------------
+# A stand-in mcopy that reports its pid and waits, so SIGTERM reaches kiln
+# while it builds the ESP (its temporary files exist at that moment).
+mkdir -p "$tmp/fakebin" "$tmp/tmpdir"
+cat > "$tmp/fakebin/mcopy" <<'EOF'
+#!/bin/sh
+echo $$ > "$KILN_TEST_MARK.tmp" && mv "$KILN_TEST_MARK.tmp" "$KILN_TEST_MARK"
+exec sleep 60
+EOF
+chmod +x "$tmp/fakebin/mcopy"
+sum=$(cksum < "$out")
+KILN_TEST_MARK="$tmp/mark" PATH="$tmp/fakebin:$PATH" TMPDIR="$tmp/tmpdir" \
+    "$K" image "$KERNEL" -o "$out" --kind hybrid > "$tmp/sig.out" 2>&1 &
+pid=$!
+i=0
+while [ ! -s "$tmp/mark" ] && [ $i -lt 200 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+if [ ! -s "$tmp/mark" ]; then
+    kill "$pid" 2> /dev/null
+    wait "$pid"
+    bad interrupted-run-cleans-up "the stand-in mcopy never ran" "$tmp/sig.out"
+else
+    during=$(cd "$tmp/replace" && ls -A | tr '\n' ' ')
+    kill -TERM "$pid"
+    wait "$pid" 2> /dev/null # no "Terminated" from the shell
+    st=$?
+    kill "$(cat "$tmp/mark")" 2> /dev/null
+    left=$(cd "$tmp/replace" && ls -A; ls -A "$tmp/tmpdir")
+    if [ $st -ne 0 ] && [ "$left" = disk.img ] && [ "$(cksum < "$out")" = "$sum" ]; then
+        ok interrupted-run-cleans-up
+    else
+        bad interrupted-run-cleans-up "status $st; during: $during; after: $(echo "$left" | tr '\n' ' ')" "$tmp/sig.out"
+    fi
+fi
+exit 0
