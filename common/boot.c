@@ -57,6 +57,14 @@ static struct loaded_file load_entry(struct platform *p, const struct payload_en
     return f;
 }
 
+/* selftest=stack: recurse until the guard page below the stack stops it
+ * (the depth limit only keeps the compiler from calling it infinite). */
+__attribute__((noinline)) static uint64_t selftest_recurse(uint64_t depth) {
+    volatile uint8_t frame[512];
+    frame[0] = (uint8_t)depth;
+    return depth > (UINT64_C(1) << 40) ? depth : selftest_recurse(depth + 1) + frame[0];
+}
+
 static void log_elf_warnings(const struct elf_image *img, const char *name) {
     if (img->warnings & ELF_WARN_RWX_SEGMENT)
         log_warn("kernel '%s': segment %u is writable and executable", name, img->rwx_seg);
@@ -192,6 +200,12 @@ void kiln_boot(struct platform *p) {
         cfg->fb_height = icfg->fb_height;
     }
 
+    if (icfg->selftest_stack && !p->guarded_stack)
+        log_warn("selftest=stack skipped: the loader runs on the firmware's stack, which has no guard page");
+    else if (icfg->selftest_stack) {
+        log_info("selftest: overflowing the loader's stack on purpose");
+        selftest_recurse(0);
+    }
     if (icfg->selftest_fault) {
         /* Testing Kiln itself: a non-canonical address faults (#GP) on
          * every machine, BIOS or UEFI, and must end in the exception dump. */
@@ -261,7 +275,7 @@ void kiln_boot(struct platform *p) {
      * physical address must not collide with anything the kernel asked for. */
     uint64_t hand_phys = 0;
     for (int tries = 0; tries < 32 && !hand_phys; tries++) {
-        uint64_t pa = frames_alloc(1, KILN_MEMORY_BOOTLOADER_RECLAIMABLE);
+        uint64_t pa = frames_alloc_code(1);
         if (!pa) break;
         if (va_reserve(&plan->vs, pa, PAGE_SIZE, "the hand-off page", &e)) hand_phys = pa;
     }
@@ -329,7 +343,7 @@ void kiln_boot(struct platform *p) {
     bi->modules = nmod ? (const struct kiln_module *)KVA(km) : 0;
     bi->module_count = nmod;
 
-    if (plan->fb) {
+    if (fb.physical_address) { /* reported even when not mapped (placement KILN_NONE) */
         bi->framebuffer = fb;
         bi->framebuffer.address = plan->fb;
         if (edid_size) {

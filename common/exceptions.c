@@ -38,6 +38,11 @@ void exceptions_install(bool keep_firmware_vectors) {
     __asm__ volatile("lidt %0" : : "m"(mine));
 }
 
+void exceptions_use_ist(unsigned ist) {
+    static const int vectors[] = {8, 12, 13, 14};
+    for (unsigned i = 0; i < ARRAY_LEN(vectors); i++) idt[vectors[i]].ist = (uint8_t)(ist & 7);
+}
+
 static const char *names[32] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range",
     "#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor overrun",

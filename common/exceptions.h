@@ -23,5 +23,9 @@ struct exc_frame {
  * working; BIOS stage 2 has no 64-bit IDT to keep. Called by each platform
  * entry as early as possible. */
 void exceptions_install(bool keep_firmware_vectors);
+/* Deliver #DF, #SS, #GP and #PF on interrupt stack `ist` (1-7) of the TSS
+ * the platform loaded: a stack overflow into a guard page can then still be
+ * reported, instead of faulting again while pushing the exception frame. */
+void exceptions_use_ist(unsigned ist);
 
 #endif

@@ -9,12 +9,13 @@
 static struct kiln_memory_region initial[64];
 static struct kiln_memory_region *rec = initial;
 static size_t nrec, caprec = ARRAY_LEN(initial);
-static frames_source_fn source;
+static frames_source_fn source, code_source;
 static uint64_t default_limit;
 static uint8_t *heap_cur, *heap_end;
 
 void frames_init(frames_source_fn src, uint64_t limit) {
     source = src;
+    code_source = 0;
     default_limit = limit;
     rec = initial;
     nrec = 0;
@@ -66,6 +67,16 @@ uint64_t frames_alloc_below(uint64_t pages, uint32_t kind, uint64_t limit) {
 }
 
 uint64_t frames_alloc(uint64_t pages, uint32_t kind) { return frames_alloc_below(pages, kind, default_limit); }
+
+void frames_set_code_source(frames_source_fn src) { code_source = src; }
+
+uint64_t frames_alloc_code(uint64_t pages) {
+    if (!code_source) return frames_alloc(pages, KILN_MEMORY_BOOTLOADER_RECLAIMABLE);
+    uint64_t pa = code_source(pages, default_limit);
+    if (!pa) return 0;
+    memset(phys_ptr(pa), 0, pages * PAGE_SIZE);
+    return frames_record(pa, pages * PAGE_SIZE, KILN_MEMORY_BOOTLOADER_RECLAIMABLE) ? pa : 0;
+}
 
 bool frames_set_kind(uint64_t base, uint32_t kind) {
     for (size_t i = 0; i < nrec; i++)

@@ -114,8 +114,10 @@ bool imgconfig_parse(const char *text, uint64_t len, struct imgconfig *c, kiln_e
             seen_serial = true;
         } else if (eq(s, klen, "selftest")) {
             if (seen_selftest) return err_set(e, "config line %u: selftest given twice", line);
-            if (!eq(v, vlen, "fault")) return err_set(e, "config line %u: selftest must be fault", line);
-            c->selftest_fault = seen_selftest = true;
+            if (eq(v, vlen, "fault")) c->selftest_fault = true;
+            else if (eq(v, vlen, "stack")) c->selftest_stack = true;
+            else return err_set(e, "config line %u: selftest must be fault or stack", line);
+            seen_selftest = true;
         } else {
             char key[32];
             size_t kl = klen < sizeof key - 1 ? klen : sizeof key - 1;

@@ -6,8 +6,9 @@
  *   log=error|warn|info|debug
  *   fb=auto|keep|none|WIDTHxHEIGHT|max:WxH|min:WxH
  *   serial=on|off
- *   selftest=fault     (testing Kiln itself: take a CPU exception after
- *                       loading the kernel, to show the exception dump)
+ *   selftest=fault|stack (testing Kiln itself, after loading the kernel:
+ *                       take a CPU exception, or overflow the loader's
+ *                       stack into its guard page (BIOS), to show the dump)
  *
  * Every key at most once; unknown keys, bad values, NUL bytes and overlong
  * lines are errors naming the line. The same parser runs on the host, so
@@ -33,7 +34,7 @@ struct imgconfig {
     uint32_t fb_mode;  /* enum kiln_fb_mode */
     uint32_t fb_width, fb_height;
     bool serial;       /* default on */
-    bool selftest_fault;
+    bool selftest_fault, selftest_stack;
 };
 
 void imgconfig_defaults(struct imgconfig *c);

@@ -8,6 +8,12 @@
 #include "common/serial.h"
 
 static int level = LOG_INFO;
+/* Messages more detailed than the default level that arrive before the
+ * image config has set the level are kept, and printed if it asks for them
+ * (the platform logs a few debug lines before the config is read). */
+static bool level_set;
+static char early[2048];
+static size_t early_len;
 static void (*fw_putc)(char);
 static struct fbcon con;
 static bool con_on;
@@ -18,7 +24,15 @@ void log_init(void (*firmware_putc)(char)) {
     debugcon_init();
 }
 
-void log_set_level(int l) { level = l; }
+void log_set_level(int l) {
+    level = l;
+    level_set = true;
+    if (l >= LOG_DEBUG && early_len) {
+        early[early_len] = 0;
+        log_puts(early);
+    }
+    early_len = 0;
+}
 
 void log_set_serial(bool on) {
     if (!on) serial_disable();
@@ -43,8 +57,15 @@ void log_puts(const char *s) {
 
 void log_vwrite(int l, const char *fmt, va_list ap) {
     static const char *tags[] = {"error: ", "warning: ", "", ""};
-    if (l > level) return;
     char buf[512];
+    if (l > level) {
+        if (!level_set && early_len + 8 < sizeof early) {
+            fmt_vsnprintf(buf, sizeof buf, fmt, ap);
+            early_len += fmt_snprintf(early + early_len, sizeof early - early_len, "kiln: %s\n", buf);
+            if (early_len >= sizeof early) early_len = sizeof early - 1;
+        }
+        return;
+    }
     fmt_vsnprintf(buf, sizeof buf, fmt, ap);
     if (con_on) fbcon_set_color(&con, l == LOG_ERROR ? 0xff5555 : l == LOG_WARN ? 0xffff55 : 0xaaaaaa, 0);
     log_puts("kiln: ");

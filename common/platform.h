@@ -1,8 +1,11 @@
 /* platform.h - the firmware difference, as one interface.
  *
  * stage2/ (BIOS) and uefi/ each fill a struct platform with the facts they
- * gathered and the operations below, then call kiln_boot(). common/ never
- * asks which firmware it runs on except to report it. tests/unit has a mock.
+ * gathered and the operations below, then call kiln_boot(). Memory is the
+ * one operation not in the struct: before kiln_boot() the platform hands its
+ * page source to frames_init() (common/frames.h): a pool over the E820 map
+ * on BIOS, AllocatePages on UEFI. common/ never asks which firmware it runs
+ * on except to report it. tests/unit has a mock of physical memory.
  *
  * After leave() returns, no operation may be called; only port I/O and
  * memory remain (serial, debugcon and the framebuffer keep working). */
@@ -40,8 +43,6 @@ struct platform {
 
     /* Read `size` bytes at byte `offset` of the Kiln partition. */
     bool (*read)(uint64_t offset, void *dst, uint64_t size, kiln_err *e);
-    /* `pages` contiguous pages wholly below `limit`; 0 when none are left. */
-    uint64_t (*alloc_pages)(uint64_t pages, uint64_t limit);
     /* Usable direct-colour modes with a linear framebuffer; *current is the
      * index of the active mode or -1. */
     size_t (*video_modes)(struct video_mode *out, size_t cap, int *current);
@@ -59,6 +60,7 @@ struct platform {
     uint32_t edid_size;
     uint64_t phys_top;  /* end of the highest RAM, ACPI or firmware-runtime range */
     bool vga_text;      /* BIOS: the display is in VGA text mode */
+    bool guarded_stack; /* the loader's stack has an unmapped page below it */
     uint64_t tsc_entry; /* TSC when the loader's first C code ran */
 };
 

@@ -80,9 +80,9 @@ enum kiln_fb_memory_model {
 };
 
 struct kiln_framebuffer {
-    uint64_t address;          /* 0: virtual address; 0 when there is no framebuffer */
-    uint64_t physical_address; /* 8 */
-    uint64_t size;             /* 16: bytes mapped, pitch * height rounded up to a page */
+    uint64_t address;          /* 0: virtual address; 0 when not mapped (config framebuffer = KILN_NONE) */
+    uint64_t physical_address; /* 8: 0 when there is no framebuffer at all */
+    uint64_t size;             /* 16: bytes: pitch * height (the mapping covers whole pages) */
     uint32_t width;            /* 24: pixels */
     uint32_t height;           /* 28 */
     uint32_t pitch;            /* 32: bytes per scan line */
@@ -132,7 +132,7 @@ struct kiln_boot_info {
     uint32_t firmware;      /* 16: enum kiln_firmware */
     uint32_t flags;         /* 20: KILN_FLAG_* */
     const char *loader_name;    /* 24: "Kiln" */
-    const char *loader_version; /* 32: e.g. "1.0.0" */
+    const char *loader_version; /* 32: e.g. "0.1.0" */
 
     /* Sorted by base, non-overlapping, adjacent equal entries merged; USABLE
      * and BOOTLOADER_RECLAIMABLE entries are 4 KiB aligned. */
@@ -157,8 +157,11 @@ struct kiln_boot_info {
     uint64_t kernel_file_phys;  /* 200: the kernel ELF file as stored in the image */
     uint64_t kernel_file_size;  /* 208 */
     const void *kernel_file;    /* 216: the same bytes mapped read-only (virtual) */
-    uint64_t kernel_image_phys; /* 224: physical base of the loaded segments */
-    uint64_t kernel_image_virt; /* 232: virtual base of the loaded segments (page-aligned) */
+    /* The loaded segments, physically contiguous. Segments more than 64 KiB
+     * apart are loaded as separate blocks; these fields then describe the
+     * lowest block (docs/protocol.md). */
+    uint64_t kernel_image_phys; /* 224: physical base */
+    uint64_t kernel_image_virt; /* 232: virtual base (page-aligned) */
     uint64_t kernel_image_size; /* 240: bytes */
     int64_t kernel_load_bias;   /* 248: runtime virtual address - link-time address (PIE) */
     uint64_t kernel_entry;      /* 256: virtual address of the entry point */

@@ -438,6 +438,9 @@ gdt:
     dq 0x00cf92000000ffff           ; 0x20 32-bit data
     dq 0x00009a000000ffff           ; 0x28 16-bit code, 64 KiB
     dq 0x000092000000ffff           ; 0x30 16-bit data, 64 KiB
+global gdt_tss
+gdt_tss:
+    dq 0, 0                         ; 0x38 64-bit TSS, filled in by stage2_main (stage2/main.c)
 gdt_end:
 gdt_desc:
     dw gdt_end - gdt - 1

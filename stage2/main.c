@@ -42,6 +42,27 @@ static void find_tables(struct platform *p) {
     smbios_scan(0xf0000, 0x10000, &p->smbios32, &p->smbios64);
 }
 
+/* A TSS only for its interrupt stack: exceptions that may come from a stack
+ * overflow switch to this stack, so the dump can be printed. */
+struct __attribute__((packed)) tss64 {
+    uint32_t reserved0;
+    uint64_t rsp[3], reserved1, ist[7], reserved2;
+    uint16_t reserved3, iopb;
+};
+static struct tss64 tss;
+static uint8_t emergency_stack[16384] __attribute__((aligned(16)));
+extern uint64_t gdt_tss[2]; /* entry.asm: the GDT's TSS slot, selector 0x38 */
+
+static void load_tss(void) {
+    uint64_t base = (uint64_t)(uintptr_t)&tss, limit = sizeof tss - 1;
+    tss.ist[0] = (uint64_t)(uintptr_t)(emergency_stack + sizeof emergency_stack);
+    tss.iopb = sizeof tss; /* no I/O permission bitmap */
+    gdt_tss[0] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (UINT64_C(0x89) << 40) | ((limit >> 16 & 0xf) << 48) |
+                 ((base >> 24 & 0xff) << 56); /* present, 64-bit available TSS */
+    gdt_tss[1] = base >> 32;
+    __asm__ volatile("ltr %w0" : : "r"(0x38));
+}
+
 void stage2_main(uint32_t drive);
 void stage2_main(uint32_t drive) {
     uint64_t tsc = rdtsc();
@@ -49,6 +70,8 @@ void stage2_main(uint32_t drive) {
     vga_init();
     log_init(vga_putc);
     exceptions_install(false);
+    load_tss();
+    exceptions_use_ist(1);
     uint64_t payload_lba = *(volatile uint64_t *)(uintptr_t)STAGE1_PAYLOAD_LBA;
     log_debug("stage 2: boot drive 0x%02x, Kiln partition at sector %llu", drive, (unsigned long long)payload_lba);
 
@@ -74,13 +97,13 @@ void stage2_main(uint32_t drive) {
         .firmware = KILN_FIRMWARE_BIOS,
         .alloc_limit = GIB(4),
         .read = disk_read_payload,
-        .alloc_pages = bios_alloc_pages,
         .video_modes = vbe_modes,
         .video_set = vbe_set,
         .console_putc = vga_putc,
         .map_bounds = bios_map_bounds,
         .leave = bios_leave,
         .vga_text = true,
+        .guarded_stack = true,
         .tsc_entry = tsc,
     };
     for (size_t i = 0; i < m; i++)

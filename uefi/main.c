@@ -39,16 +39,19 @@ const char *efi_status_str(EFI_STATUS s) {
 
 /* Pages from the firmware. A page at physical 0 is valid memory but 0 means
  * "failed" to the frame allocator, so such a page is kept and skipped. */
-static uint64_t efi_alloc_pages(uint64_t pages, uint64_t limit) {
+static uint64_t alloc_typed(uint64_t pages, uint64_t limit, EFI_MEMORY_TYPE type) {
     for (int tries = 0; tries < 2; tries++) {
         EFI_PHYSICAL_ADDRESS a = limit == UINT64_MAX ? 0 : limit - 1;
-        EFI_STATUS s = bs->AllocatePages(limit == UINT64_MAX ? AllocateAnyPages : AllocateMaxAddress, EfiLoaderData,
-                                         pages, &a);
+        EFI_STATUS s = bs->AllocatePages(limit == UINT64_MAX ? AllocateAnyPages : AllocateMaxAddress, type, pages, &a);
         if (EFI_ERROR(s)) return 0;
         if (a) return a;
     }
     return 0;
 }
+static uint64_t efi_alloc_pages(uint64_t pages, uint64_t limit) { return alloc_typed(pages, limit, EfiLoaderData); }
+/* The hand-off stub runs from its page while the firmware's page tables are
+ * still loaded; firmware with NX memory protection maps loader data NX. */
+static uint64_t efi_alloc_code(uint64_t pages, uint64_t limit) { return alloc_typed(pages, limit, EfiLoaderCode); }
 
 static uint8_t *probe_map; /* scratch for sizing the memory map */
 static UINTN probe_cap;
@@ -179,12 +182,12 @@ EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab) {
     log_init(NULL);
     exceptions_install(true);
     frames_init(efi_alloc_pages, UINT64_MAX); /* the firmware identity-maps all memory */
+    frames_set_code_source(efi_alloc_code);
 
     struct platform p = {
         .firmware = KILN_FIRMWARE_UEFI,
         .alloc_limit = UINT64_MAX,
         .read = efi_disk_read,
-        .alloc_pages = efi_alloc_pages,
         .video_modes = efi_gop_modes,
         .video_set = efi_gop_set,
         .map_bounds = efi_map_bounds,

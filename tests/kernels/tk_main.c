@@ -31,7 +31,7 @@ KILN_CONFIG(.stack_size = TK_STACK_SIZE, .stack = KILN_AT(TK_STACK_AT), .boot_in
             .physical_memory = KILN_AT(TK_PHYS_AT), .recursive = KILN_SLOT(TK_RECURSIVE_SLOT));
 #elif defined(TK_CFG_NOMAP)
 #define TK_STACK_SIZE KIB(64)
-KILN_CONFIG(.physical_memory = KILN_NONE, .modules = KILN_NONE, .framebuffer = KILN_NONE, .fb_mode = KILN_FB_NONE);
+KILN_CONFIG(.physical_memory = KILN_NONE, .modules = KILN_NONE, .framebuffer = KILN_NONE);
 #elif defined(TK_CFG_NONE)
 #define TK_STACK_SIZE KIB(64) /* the documented default */
 #elif defined(TK_CFG_ASLR)
@@ -285,7 +285,7 @@ static void test_memmap(void) {
         TK_CHECK(kind_of(bi->modules[i].physical_address, bi->modules[i].size) == KILN_MEMORY_MODULE, "module-kind",
                  "module %llu kind %u", (unsigned long long)i,
                  kind_of(bi->modules[i].physical_address, bi->modules[i].size));
-    if (bi->framebuffer.address)
+    if (bi->framebuffer.physical_address)
         TK_CHECK(kind_of(bi->framebuffer.physical_address, bi->framebuffer.size) == KILN_MEMORY_FRAMEBUFFER,
                  "framebuffer-kind", "kind %u", kind_of(bi->framebuffer.physical_address, bi->framebuffer.size));
     if (have_phys()) {
@@ -665,7 +665,11 @@ static void test_layout(void) {
                  bi->modules[0].address);
 #elif defined(TK_CFG_NOMAP)
     TK_CHECK(!(bi->flags & KILN_FLAG_PHYSICAL_MEMORY), "no-physical-map", "flags 0x%x", bi->flags);
-    TK_CHECK(!bi->framebuffer.address, "no-framebuffer", "0x%llx", (unsigned long long)bi->framebuffer.address);
+    /* Not mapped, but still described, so the kernel can map it itself. */
+    TK_CHECK(!bi->framebuffer.address && bi->framebuffer.physical_address && bi->framebuffer.width &&
+                 bi->framebuffer.pitch,
+             "framebuffer-reported-unmapped", "address 0x%llx, physical 0x%llx",
+             (unsigned long long)bi->framebuffer.address, (unsigned long long)bi->framebuffer.physical_address);
     for (uint64_t i = 0; i < bi->module_count; i++)
         TK_CHECK(bi->modules[i].address == 0 && bi->modules[i].physical_address, "modules-unmapped", "%p",
                  bi->modules[i].address);
