@@ -3,7 +3,7 @@
 #   make image      build a disk image (KERNEL=, MODULE=, CMDLINE=, IMAGE=, KIND=)
 #   make run        boot kernel-example in QEMU (FIRMWARE=bios|uefi)
 #   make test       host unit tests + QEMU boot tests; ends with "N passed, N failed"
-#   make debug      boot kernel-example halted for gdb
+#   make debug      boot kernel-example with gdb attached (KERNEL=, FIRMWARE=, GDB_ARGS=)
 #   make bench      boot-time and size figures
 #   make install    PREFIX=/usr/local
 #   make clean
@@ -12,6 +12,7 @@
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
+.SECONDARY: # keep intermediate objects: rebuilding them every time is slow
 MAKEFLAGS += --no-builtin-rules
 
 B := build
@@ -199,8 +200,9 @@ image: all $(KERNEL)
 run: all
 	$(Q)$(B)/kiln run $(B)/kernel-example.elf --firmware $(FIRMWARE) $(if $(CMDLINE),--cmdline "$(CMDLINE)")
 
+# QEMU halted in the background, gdb attached here (scripts/debug.sh).
 debug: all
-	$(Q)$(B)/kiln run $(B)/kernel-example.elf --firmware $(FIRMWARE) --gdb
+	$(Q)B=$(B) KERNEL=$(KERNEL) FIRMWARE=$(FIRMWARE) CMDLINE="$(CMDLINE)" sh scripts/debug.sh
 
 # ---------------------------------------------------------------------------
 # make install PREFIX=/usr/local [DESTDIR=]: the kiln tool (loaders built

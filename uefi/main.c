@@ -82,13 +82,10 @@ static size_t translate(const uint8_t *raw, UINTN bytes, UINTN dsize, struct kil
         if (!d->NumberOfPages) continue;
         uint64_t len = d->NumberOfPages > (UINT64_MAX >> 12) ? UINT64_MAX - d->PhysicalStart : d->NumberOfPages << 12;
         if (len > UINT64_MAX - d->PhysicalStart) len = UINT64_MAX - d->PhysicalStart;
-        /* Loader and boot-services memory is conventional memory once boot
-         * services are gone (UEFI 2.10, 7.2.1): say so, and let it merge.
-         * The untouched map is in the boot info for whoever needs the
-         * original types. */
-        uint32_t kind = memmap_efi_kind(d->Type);
-        uint32_t type = kind == KILN_MEMORY_USABLE ? EfiConventionalMemory : d->Type;
-        out[n++] = (struct kiln_memory_region){d->PhysicalStart, len, kind, type};
+        /* The raw EFI type stays with each entry, so usable ranges of
+         * different types (boot-services data, conventional, ...) are not
+         * merged with each other. */
+        out[n++] = (struct kiln_memory_region){d->PhysicalStart, len, memmap_efi_kind(d->Type), d->Type};
     }
     return n;
 }
