@@ -70,7 +70,7 @@ STAGE2_C := main e820 disk vbe vga
 HOST_COMMON := crc32 elf fmt imgconfig kconfig memmap payload plan vaspace
 KILN_SRC := $(wildcard tools/kiln/*.c)
 
-STAGE2_OBJS := $(B)/stage2/entry.o \
+STAGE2_OBJS := $(B)/stage2/entry.o $(B)/stage2/a20.o $(B)/stage2/thunk.o \
 	$(STAGE2_C:%=$(B)/stage2/stage2/%.o) \
 	$(COMMON_C:%=$(B)/stage2/common/%.o) \
 	$(COMMON_ASM:%=$(B)/stage2/common/%.asm.o)
@@ -79,8 +79,16 @@ STAGE2_OBJS := $(B)/stage2/entry.o \
 all: deps $(B)/stage1.bin $(B)/stage2.bin $(B)/BOOTX64.EFI $(B)/kiln $(B)/kernel-example.elf
 
 # Installs missing Debian packages as root, or prints the command and stops.
+# It runs while the Makefile is read, before any recipe, so even a parallel
+# build on a bare machine never compiles without its tools.
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+DEPS_STATUS := $(shell sh scripts/deps.sh >&2; echo $$?)
+ifneq ($(DEPS_STATUS),0)
+$(error the packages above are missing)
+endif
+endif
 deps:
-	$(Q)sh scripts/deps.sh
+	@:
 
 # ---------------------------------------------------------------------------
 # Stage 1
@@ -90,10 +98,15 @@ $(B)/stage1.bin: stage1/stage1.asm
 	@mkdir -p $(@D)
 	$(Q)$(NASM) -f bin -Werror -o $@ -l $(B)/stage1.lst $<
 
-# A copy that never uses INT 13h extensions, to test the CHS path.
+# Test builds: CHS only, in stage 1 and stage 2; and CHS plus no E820 (the
+# E801 fallback). They exercise the BIOS fallbacks under SeaBIOS, which has
+# INT 13h extensions and E820.
 $(B)/tests/stage1-chs.bin: stage1/stage1.asm
 	@mkdir -p $(@D)
-	$(Q)$(NASM) -f bin -Werror -DFORCE_CHS -o $@ $<
+	$(Q)$(NASM) -f bin -Werror -DFORCE_CHS -DTEST_FLAGS=1 -o $@ $<
+$(B)/tests/stage1-legacy.bin: stage1/stage1.asm
+	@mkdir -p $(@D)
+	$(Q)$(NASM) -f bin -Werror -DFORCE_CHS -DTEST_FLAGS=3 -o $@ $<
 
 # ---------------------------------------------------------------------------
 # Stage 2
@@ -107,9 +120,9 @@ $(B)/stage2/asm-offsets.inc: stage2/asm-offsets.c stage2/bios.h
 	@mkdir -p $(@D)
 	$(Q)$(LOADER_CC) $(filter-out -MMD -MP,$(STAGE2_CFLAGS)) -S -o - $< | sed -n 's/^->\([A-Z0-9_]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' > $@
 
-$(B)/stage2/entry.o: stage2/entry.asm $(B)/stage2/asm-offsets.inc
+$(B)/stage2/%.o: stage2/%.asm stage2/modes.inc $(B)/stage2/asm-offsets.inc
 	@mkdir -p $(@D)
-	$(Q)$(NASM) -f elf64 -Werror -I$(B)/stage2/ -o $@ $<
+	$(Q)$(NASM) -f elf64 -Werror -I$(B)/stage2/ -Istage2/ -o $@ $<
 $(B)/stage2/common/%.asm.o: common/%.asm $(B)/asm-offsets.inc
 	@mkdir -p $(@D)
 	$(Q)$(NASM) -f elf64 -Werror -I$(B)/ -o $@ $<

@@ -136,11 +136,16 @@ static void draw_glyph(struct fbcon *c, uint32_t col, uint32_t row, char ch) {
     }
 }
 
-/* Moves every text row up by one and clears the last one. */
-static void scroll(struct fbcon *c) {
+/* Moves the text up by `n` rows and clears the rows that come free.
+ * Scrolling reads the framebuffer, which on real hardware is uncached or
+ * write-combining memory and slow to read, so big consoles scroll a quarter
+ * of the screen at a time rather than a row per line. */
+static unsigned scroll_step(const struct fbcon *c) { return c->rows >= 16 ? c->rows / 4 : 1; }
+
+static void scroll(struct fbcon *c, unsigned n) {
     size_t row_bytes = (size_t)FONT_HEIGHT * c->pitch;
-    if (c->rows > 1) memmove(c->base, c->base + row_bytes, (size_t)(c->rows - 1) * row_bytes);
-    fbcon_fill(c, 0, (c->rows - 1) * FONT_HEIGHT, c->cols * FONT_WIDTH, FONT_HEIGHT, c->bg);
+    if (c->rows > n) memmove(c->base, c->base + n * row_bytes, (size_t)(c->rows - n) * row_bytes);
+    fbcon_fill(c, 0, (c->rows - n) * FONT_HEIGHT, c->cols * FONT_WIDTH, n * FONT_HEIGHT, c->bg);
 }
 
 static void newline(struct fbcon *c) {
@@ -148,8 +153,9 @@ static void newline(struct fbcon *c) {
     if (c->y + 1 < c->rows) {
         c->y++;
     } else {
-        c->y = c->rows - 1;
-        scroll(c);
+        unsigned n = scroll_step(c);
+        scroll(c, n);
+        c->y = c->rows - n;
     }
 }
 

@@ -35,9 +35,13 @@ void handoff_jump(uint64_t page, const struct handoff_args *args, bool nx) {
     wrmsr(MSR_KERNEL_GS_BASE, 0);
 
     /* FPU and SSE usable: CR0.MP and NE on, EM and TS off; CR4.OSFXSR and
-     * OSXMMEXCPT on; then a clean x87 state and the default MXCSR. */
+     * OSXMMEXCPT on; then a clean x87 state and the default MXCSR.
+     * CR4.PGE off: firmware may have global TLB entries (UEFI identity
+     * maps), which the CR3 switch in the stub would not flush; a kernel
+     * linked low could then see the firmware's translation of its own
+     * addresses. Clearing PGE flushes them; the kernel may set it again. */
     write_cr0((read_cr0() | CR0_WP | CR0_MP | CR0_NE) & ~(uint64_t)(CR0_EM | CR0_TS));
-    write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+    write_cr4((read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT) & ~(uint64_t)CR4_PGE);
     uint32_t mxcsr = 0x1f80;
     __asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
 

@@ -6,12 +6,20 @@
 #define PIT_HZ 1193182u
 
 static uint64_t from_cpuid(void) {
-    uint32_t a, b, c, d;
-    cpuid(0, 0, &a, &b, &c, &d);
-    if (a < 0x15) return 0;
-    cpuid(0x15, 0, &a, &b, &c, &d); /* TSC/crystal ratio b/a, crystal c Hz */
-    if (!a || !b || !c) return 0;
-    return (uint64_t)c * b / a;
+    uint32_t a, b, c, d, max;
+    cpuid(0, 0, &max, &b, &c, &d);
+    if (max >= 0x15) {
+        cpuid(0x15, 0, &a, &b, &c, &d); /* TSC/crystal ratio b/a, crystal c Hz */
+        if (a && b && c) return (uint64_t)c * b / a;
+    }
+    /* Many CPUs give the ratio but no crystal frequency (Skylake to Coffee
+     * Lake clients: ECX = 0); their base frequency (leaf 0x16, MHz) is the
+     * TSC frequency to well within a percent. */
+    if (max >= 0x16) {
+        cpuid(0x16, 0, &a, &b, &c, &d);
+        if (a & 0xffff) return (uint64_t)(a & 0xffff) * 1000000;
+    }
+    return 0;
 }
 
 static uint64_t from_pit(void) {
@@ -24,14 +32,18 @@ static uint64_t from_pit(void) {
     /* Mode 0 starts counting on the gate's rising edge: drop and raise it. */
     outb(0x61, (uint8_t)(inb(0x61) & ~0x01));
     outb(0x61, (uint8_t)(inb(0x61) | 0x01));
-    uint64_t t0 = rdtsc();
-    uint32_t spins = 0;
-    while (!(inb(0x61) & 0x20)) /* OUT2 goes high when the count reaches 0 */
-        if (++spins > 50u * 1000 * 1000) {
+    uint64_t t0 = rdtsc(), t1;
+    /* OUT2 goes high when the count reaches 0. On chipsets that gate the
+     * 8254's clock it never does: give up after 2^31 TSC ticks (under a
+     * second at 2.2 GHz and above), not after a count of port reads, which
+     * can take a microsecond each on real hardware. */
+    while (!(inb(0x61) & 0x20)) {
+        if (rdtsc() - t0 > (UINT64_C(1) << 31)) {
             outb(0x61, gate);
-            return 0; /* the PIT does not tick: clock-gated or absent */
+            return 0;
         }
-    uint64_t t1 = rdtsc();
+    }
+    t1 = rdtsc();
     outb(0x61, gate);
     return (t1 - t0) * 100;
 }

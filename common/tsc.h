@@ -1,6 +1,7 @@
-/* tsc.h - TSC frequency: CPUID leaf 0x15 when complete, else a 10 ms
- * measurement against PIT channel 2 (the speaker channel, which firmware
- * timers do not use). 0 when neither works (PIT clock-gated, no leaf). */
+/* tsc.h - TSC frequency: CPUID leaf 0x15 when it gives the crystal, else
+ * the base frequency of leaf 0x16, else a 10 ms measurement against PIT
+ * channel 2 (the speaker channel, which firmware timers do not use), given
+ * up within about a second if the PIT does not tick. 0 when nothing works. */
 #ifndef COMMON_TSC_H
 #define COMMON_TSC_H
 

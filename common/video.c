@@ -21,11 +21,15 @@ bool edid_native_size(const uint8_t *d, uint32_t size, uint32_t *w, uint32_t *h)
 
 static int bpp_score(uint32_t bpp) { return bpp == 32 ? 3 : bpp == 24 ? 2 : bpp == 16 ? 1 : 0; }
 
+/* Every helper below considers only modes whose depth scores at least
+ * `depth` (0: all of them). */
+
 /* Among modes of exactly w x h, the one with the best depth. */
-static int exact(const struct video_mode *m, size_t n, uint32_t w, uint32_t h) {
+static int exact(const struct video_mode *m, size_t n, int depth, uint32_t w, uint32_t h) {
     int best = -1;
     for (size_t i = 0; i < n; i++)
-        if (m[i].width == w && m[i].height == h && (best < 0 || bpp_score(m[i].bpp) > bpp_score(m[best].bpp)))
+        if (bpp_score(m[i].bpp) >= depth && m[i].width == w && m[i].height == h &&
+            (best < 0 || bpp_score(m[i].bpp) > bpp_score(m[best].bpp)))
             best = (int)i;
     return best;
 }
@@ -38,17 +42,19 @@ static bool better_large(const struct video_mode *a, const struct video_mode *b)
     return bpp_score(a->bpp) > bpp_score(b->bpp);
 }
 
-static int largest_within(const struct video_mode *m, size_t n, uint32_t w, uint32_t h) {
+static int largest_within(const struct video_mode *m, size_t n, int depth, uint32_t w, uint32_t h) {
     int best = -1;
     for (size_t i = 0; i < n; i++)
-        if (m[i].width <= w && m[i].height <= h && (best < 0 || better_large(&m[i], &m[best]))) best = (int)i;
+        if (bpp_score(m[i].bpp) >= depth && m[i].width <= w && m[i].height <= h &&
+            (best < 0 || better_large(&m[i], &m[best])))
+            best = (int)i;
     return best;
 }
 
-static int smallest_above(const struct video_mode *m, size_t n, uint32_t w, uint32_t h) {
+static int smallest_above(const struct video_mode *m, size_t n, int depth, uint32_t w, uint32_t h) {
     int best = -1;
     for (size_t i = 0; i < n; i++) {
-        if (m[i].width < w || m[i].height < h) continue;
+        if (bpp_score(m[i].bpp) < depth || m[i].width < w || m[i].height < h) continue;
         if (best < 0 || area(&m[i]) < area(&m[best]) ||
             (area(&m[i]) == area(&m[best]) && bpp_score(m[i].bpp) > bpp_score(m[best].bpp)))
             best = (int)i;
@@ -71,35 +77,42 @@ static int closest(const struct video_mode *m, size_t n, uint32_t w, uint32_t h)
     return best;
 }
 
+/* AUTO: the best depth on offer first (32 bpp whenever there is a 32-bpp
+ * mode at all), then within that depth: the display's native size, the
+ * firmware's current mode, 1024x768, the largest below it, the smallest. */
+static int choose_auto(const struct video_mode *m, size_t n, int current, uint32_t native_w, uint32_t native_h) {
+    int depth = 0;
+    for (size_t i = 0; i < n; i++) depth = MAX(depth, bpp_score(m[i].bpp));
+    if (native_w && native_h) {
+        int i = exact(m, n, depth, native_w, native_h);
+        if (i < 0) i = largest_within(m, n, depth, native_w, native_h);
+        if (i >= 0) return i;
+    }
+    if (current >= 0 && (size_t)current < n && bpp_score(m[current].bpp) >= depth) return current;
+    int i = exact(m, n, depth, 1024, 768);
+    if (i < 0) i = largest_within(m, n, depth, 1024, 768);
+    if (i < 0) i = smallest_above(m, n, depth, 0, 0);
+    return i;
+}
+
 int video_choose(const struct video_mode *m, size_t n, int current, uint32_t mode, uint32_t want_w,
                  uint32_t want_h, uint32_t native_w, uint32_t native_h) {
     if (mode == KILN_FB_NONE || n == 0) return -1;
     switch (mode) {
     case KILN_FB_PREFERRED: return closest(m, n, want_w, want_h);
     case KILN_FB_MAX: {
-        int i = largest_within(m, n, want_w, want_h);
-        return i >= 0 ? i : smallest_above(m, n, 0, 0); /* nothing fits: the smallest there is */
+        int i = largest_within(m, n, 0, want_w, want_h);
+        return i >= 0 ? i : smallest_above(m, n, 0, 0, 0); /* nothing fits: the smallest there is */
     }
     case KILN_FB_MIN: {
-        int i = smallest_above(m, n, want_w, want_h);
-        return i >= 0 ? i : largest_within(m, n, UINT32_MAX, UINT32_MAX);
+        int i = smallest_above(m, n, 0, want_w, want_h);
+        return i >= 0 ? i : largest_within(m, n, 0, UINT32_MAX, UINT32_MAX);
     }
     case KILN_FB_KEEP:
         if (current >= 0 && (size_t)current < n) return current;
-        /* nothing to keep (BIOS text mode): choose as AUTO does */
-        __attribute__((fallthrough));
-    default: { /* KILN_FB_AUTO */
-        if (native_w && native_h) {
-            int i = exact(m, n, native_w, native_h);
-            if (i >= 0) return i;
-            i = largest_within(m, n, native_w, native_h);
-            if (i >= 0) return i;
-        }
-        if (current >= 0 && (size_t)current < n) return current;
-        int i = exact(m, n, 1024, 768);
-        return i >= 0 ? i : largest_within(m, n, 1024, 768) >= 0 ? largest_within(m, n, 1024, 768)
-                                                                 : smallest_above(m, n, 0, 0);
-    }
+        return choose_auto(m, n, current, native_w, native_h); /* nothing to keep (BIOS text mode) */
+    default:
+        return choose_auto(m, n, current, native_w, native_h);
     }
 }
 

@@ -13,8 +13,10 @@
 bool edid_native_size(const uint8_t *edid, uint32_t size, uint32_t *w, uint32_t *h);
 
 /* Index of the mode to set, or -1 for "no framebuffer". `current` is the
- * firmware's active mode or -1; native_w/h are 0 when unknown. Prefers 32
- * bpp, then 24, then 16 among modes of equal size. */
+ * firmware's active mode or -1; native_w/h are 0 when unknown. AUTO (and
+ * KEEP with nothing to keep) chooses among the modes of the best depth on
+ * offer (32, then 24, then 16 bpp); PREFERRED/MAX/MIN go by size first and
+ * prefer the better depth among equal sizes. */
 int video_choose(const struct video_mode *modes, size_t n, int current, uint32_t fb_mode, uint32_t want_w,
                  uint32_t want_h, uint32_t native_w, uint32_t native_h);
 

@@ -121,7 +121,7 @@ struct kiln_tls_template {
 #define KILN_FLAG_PHYSICAL_MEMORY UINT32_C(0x1) /* physical_memory_offset is valid */
 #define KILN_FLAG_RECURSIVE UINT32_C(0x2)       /* recursive_index is valid */
 #define KILN_FLAG_NX UINT32_C(0x4)              /* EFER.NXE is set; NX bits are used */
-#define KILN_FLAG_VGA_TEXT UINT32_C(0x8)        /* no framebuffer; VGA text mode 80x25 at 0xb8000 */
+#define KILN_FLAG_VGA_TEXT UINT32_C(0x8)        /* BIOS, no framebuffer: the display is in 80x25 VGA text mode (0xb8000) */
 #define KILN_FLAG_ASLR UINT32_C(0x10)           /* dynamic placements were randomised */
 
 struct kiln_boot_info {

@@ -8,6 +8,10 @@
 ; Build:  nasm -f bin -Werror stage1/stage1.asm -o build/stage1.bin
 ;         -DFORCE_CHS skips the INT 13h extensions check and always uses the
 ;         CHS path (the test suite uses this to exercise the fallback).
+;         -DTEST_FLAGS=N (test builds only) stores N in the flags byte at
+;         0x1B2 before jumping to stage2: bit 0 = stage2 must read with CHS
+;         too, bit 1 = stage2 must act as if the BIOS had no E820 (see
+;         stage2/layout.h). Normal builds leave the byte 0.
 ;
 ; Sector layout (offsets in the image; all fields little endian):
 ;   0x000  EB xx 90     jmp short start / nop
@@ -20,7 +24,8 @@
 ;                              this image must stay where the BIOS put it
 ;   0x1A8  u64 stage2_lba      absolute LBA of stage2
 ;   0x1B0  u16 stage2_sectors  number of 512-byte sectors, 1..832
-;   0x1B2  6 bytes reserved, zero
+;   0x1B2  u8 flags for stage2, zero (TEST_FLAGS builds set them in memory)
+;   0x1B3  5 bytes reserved, zero
 ;   0x1B8  u32 disk signature, then u16 zero
 ;   0x1BE  4 x 16-byte MBR partition entries
 ;   0x1FE  55 AA
@@ -199,6 +204,9 @@ load_loop:
         push ds                     ; ES = 0 (it still holds the last
         pop es                      ; destination segment)
         mov dl, [DRIVE]
+%ifdef TEST_FLAGS
+        mov byte [0x7db2], TEST_FLAGS
+%endif
         jmp 0x0000:0x8000
 
 ; -----------------------------------------------------------------------------

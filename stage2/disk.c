@@ -7,6 +7,7 @@
  * in the first 4 GiB). Each call is tried three times, with a disk reset
  * between attempts. */
 #include "common/kstring.h"
+#include "common/log.h"
 #include "stage2/bios.h"
 #include "stage2/layout.h"
 #include "stage2/stage2.h"
@@ -33,7 +34,7 @@ static void point_ds_si(struct bios_regs *r, const void *p) {
     r->esi = a & 0xf;
 }
 
-bool disk_init(uint8_t d, uint64_t plba, kiln_err *e) {
+bool disk_init(uint8_t d, uint64_t plba, bool force_chs, kiln_err *e) {
     struct bios_regs r;
     drive = d;
     part_lba = plba;
@@ -42,7 +43,7 @@ bool disk_init(uint8_t d, uint64_t plba, kiln_err *e) {
     r.ebx = 0x55aa;
     r.edx = drive;
     bios_call(0x13, &r);
-    ext = !(r.eflags & EFLAGS_CF) && (r.ebx & 0xffff) == 0xaa55 && (r.ecx & 1);
+    ext = !force_chs && !(r.eflags & EFLAGS_CF) && (r.ebx & 0xffff) == 0xaa55 && (r.ecx & 1);
     if (ext) {
         /* Drive parameters: refuse sector sizes other than 512 bytes. */
         static uint8_t params[0x42] __attribute__((aligned(16)));
@@ -56,6 +57,7 @@ bool disk_init(uint8_t d, uint64_t plba, kiln_err *e) {
         uint16_t bps = (uint16_t)(params[0x18] | params[0x19] << 8);
         if (!(r.eflags & EFLAGS_CF) && bps && bps != SECTOR)
             return err_set(e, "disk: drive 0x%02x has %u-byte sectors; Kiln's BIOS path needs 512", drive, bps);
+        log_debug("disk: drive 0x%02x read with INT 13h extensions", drive);
         return true;
     }
     bios_regs_init(&r);
@@ -67,6 +69,7 @@ bool disk_init(uint8_t d, uint64_t plba, kiln_err *e) {
     spt = r.ecx & 0x3f;
     heads = ((r.edx >> 8) & 0xff) + 1;
     if (!spt) return err_set(e, "disk: drive 0x%02x reports 0 sectors per track", drive);
+    log_debug("disk: drive 0x%02x read with CHS (%u heads, %u sectors per track)", drive, heads, spt);
     return true;
 }
 
@@ -104,7 +107,12 @@ static uint32_t read_to_bounce(uint64_t lba, uint32_t count, uint8_t *status) {
             r.ebx = 0;
         }
         bios_call(0x13, &r);
-        if (!(r.eflags & EFLAGS_CF)) return count;
+        if (!(r.eflags & EFLAGS_CF)) {
+            /* AH=42h reports how many sectors it transferred; believe a
+             * partial count (some BIOSes leave the field alone: 0). */
+            if (ext && dap_buf.count && dap_buf.count < count) return dap_buf.count;
+            return count;
+        }
         *status = (uint8_t)(r.eax >> 8);
     }
     return 0;

@@ -83,37 +83,86 @@ static bool fallback(struct firmware_memory *fm) {
     return true;
 }
 
-bool bios_memory_map(struct firmware_memory *fm, kiln_err *e) {
-    /* Pass 1: count the entries and find a home for them: the largest
-     * usable range between 1 MiB and 4 GiB. */
+/* Most machines have a few dozen entries: they are kept in .bss. */
+#define STATIC_ENTRIES 128u
+static struct kiln_memory_region static_raw[STATIC_ENTRIES];
+static uint8_t static_arena[(6 * STATIC_ENTRIES + 16) * sizeof(struct kiln_memory_region)];
+
+/* Does [b, b + len) overlap an entry that is not plain usable RAM? */
+static bool touches_unusable(uint64_t b, uint64_t len) {
     uint32_t cont = 0;
     bool last = false;
-    size_t n = 0;
-    uint64_t best_base = 0, best_len = 0;
     struct e820_entry x;
     for (int i = 0; i < MAX_CALLS && !last && e820_next(&cont, &x, &last); i++) {
+        if (!x.len || !(x.attr & 1) || (x.type == 1 && !(x.attr & 2))) continue;
+        if (x.base < b + len && b < x.base + x.len) return true;
+    }
+    return false;
+}
+
+/* A home for more than STATIC_ENTRIES entries: the start of the largest
+ * usable range between 1 MiB and 4 GiB that no reserved entry overlaps (a
+ * firmware may list both). Up to four candidates are tried. */
+static bool find_home(uint64_t need, uint64_t *home) {
+    uint64_t tried[4];
+    for (unsigned t = 0; t < ARRAY_LEN(tried); t++) {
+        uint32_t cont = 0;
+        bool last = false;
+        uint64_t best = 0, best_len = 0;
+        struct e820_entry x;
+        for (int i = 0; i < MAX_CALLS && !last && e820_next(&cont, &x, &last); i++) {
+            if (!usable_entry(&x) || x.type != 1 || (x.attr & 2)) continue;
+            uint64_t b = align_up(MAX(x.base, MIB(1)), PAGE_SIZE), end = x.base + x.len;
+            if (end < x.base || end > GIB(4)) end = GIB(4);
+            end = align_down(end, PAGE_SIZE);
+            bool seen = false;
+            for (unsigned k = 0; k < t; k++) seen = seen || tried[k] == b;
+            if (!seen && end > b && end - b >= need && end - b > best_len) best = b, best_len = end - b;
+        }
+        if (!best_len) return false;
+        if (!touches_unusable(best, need)) {
+            *home = best;
+            return true;
+        }
+        tried[t] = best;
+    }
+    return false;
+}
+
+bool bios_memory_map(struct firmware_memory *fm, kiln_err *e, bool no_e820) {
+    /* Pass 1: count the entries, keeping them in .bss while there is room. */
+    uint32_t cont = 0;
+    bool last = false;
+    size_t n = 0, kept = 0;
+    struct e820_entry x;
+    for (int i = 0; i < MAX_CALLS && !no_e820 && !last && e820_next(&cont, &x, &last); i++) {
         n++;
-        if (!usable_entry(&x) || x.type != 1 || (x.attr & 2)) continue;
-        uint64_t b = align_up(MAX(x.base, MIB(1)), PAGE_SIZE), end = x.base + x.len;
-        if (end < x.base || end > GIB(4)) end = GIB(4);
-        end = align_down(end, PAGE_SIZE);
-        if (end > b && end - b > best_len) best_base = b, best_len = end - b;
+        if (usable_entry(&x) && kept < STATIC_ENTRIES) static_raw[kept++] = translate(&x);
     }
     if (n == 0) {
         if (!fallback(fm)) return err_set(e, "memory: the BIOS offers no memory map (E820, E801 and AH=88h all failed)");
         return true;
     }
-    size_t cap = n + 8; /* pass 2 may see a few more entries on odd firmware */
-    uint64_t need = align_up((uint64_t)cap * sizeof(struct kiln_memory_region) * 7 + 16 * 24, PAGE_SIZE);
-    if (best_len < need) return err_set(e, "memory: no usable memory above 1 MiB for the %zu-entry memory map", n);
-    fm->reserved_base = best_base;
-    fm->reserved_size = need;
-    fm->raw = (struct kiln_memory_region *)(uintptr_t)best_base;
-    fm->arena = (uint8_t *)(uintptr_t)best_base + cap * sizeof(struct kiln_memory_region);
-    fm->arena_size = need - cap * sizeof(struct kiln_memory_region);
     fm->source = "E820";
+    if (n <= STATIC_ENTRIES) {
+        fm->raw = static_raw;
+        fm->n = kept;
+        fm->arena = static_arena;
+        fm->arena_size = sizeof static_arena;
+        fm->reserved_base = fm->reserved_size = 0;
+        return true;
+    }
 
-    /* Pass 2: store them. */
+    /* Pass 2 (rare): more entries than fit; store them above 1 MiB. */
+    size_t cap = n + 8; /* a second pass may see a few more entries on odd firmware */
+    uint64_t need = align_up((uint64_t)cap * sizeof(struct kiln_memory_region) * 7 + 16 * 24, PAGE_SIZE), home;
+    if (!find_home(need, &home))
+        return err_set(e, "memory: no free memory above 1 MiB for the %zu-entry memory map", n);
+    fm->reserved_base = home;
+    fm->reserved_size = need;
+    fm->raw = (struct kiln_memory_region *)(uintptr_t)home;
+    fm->arena = (uint8_t *)(uintptr_t)home + cap * sizeof(struct kiln_memory_region);
+    fm->arena_size = need - cap * sizeof(struct kiln_memory_region);
     cont = 0;
     last = false;
     fm->n = 0;

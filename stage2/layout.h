@@ -14,6 +14,11 @@
 
 #define STAGE1_BASE 0x7c00u
 #define STAGE1_PAYLOAD_LBA (STAGE1_BASE + 0x1a0u) /* u64, written by `kiln image` */
+/* u8 flags from stage 1: always 0, except in the test builds of stage 1
+ * (TEST_FLAGS) that make the BIOS fallbacks testable under SeaBIOS. */
+#define STAGE1_FLAGS (STAGE1_BASE + 0x1b2u)
+#define STAGE1_FLAG_CHS 0x01u    /* read the disk with CHS, as stage 1 did */
+#define STAGE1_FLAG_NO_E820 0x02u /* act as if the BIOS had no E820 */
 #define STAGE2_BASE 0x8000u
 #define BOUNCE_BASE 0x70000u
 #define BOUNCE_SIZE 0x10000u

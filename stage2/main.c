@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/memmap.h"
 #include "common/pool.h"
+#include "stage2/bios.h"
 #include "stage2/layout.h"
 #include "stage2/stage2.h"
 
@@ -63,22 +64,37 @@ static void load_tss(void) {
     __asm__ volatile("ltr %w0" : : "r"(0x38));
 }
 
+/* Stage 2 and the bounce buffer use 0x8000-0x7ffff. The BIOS keeps its
+ * extended data area (EBDA) at the top of conventional memory, normally at
+ * 0x9f000 or above; refuse a machine where it reaches below 512 KiB. */
+static void check_low_memory(void) {
+    struct bios_regs r;
+    bios_regs_init(&r);
+    bios_call(0x12, &r);
+    uint32_t kib = r.eax & 0xffff;
+    if (kib && kib < BOUNCE_BASE / 1024 + BOUNCE_SIZE / 1024)
+        panic("memory: conventional memory ends at %u KiB; Kiln's stage 2 needs 0x8000-0x7ffff free", kib);
+}
+
 void stage2_main(uint32_t drive);
 void stage2_main(uint32_t drive) {
     uint64_t tsc = rdtsc();
     kiln_err e;
-    vga_init();
-    log_init(vga_putc);
+    bool text = vga_init();
+    log_init(text ? vga_putc : NULL);
     exceptions_install(false);
     load_tss();
     exceptions_use_ist(1);
     uint64_t payload_lba = *(volatile uint64_t *)(uintptr_t)STAGE1_PAYLOAD_LBA;
+    uint8_t flags = *(volatile uint8_t *)(uintptr_t)STAGE1_FLAGS;
+    if (flags) log_debug("stage 2: test flags 0x%02x from stage 1", flags);
+    check_low_memory();
     log_debug("stage 2: boot drive 0x%02x, Kiln partition at sector %llu", drive, (unsigned long long)payload_lba);
 
     /* Memory: read the map, sanitize it, hand the usable part above 1 MiB
      * to the page pool the frame allocator draws from. */
     struct firmware_memory fm;
-    if (!bios_memory_map(&fm, &e)) panic("%s", e.msg);
+    if (!bios_memory_map(&fm, &e, flags & STAGE1_FLAG_NO_E820)) panic("%s", e.msg);
     size_t n = fm.n;
     struct kiln_memory_region *clean = (struct kiln_memory_region *)fm.arena;
     uint64_t *scratch = (uint64_t *)(clean + 2 * n + 1);
@@ -99,16 +115,16 @@ void stage2_main(uint32_t drive) {
         .read = disk_read_payload,
         .video_modes = vbe_modes,
         .video_set = vbe_set,
-        .console_putc = vga_putc,
+        .console_putc = text ? vga_putc : NULL,
         .map_bounds = bios_map_bounds,
         .leave = bios_leave,
-        .vga_text = true,
+        .vga_text = text,
         .guarded_stack = true,
         .tsc_entry = tsc,
     };
     for (size_t i = 0; i < m; i++)
         if (clean[i].kind != KILN_MEMORY_RESERVED) p.phys_top = MAX(p.phys_top, clean[i].base + clean[i].length);
-    if (!disk_init((uint8_t)drive, payload_lba, &e)) panic("%s", e.msg);
+    if (!disk_init((uint8_t)drive, payload_lba, flags & STAGE1_FLAG_CHS, &e)) panic("%s", e.msg);
     find_tables(&p);
     if (vbe_edid(edid)) {
         p.edid = edid;

@@ -10,15 +10,17 @@
 #include "common/util.h"
 #include "kiln.h"
 
-/* vga.c */
-void vga_init(void);
+/* vga.c: true if the display is in an 80-column VGA text mode. */
+bool vga_init(void);
 void vga_putc(char c);
 
 /* e820.c: the firmware memory map, E820 with E801 and AH=88h fallbacks.
  * The raw entries (kinds translated, raw E820 type kept) and a scratch
- * arena for sanitizing them live in memory chosen from the map itself, so
- * any number of entries fits; that memory must then be kept from the
- * allocator (reserved_base/size, 0 when static storage was enough). */
+ * arena for sanitizing them live in .bss for up to 128 entries; beyond
+ * that, in usable memory above 1 MiB chosen from the map itself (so any
+ * number fits), which must then be kept from the allocator
+ * (reserved_base/size, 0 when .bss was enough). no_e820: the test hook
+ * (STAGE1_FLAG_NO_E820) that exercises the fallbacks. */
 struct firmware_memory {
     struct kiln_memory_region *raw;
     size_t n;
@@ -27,10 +29,10 @@ struct firmware_memory {
     uint64_t reserved_base, reserved_size;
     const char *source; /* "E820", "E801" or "INT 15h AH=88h" */
 };
-bool bios_memory_map(struct firmware_memory *fm, kiln_err *e);
+bool bios_memory_map(struct firmware_memory *fm, kiln_err *e, bool no_e820);
 
 /* disk.c */
-bool disk_init(uint8_t drive, uint64_t partition_lba, kiln_err *e);
+bool disk_init(uint8_t drive, uint64_t partition_lba, bool force_chs, kiln_err *e);
 bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, kiln_err *e);
 
 /* vbe.c */

@@ -165,7 +165,13 @@ else
 fi
 # An existing directory as the output: refused, the directory untouched.
 keep=img
-refuse out-is-dir "kiln: error: img: Is a directory" image "$KERNEL" -o img --kind hybrid
+refuse out-is-dir "kiln: error: img: exists and is not a regular file" image "$KERNEL" -o img --kind hybrid
+# A device node or FIFO is never replaced by an image file (kiln image -o
+# /dev/sdX must not delete the node and report success).
+mkfifo "$tmp/fifo"
+refuse out-is-fifo "exists and is not a regular file" image "$KERNEL" -o "$tmp/fifo" --kind bios
+if [ -p "$tmp/fifo" ]; then ok out-fifo-untouched; else bad out-fifo-untouched "the FIFO was replaced"; fi
+rm -f "$tmp/fifo"
 refuse no-output "kiln: error: image: no output given (-o OUT)" image "$KERNEL"
 refuse no-kernel "kiln: error: image: no kernel given" image -o out.img
 refuse no-kernel.check "kiln: error: check: no kernel given" check

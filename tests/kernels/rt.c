@@ -13,6 +13,12 @@
  *   prompt       print "login: ", read COM1 until a line "root" arrives,
  *                print "welcome root" and pass (tests --reply)
  *   halt-msg     print "rt: halted on purpose" and halt forever (--pass-on)
+ *   panic        print "rt: kernel panic: on purpose" and halt forever with
+ *                interrupts off, as a kernel's panic handler does: in test
+ *                mode only the timeout ends it, and that is a failure
+ *   triple-fault load an empty IDT and execute int3: the #BP cannot be
+ *                delivered, nor the #GP and #DF that follow, so the CPU
+ *                shuts down and QEMU (-no-reboot) exits 0, a failure
  */
 #include <kiln.h>
 
@@ -31,17 +37,22 @@ static __attribute__((noreturn)) void spin(void) {
     for (volatile uint64_t n = 0;; n++) __asm__ volatile("pause");
 }
 
+/* An IDT with no entries: every exception becomes a triple fault. */
+static __attribute__((noreturn)) void triple_fault(void) {
+    static const struct __attribute__((packed)) {
+        uint16_t limit;
+        uint64_t base;
+    } no_idt = {0, 0};
+    __asm__ volatile("cli; lidt %0; int3" : : "m"(no_idt));
+    halt_forever(); /* not reached */
+}
+
 /* QEMU exits with status 0 without isa-debug-exit: first the ACPI PM1a
  * control register SeaBIOS and OVMF program at 0x604 (SLP_EN | S5), then,
  * should that do nothing, a triple fault (with -no-reboot QEMU exits). */
 static __attribute__((noreturn)) void clean_exit(void) {
     outw(0x604, 0x2000);
-    static const struct __attribute__((packed)) {
-        uint16_t limit;
-        uint64_t base;
-    } no_idt = {0, 0};
-    __asm__ volatile("lidt %0; int3" : : "m"(no_idt));
-    halt_forever();
+    triple_fault();
 }
 
 static uint64_t rdtsc(void) {
@@ -110,9 +121,15 @@ static void rt_main(struct kiln_boot_info *bi) {
     } else if (tk_has_word(cmd, "halt-msg")) {
         tk_printf("rt: halted on purpose\n");
         halt_forever();
+    } else if (tk_has_word(cmd, "panic")) {
+        tk_printf("rt: kernel panic: on purpose\n");
+        halt_forever();
+    } else if (tk_has_word(cmd, "triple-fault")) {
+        tk_printf("rt: triple fault\n");
+        triple_fault();
     }
     tk_printf("rt: no behaviour word on the command line (pass, fail, spin, marker-fail, "
-              "clean-exit, expect, prompt, halt-msg)\n");
+              "clean-exit, expect, prompt, halt-msg, panic, triple-fault)\n");
     fail();
 }
 

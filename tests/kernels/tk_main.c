@@ -443,8 +443,8 @@ static void test_state(void) {
     TK_CHECK((cr0 & (1u << 16)) && (cr0 & 1) && (cr0 & (1u << 31)), "cr0-wp-pe-pg", "CR0 0x%llx", (unsigned long long)cr0);
     TK_CHECK(!(cr0 & (1u << 2)) && !(cr0 & (1u << 3)) && (cr0 & (1u << 1)), "cr0-fpu", "CR0 0x%llx (EM/TS must be 0, MP 1)",
              (unsigned long long)cr0);
-    TK_CHECK((cr4 & (1u << 5)) && (cr4 & (1u << 9)) && (cr4 & (1u << 10)) && !(cr4 & (1u << 12)), "cr4",
-             "CR4 0x%llx (PAE, OSFXSR, OSXMMEXCPT on; LA57 off)", (unsigned long long)cr4);
+    TK_CHECK((cr4 & (1u << 5)) && (cr4 & (1u << 9)) && (cr4 & (1u << 10)) && !(cr4 & (1u << 12)) && !(cr4 & (1u << 7)),
+             "cr4", "CR4 0x%llx (PAE, OSFXSR, OSXMMEXCPT on; LA57, PGE off)", (unsigned long long)cr4);
     TK_CHECK((efer & (1u << 8)) && (efer & (1u << 10)), "efer-long-mode", "EFER 0x%llx", (unsigned long long)efer);
     TK_CHECK(!!(efer & (1u << 11)) == cpu_has_nx(), "efer-nxe", "EFER 0x%llx", (unsigned long long)efer);
     TK_CHECK((tk_regs[R_RSP] + 8) % 16 == 0, "rsp-aligned", "RSP 0x%llx", (unsigned long long)tk_regs[R_RSP]);
@@ -547,6 +547,11 @@ static void test_cmdline(void) {
 static void test_fb(void) {
     tk_group("framebuffer");
     const struct kiln_framebuffer *fb = &bi->framebuffer;
+    if (word("no-display")) { /* a machine without any display device */
+        TK_CHECK(!fb->physical_address && !(bi->flags & KILN_FLAG_VGA_TEXT), "no-display",
+                 "framebuffer 0x%llx, flags 0x%x", (unsigned long long)fb->physical_address, bi->flags);
+        return;
+    }
     if (word("fb=none")) {
         TK_CHECK(fb->address == 0 && fb->physical_address == 0, "absent", "framebuffer at 0x%llx",
                  (unsigned long long)fb->physical_address);
@@ -555,9 +560,11 @@ static void test_fb(void) {
         return;
     }
     if (!TK_CHECK(fb->address != 0, "present", "no framebuffer")) return;
-    TK_CHECK(fb->width >= 640 && fb->height >= 480 && fb->bpp == 32 && fb->pitch >= fb->width * 4 &&
+    uint32_t bpp = word("bpp=24") ? 24 : 32; /* 32 unless the machine has no 32-bpp mode */
+    TK_CHECK(fb->width >= 640 && fb->height >= 480 && fb->bpp == bpp && fb->pitch >= fb->width * (bpp / 8) &&
                  fb->memory_model == KILN_FB_RGB,
-             "mode", "%ux%u bpp %u pitch %u model %u", fb->width, fb->height, fb->bpp, fb->pitch, fb->memory_model);
+             "mode", "%ux%u bpp %u pitch %u model %u, expected %u bpp", fb->width, fb->height, fb->bpp, fb->pitch,
+             fb->memory_model, bpp);
     TK_CHECK(fb->size >= (uint64_t)fb->pitch * fb->height, "size", "%llu bytes", (unsigned long long)fb->size);
     TK_CHECK(fb->red_mask_size == 8 && fb->green_mask_size == 8 && fb->blue_mask_size == 8 &&
                  fb->red_mask_shift != fb->green_mask_shift && fb->green_mask_shift != fb->blue_mask_shift,
@@ -567,13 +574,13 @@ static void test_fb(void) {
     if (word("fb=800x600")) w = 800, h = 600;
     if (word("fb=1024x768")) w = 1024, h = 768;
     if (w) TK_CHECK(fb->width == w && fb->height == h, "chosen-size", "%ux%u, expected %ux%u", fb->width, fb->height, w, h);
-    /* Writable: fill the last line, read it back. */
-    volatile uint32_t *last = (volatile uint32_t *)(uintptr_t)(fb->address + (uint64_t)fb->pitch * (fb->height - 1));
-    for (uint32_t x = 0; x < fb->width; x++) last[x] = 0x00ff8800 ^ x;
-    uint32_t bad = 0;
-    for (uint32_t x = 0; x < fb->width; x++)
-        if (last[x] != (0x00ff8800 ^ x)) bad++;
-    TK_CHECK(bad == 0, "writable", "%u pixels read back wrong", bad);
+    /* Writable: fill the last line, byte by byte (any depth), read it back. */
+    volatile uint8_t *last = (volatile uint8_t *)(uintptr_t)(fb->address + (uint64_t)fb->pitch * (fb->height - 1));
+    uint64_t bytes = (uint64_t)fb->width * (fb->bpp / 8), bad = 0;
+    for (uint64_t x = 0; x < bytes; x++) last[x] = (uint8_t)(x * 7 + 1);
+    for (uint64_t x = 0; x < bytes; x++)
+        if (last[x] != (uint8_t)(x * 7 + 1)) bad++;
+    TK_CHECK(bad == 0, "writable", "%llu bytes read back wrong", (unsigned long long)bad);
 }
 
 /* UEFI: the EFI memory map copy and the system table, read the way a
@@ -715,7 +722,7 @@ void tk_main(struct kiln_boot_info *boot_info) {
     if (want("layout")) test_layout();
     if (want("modules")) test_modules();
     if (word("cmdline-exact")) test_cmdline();
-    if (word("fb") || word("fb=none")) test_fb();
+    if (word("fb") || word("fb=none") || word("no-display")) test_fb();
     if (word("fw=uefi")) test_efi();
 #if defined(TK_BIG)
     test_big();

@@ -198,6 +198,33 @@ static void scroll_test(uint16_t bpp, const uint8_t m[6]) {
     free(t.block);
 }
 
+/* 2 cols x 20 rows: a console of 16 rows or more scrolls a quarter of its
+ * rows at a time (5 here), so the framebuffer is read less often. */
+static void jump_scroll_test(void) {
+    struct testfb t = make_fb(16, 20 * 16, 16 * 4, 32, MASK_BGR32);
+    struct fbcon c;
+    fbcon_init(&c, t.pix, &t.fb);
+    fbcon_set_color(&c, FG, BG);
+    fbcon_clear(&c);
+    uint32_t fgv = fbcon_pixel(&c, FG), bgv = fbcon_pixel(&c, BG);
+    check(c.rows == 20, "jump scroll: 20 rows");
+    for (int i = 0; i < 20; i++) {
+        fbcon_putc(&c, (char)('A' + i));
+        if (i < 19) fbcon_putc(&c, '\n');
+    }
+    check(c.y == 19 && cell_shows(&t, 0, 0, 'A', fgv, bgv) && cell_shows(&t, 0, 19, 'T', fgv, bgv),
+          "jump scroll: a full screen before scrolling");
+    fbcon_putc(&c, '\n');
+    check(c.y == 15 && c.x == 0, "jump scroll: the cursor is 5 rows up from the bottom");
+    check(cell_shows(&t, 0, 0, 'F', fgv, bgv) && cell_shows(&t, 0, 14, 'T', fgv, bgv),
+          "jump scroll: the text moved up by 5 rows");
+    check(rect_is(&t, 0, 15 * 16, 16, 5 * 16, bgv), "jump scroll: the 5 freed rows are cleared");
+    fbcon_putc(&c, 'U');
+    check(cell_shows(&t, 0, 15, 'U', fgv, bgv) && guards_intact(&t) && padding_intact(&t),
+          "jump scroll: writing continues below the old text");
+    free(t.block);
+}
+
 static void control_test(void) {
     struct testfb t = make_fb(80, 32, 320, 32, MASK_BGR32); /* 10 x 2 cells */
     struct fbcon c;
@@ -356,6 +383,7 @@ TEST(glyphs_24bpp_r0_g8_b16) { glyph_test("24bpp r0 g8 b16", 41, 33, 41 * 3 + 3,
 TEST(glyphs_16bpp_565) { glyph_test("16bpp 5:6:5", 40, 40, 40 * 2, 16, MASK_565, 0xfc08u, 0x11aau); }
 TEST(pixel_values) { pixel_test(); }
 TEST(scroll_32bpp) { scroll_test(32, MASK_BGR32); }
+TEST(jump_scroll) { jump_scroll_test(); }
 TEST(scroll_24bpp) { scroll_test(24, MASK_BGR24); }
 TEST(scroll_16bpp) { scroll_test(16, MASK_565); }
 TEST(control_characters_and_wrap) { control_test(); }
@@ -377,6 +405,7 @@ int main(void) {
     RUN(glyphs_16bpp_565);
     RUN(pixel_values);
     RUN(scroll_32bpp);
+    RUN(jump_scroll);
     RUN(scroll_24bpp);
     RUN(scroll_16bpp);
     RUN(control_characters_and_wrap);

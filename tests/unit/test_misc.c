@@ -206,7 +206,11 @@ TEST(video_auto) {
     struct video_mode no1024[] = {M(640, 480, 32), M(800, 600, 32), M(1280, 1024, 32)};
     CHOOSE(1, no1024, 3, -1, KILN_FB_AUTO, 0, 0, 0, 0); /* the largest below 1024x768 */
     struct video_mode big[] = {M(2560, 1600, 32), M(1280, 1024, 16), M(1920, 1080, 32)};
-    CHOOSE(1, big, 3, -1, KILN_FB_AUTO, 0, 0, 0, 0); /* all larger: the smallest */
+    CHOOSE(2, big, 3, -1, KILN_FB_AUTO, 0, 0, 0, 0); /* all larger: the smallest of the best depth */
+    struct video_mode deep[] = {M(1024, 768, 24), M(800, 600, 32), M(1024, 768, 16)};
+    CHOOSE(1, deep, 3, -1, KILN_FB_AUTO, 0, 0, 0, 0);       /* 32 bpp before 1024x768 */
+    CHOOSE(1, deep, 3, -1, KILN_FB_AUTO, 0, 0, 1024, 768);  /* ... and before the native size */
+    CHOOSE(1, deep, 3, 0, KILN_FB_AUTO, 0, 0, 0, 0);        /* ... and before a 24-bpp current mode */
 }
 
 TEST(video_keep) {
@@ -249,9 +253,12 @@ TEST(video_depth_preference) {
         CHOOSE(i32, l, 4, -1, KILN_FB_PREFERRED, 800, 600, 0, 0);
         CHOOSE(i32, l, 4, -1, KILN_FB_MAX, 1000, 1000, 0, 0);
         CHOOSE(i32, l, 4, -1, KILN_FB_MIN, 700, 500, 0, 0);
-        /* without the 32 bpp mode, 24 beats 16 */
+        /* without the 32 bpp 800x600, AUTO still takes 32 bpp (640x480); by size, 24 beats 16 */
         l[i32] = M(800, 600, 8);
+        CHOOSE(3, l, 4, -1, KILN_FB_AUTO, 0, 0, 800, 600);
+        l[3] = M(640, 480, 8);
         CHOOSE(i24, l, 4, -1, KILN_FB_AUTO, 0, 0, 800, 600);
+        l[3] = M(640, 480, 32);
         CHOOSE(i24, l, 4, -1, KILN_FB_PREFERRED, 800, 600, 0, 0);
         CHOOSE(i24, l, 4, -1, KILN_FB_MAX, 800, 600, 0, 0);
         CHOOSE(i24, l, 4, -1, KILN_FB_MIN, 800, 600, 0, 0);

@@ -8,7 +8,12 @@
  * A later layer replaces a single value and appends to a list
  * (qemu_args, modules, expect, reply). Each value remembers its source, for
  * --dry-run and for error messages. Nothing here starts a process: run.c,
- * test.c and qemu.c do that with the resolved struct run_config. */
+ * test.c, boot.c and session.c do that with the resolved struct run_config.
+ *
+ * The implementation: runconfig.c (the settings table, checking one value),
+ * rcfile.c (kiln.toml and profiles), rcresolve.c (the layers, the
+ * environment, --dry-run's listing), rccli.c (options, words, plan files)
+ * and template.c ({{NAME}} templates); rc_internal.h is what they share. */
 #ifndef KILN_RUNCONFIG_H
 #define KILN_RUNCONFIG_H
 
@@ -63,7 +68,9 @@ enum rc_key {
 enum rc_firmware { FW_BIOS, FW_UEFI };
 enum rc_machine { MACHINE_Q35, MACHINE_PC };
 enum rc_disk { DISK_IDE, DISK_AHCI, DISK_NVME, DISK_VIRTIO, DISK_USB };
-enum rc_accel { ACCEL_TCG, ACCEL_KVM };
+/* auto: KVM when /dev/kvm is usable and the boot with KVM does not fail
+ * (else the same boot again with TCG); see accel_decide in qemu.h. */
+enum rc_accel { ACCEL_TCG, ACCEL_KVM, ACCEL_AUTO };
 /* K_KIND holds an enum image_kind (tool.h): hybrid, bios, uefi. */
 
 struct rc_value {
@@ -85,6 +92,7 @@ struct rc_list {
 struct rc_var {
     const char *name, *value;
     struct rc_source src;
+    const char *expanded; /* the value with its templates expanded, once asked for */
 };
 
 struct run_config {
@@ -108,6 +116,9 @@ static inline const struct rc_list *rc_clist(const struct run_config *c, enum rc
     return &c->l[k - K_NVALUES];
 }
 const char *rc_key_name(enum rc_key k);
+/* A setting named as its source would: "--gdb", "runner.plan:7 --gdb",
+ * "gdb (kiln.toml:5 [profile.debug])", "log (env KILN_LOG)". */
+const char *rc_named(struct run_config *c, enum rc_key k);
 const char *rc_enum_name(enum rc_key k, long v); /* "q35" for K_MACHINE, MACHINE_Q35 */
 
 /* One value from the command line, the environment or a plan line. */
@@ -150,15 +161,20 @@ struct rc_ctx {
 };
 
 /* Builds the configuration from every layer (plan may be NULL) and checks
- * it: target given, combinations valid, templates expanded in cmdline and
- * qemu_args. On error c is left for rc_free. */
+ * it: target given, combinations valid, every variable and the templates in
+ * cmdline and qemu_args expanded. On error c is left for rc_free. */
 void rc_init(struct run_config *c);
 bool rc_resolve(struct run_config *c, const struct rc_cli *cli, const struct rc_cli *plan, const struct rc_ctx *ctx,
                 struct rc_err *e);
 void rc_free(struct run_config *c);
 
-/* Expands {{NAME}} in text ({{{{ is a literal {{). what and src name the
- * text in error messages. */
+/* The checks that depend on what TARGET is: a kernel ELF (is_elf; its
+ * image is built with kind) or a disk image (booted as it is). Firmware and
+ * image kind must fit. */
+bool rc_check_target(struct run_config *c, bool is_elf, struct rc_err *e);
+
+/* Expands {{NAME}} in text ({{{{ is a literal {{); user variables' values
+ * are expanded too. what and src name the text in error messages. */
 bool rc_expand(struct run_config *c, const char *text, const char *what, const struct rc_source *src, char **out,
                struct rc_err *e);
 
@@ -192,5 +208,12 @@ const char *path_stem(struct arena *a, const char *path);
 
 /* "NAME=value" lookup in an envp array. */
 const char *rc_getenv(const char *const *envp, const char *name);
+
+/* Every KILN_* variable kiln reads (KILN_VAR_* aside). */
+size_t rc_known_env(const char ***names);
+/* A warning for each KILN_* variable in envp that kiln does not read, with
+ * the nearest known name when one is close ("unknown environment variable
+ * KILN_MEMROY (did you mean KILN_MEMORY?)"). Returns how many. */
+size_t rc_unknown_env(struct arena *a, const char *const *envp, const char ***msgs);
 
 #endif

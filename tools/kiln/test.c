@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tools/kiln/qemu.h"
+#include "tools/kiln/boot.h"
 #include "tools/kiln/runconfig.h"
 #include "tools/kiln/tool.h"
 
@@ -103,8 +103,10 @@ static void usage_test(void) {
          "  --list            print the boots and their options; run nothing\n"
          "  --dry-run         print each boot's settings and QEMU command line; run nothing\n"
          "Every option of kiln run applies to all boots (see kiln run --help), for example --firmware,\n"
-         "--machine, --disk, --memory, --cpus, --timeout (default 60 s), --expect, --reply, --pass-on,\n"
-         "--expect-fail[=REGEX] (the boot must fail, its reason matching REGEX), --profile, --config.\n"
+         "--machine, --disk, --memory, --cpus, --accel, --timeout (default 60 s), --expect, --reply,\n"
+         "--pass-on, --expect-fail[=REGEX] (the boot must fail, its reason matching REGEX), --profile,\n"
+         "--config; --log FILE is a second copy of one boot's serial output (no two boots may share it);\n"
+         "--gdb and --monitor need -j 1.\n"
          "\n"
          "examples:\n"
          "  kiln test build/tests/kernels/*.elf --timeout 30\n"
@@ -283,6 +285,42 @@ static void report(struct boot *b, const char *log_path, unsigned *pass, unsigne
     *fail += nf + (!v->passed && nf == 0);
 }
 
+/* --- the serial output's files ------------------------------------------------------------- */
+
+/* The log a boot's settings ask for (log = ..., --log), besides its file in
+ * --log-dir: opened before anything runs. Two boots cannot share one: they
+ * would overwrite each other. */
+static int *open_extra_logs(struct arena *a, struct boot *boots, size_t n) {
+    int *fds = arena_alloc(a, n * sizeof *fds);
+    for (size_t i = 0; i < n; i++) {
+        struct run_config *c = &boots[i].cfg;
+        fds[i] = -1;
+        if (!c->v[K_LOG].set) continue;
+        for (size_t j = 0; j < i; j++)
+            if (boots[j].cfg.v[K_LOG].set && !strcmp(boots[j].cfg.v[K_LOG].str, c->v[K_LOG].str))
+                die("%s %s is the log of boots %s and %s: they would overwrite each other; set it for one boot, "
+                    "or use --log-dir (every boot's log is there anyway)",
+                    rc_named(c, K_LOG), c->v[K_LOG].str, boots[j].name, boots[i].name);
+        fds[i] = log_open(c->v[K_LOG].str, arena_printf(a, "%s %s", rc_named(c, K_LOG), c->v[K_LOG].str));
+    }
+    return fds;
+}
+
+/* Closes a boot's log files; says what could not be written. Returns the
+ * number of files that failed. */
+static unsigned log_errors(struct boot *b, int log_fd, const char *log_path, int extra_fd) {
+    unsigned bad = 0;
+    int err = b->sess.log[0].err;
+    if (close(log_fd) != 0 && !err) err = errno;
+    if (err) fprintf(stderr, "kiln: error: %s: write failed: %s\n", log_path, strerror(err)), bad++;
+    if (extra_fd >= 0 && b->sess.log[1].err) {
+        fprintf(stderr, "kiln: error: %s %s: write failed: %s\n", rc_named(&b->cfg, K_LOG), b->cfg.v[K_LOG].str,
+                strerror(b->sess.log[1].err));
+        bad++;
+    }
+    return bad;
+}
+
 /* --- kiln test ------------------------------------------------------------------------------- */
 
 int cmd_test(int argc, char **argv) {
@@ -297,11 +335,14 @@ int cmd_test(int argc, char **argv) {
         arena_free(&a);
         return 0;
     }
+    const char *const *envp = (const char *const *)environ;
+    const char **warnings;
+    for (size_t i = 0, nw = rc_unknown_env(&a, envp, &warnings); i < nw; i++) warnx("%s", warnings[i]);
     size_t n;
     struct planned *plan = collect(&t, &cli, &n);
     struct rc_cli global = cli; /* its targets became boots */
     global.ntargets = 0;
-    const struct rc_ctx ctx = {(const char *const *)environ, NULL, true};
+    const struct rc_ctx ctx = {envp, NULL, true};
     if (n == 0) { /* the project's kernel (kiln.toml: kernel = ...) */
         struct run_config c;
         rc_init(&c);
@@ -331,18 +372,21 @@ int cmd_test(int argc, char **argv) {
         arena_free(&a);
         return 0;
     }
+    if (t.junit && !cli.dry_run) report_target_check(t.junit, arena_printf(&a, "--junit %s", t.junit));
 
     /* Settings and images for every boot first (the images are built one
      * after the other, each once), then the QEMUs. */
     struct boot *boots = arena_alloc(&a, n * sizeof *boots);
-    bool debug = false;
+    const char *debug = NULL; /* a boot that needs the terminal: gdb or monitor, and where from */
     for (size_t i = 0; i < n; i++) {
         struct boot *b = &boots[i];
         b->name = plan[i].name;
         rc_init(&b->cfg);
         if (!rc_resolve(&b->cfg, &global, &plan[i].args, &ctx, &e)) die("%s", e.msg);
         boot_prepare(b, cli.dry_run);
-        debug |= b->cfg.v[K_GDB].num || b->cfg.v[K_MONITOR].num;
+        if (!debug && (b->cfg.v[K_GDB].num || b->cfg.v[K_MONITOR].num))
+            debug = arena_printf(&a, "%s in boot %s", rc_named(&b->cfg, b->cfg.v[K_GDB].num ? K_GDB : K_MONITOR),
+                                 b->name);
         if (cli.dry_run) {
             printf("%s## %s (%s)\n", i ? "\n" : "", b->name, plan[i].origin);
             boot_print_dry_run(stdout, b);
@@ -356,8 +400,9 @@ int cmd_test(int argc, char **argv) {
     long jobs = t.jobs ? t.jobs : sysconf(_SC_NPROCESSORS_ONLN);
     if (jobs < 1) jobs = 1;
     if ((size_t)jobs > n) jobs = (long)n;
-    if (debug && jobs > 1) die("--gdb and --monitor need one boot at a time: add -j 1");
+    if (debug && jobs > 1) die("gdb and monitor need one boot at a time (%s): add -j 1", debug);
     bool live = jobs == 1;
+    int *extra_logs = open_extra_logs(&a, boots, n);
 
     const char *log_dir = t.log_dir;
     struct stat st;
@@ -372,7 +417,7 @@ int cmd_test(int argc, char **argv) {
     int *log_fds = arena_alloc(&a, n * sizeof *log_fds);
     const char **log_paths = arena_alloc(&a, n * sizeof *log_paths);
     size_t next = 0, running = 0;
-    unsigned pass = 0, fail = 0;
+    unsigned pass = 0, fail = 0, write_errors = 0;
     double t0 = now_s();
     bool interrupted = false;
     while ((next < n && !interrupted) || running) {
@@ -380,10 +425,10 @@ int cmd_test(int argc, char **argv) {
             size_t i = next++;
             struct boot *b = &boots[i];
             log_paths[i] = arena_printf(&a, "%s/%s.log", log_dir, b->name);
-            log_fds[i] = open(log_paths[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-            if (log_fds[i] < 0) die("%s: %s", log_paths[i], strerror(errno));
+            log_fds[i] = log_open(log_paths[i], log_paths[i]);
             if (live) printf("=== %s: %s\n", b->name, plan[i].origin), fflush(stdout);
-            if (!boot_start(b, live, false, log_fds[i], &e)) {
+            int logs[SESSION_LOGS] = {log_fds[i], extra_logs[i]};
+            if (!boot_start(b, live, false, logs, &e)) {
                 close(log_fds[i]);
                 b->verdict = (struct verdict){.passed = false, .boot_failed = true, .exit_code = 1};
                 snprintf(b->verdict.reason, sizeof b->verdict.reason, "%.700s", e.msg);
@@ -408,8 +453,18 @@ int cmd_test(int argc, char **argv) {
                 continue;
             }
             size_t i = active_i[k];
+            int r = boot_retry(&boots[i], &e); /* KVM failed under --accel auto: again with TCG */
+            if (r > 0) {
+                k++;
+                continue;
+            }
+            if (r < 0) warnx("%s: %s", boots[i].name, e.msg);
             boot_finish(&boots[i]);
-            if (close(log_fds[i]) != 0) warnx("%s: %s", log_paths[i], strerror(errno));
+            if (r < 0) {
+                boots[i].verdict = (struct verdict){.passed = false, .boot_failed = true, .exit_code = 1};
+                snprintf(boots[i].verdict.reason, sizeof boots[i].verdict.reason, "%.700s", e.msg);
+            }
+            write_errors += log_errors(&boots[i], log_fds[i], log_paths[i], extra_logs[i]);
             if (live && boots[i].watch.len) putchar('\n'); /* after an unfinished serial line */
             report(&boots[i], log_paths[i], &pass, &fail);
             active[k] = active[--running];
@@ -423,8 +478,15 @@ int cmd_test(int argc, char **argv) {
     printf("%u passed, %u failed\n", pass, fail);
     fflush(stdout);
     if (t.junit) write_junit(t.junit, boots, next, fail, now_s() - t0);
-    for (size_t i = 0; i < n; i++) boot_free(&boots[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (extra_logs[i] >= 0 && close(extra_logs[i]) != 0) {
+            fprintf(stderr, "kiln: error: %s %s: write failed: %s\n", rc_named(&boots[i].cfg, K_LOG),
+                    boots[i].cfg.v[K_LOG].str, strerror(errno));
+            write_errors++;
+        }
+        boot_free(&boots[i]);
+    }
     arena_free(&a);
     if (interrupted) return 130;
-    return fail ? 1 : 0;
+    return fail || write_errors ? 1 : 0;
 }

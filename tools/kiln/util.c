@@ -107,7 +107,25 @@ uint8_t *read_file(const char *path, size_t *size, size_t max) {
 }
 
 void out_open(struct out_file *o, const char *path) {
+    /* The file is replaced by renaming a new one over it, so only ever
+     * replace regular files: renaming over a device node (kiln image -o
+     * /dev/sdX) would delete the node and write nothing to the disk. A
+     * symbolic link is followed, and its target replaced. */
+    struct stat st;
+    char *real = NULL;
+    if (lstat(path, &st) == 0) {
+        if (S_ISLNK(st.st_mode)) {
+            real = realpath(path, NULL);
+            if (!real || stat(real, &st) != 0) die("%s: a symbolic link to nowhere", path);
+        }
+        if (!S_ISREG(st.st_mode))
+            die("%s: exists and is not a regular file; kiln writes image files (to write a disk or a USB stick, "
+                "use dd: see README.md)", path);
+        if (real) path = real;
+    }
     o->path = xstrdup(path);
+    free(real);
+    path = o->path;
     size_t n = strlen(path) + 16;
     o->tmp = xmalloc(n);
     snprintf(o->tmp, n, "%s.tmpXXXXXX", path);
@@ -168,3 +186,13 @@ const char *kiln_datadir(void) {
     }
     return NULL;
 }
+
+/* Every command's output goes to stdout through stdio: a write that failed
+ * (a full disk, /dev/full) must not end in exit status 0. */
+static void check_stdout(void) {
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "kiln: error: writing to standard output failed: %s\n", strerror(errno));
+        _exit(1);
+    }
+}
+__attribute__((constructor)) static void register_stdout_check(void) { atexit(check_stdout); }
