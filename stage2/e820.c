@@ -43,6 +43,16 @@ static struct kiln_memory_region translate(const struct e820_entry *x) {
     return (struct kiln_memory_region){x->base, x->len, kind, x->type};
 }
 
+/* The map lives in stage 2's .bss: nothing to keep from the allocator. */
+static void use_static(struct firmware_memory *fm, struct kiln_memory_region *raw, size_t n, uint8_t *arena,
+                       size_t arena_size) {
+    fm->raw = raw;
+    fm->n = n;
+    fm->arena = arena;
+    fm->arena_size = arena_size;
+    fm->reserved_base = fm->reserved_size = 0;
+}
+
 /* Static home for the tiny maps of the fallbacks. */
 static struct kiln_memory_region small_raw[4];
 static uint8_t small_arena[(6 * 4 + 16) * 24];
@@ -75,11 +85,7 @@ static bool fallback(struct firmware_memory *fm) {
     small_raw[n++] = (struct kiln_memory_region){0, align_down(low, 1024), KILN_MEMORY_USABLE, 1};
     if (above1m) small_raw[n++] = (struct kiln_memory_region){MIB(1), above1m, KILN_MEMORY_USABLE, 1};
     if (above16m) small_raw[n++] = (struct kiln_memory_region){MIB(16), above16m, KILN_MEMORY_USABLE, 1};
-    fm->raw = small_raw;
-    fm->n = n;
-    fm->arena = small_arena;
-    fm->arena_size = sizeof small_arena;
-    fm->reserved_base = fm->reserved_size = 0;
+    use_static(fm, small_raw, n, small_arena, sizeof small_arena);
     return true;
 }
 
@@ -145,11 +151,7 @@ bool bios_memory_map(struct firmware_memory *fm, kiln_err *e, bool no_e820) {
     }
     fm->source = "E820";
     if (n <= STATIC_ENTRIES) {
-        fm->raw = static_raw;
-        fm->n = kept;
-        fm->arena = static_arena;
-        fm->arena_size = sizeof static_arena;
-        fm->reserved_base = fm->reserved_size = 0;
+        use_static(fm, static_raw, kept, static_arena, sizeof static_arena);
         return true;
     }
 

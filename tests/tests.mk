@@ -9,7 +9,8 @@
 UNIT_COMMON := crc32 elf fbcon firmware_tables fmt font frames imgconfig kconfig memmap paging payload \
 	plan pool vaspace video
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
-UNIT_LIB := $(B)/san/tests/unit/testlib.o $(B)/san/tests/unit/mock_phys.o $(UNIT_COMMON:%=$(B)/san/common/%.o)
+UNIT_LIB := $(B)/san/tests/unit/testlib.o $(B)/san/tests/unit/mock_phys.o $(B)/san/tests/unit/rc_fixture.o \
+	$(UNIT_COMMON:%=$(B)/san/common/%.o)
 TOOL_LIB := $(filter-out $(B)/san/tools/kiln/main.o,$(KILN_SRC:%.c=$(B)/san/%.o)) $(B)/host/blobs.o
 
 $(B)/san/%.o: %.c

@@ -3,10 +3,9 @@
 # with tools/gdb/kiln.gdb and the kernel's symbols; a hardware breakpoint on
 # the kernel entry must stop there, in long mode, after firmware, stage 1 and
 # stage 2 ran (BIOS), and the same under UEFI.
-set -u
-B=${B:-build}
+suite=debug
+. tests/cli/lib.sh
 entry=$(nm "$B"/kernel-example.elf | sed -n 's/^\([0-9a-f]*\) T _start$/\1/p')
-check() { if [ "$2" -eq 0 ]; then echo "[PASS] debug.$1"; else echo "[FAIL] debug.$1: ${3:-failed}"; fi; }
 if ! command -v gdb > /dev/null 2>&1; then
     echo "[FAIL] debug.gdb-installed: gdb is missing (scripts/deps.sh installs it)"
     exit 0

@@ -8,35 +8,14 @@
 # existing image alone. Prints one "[PASS] name" or "[FAIL] name: why" line
 # per check (tests/run.sh counts them).
 #   sh tests/cli/image.sh      (from the top of the tree, after make)
-set -u
-B=${B:-build}
-top=$(pwd)
-K="$top/$B/kiln"
+suite=image
+. tests/cli/lib.sh
 KERNEL="$top/$B/tests/kernels/tk-high.elf"
 MOD="$top/$B/tests/mod-a.bin"
 EFI="$top/$B/BOOTX64.EFI"
 CMDLINE="console=serial answer=42"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 export MTOOLS_SKIP_CHECK=1
 
-ok() { echo "[PASS] image.$1"; }
-bad() {
-    echo "[FAIL] image.$1: $2"
-    if [ -n "${3:-}" ] && [ -f "$3" ]; then sed 's/^/    | /' "$3" | head -n 30; fi
-}
-# has NAME FILE PATTERN...: every extended regex matches a line of FILE
-has() {
-    name=$1 file=$2
-    shift 2
-    for p in "$@"; do
-        if ! grep -Eq -- "$p" "$file"; then
-            bad "$name" "no line matches /$p/" "$file"
-            return 1
-        fi
-    done
-    ok "$name"
-}
 size_of() { wc -c < "$1" | tr -d ' '; }
 
 for f in "$K" "$KERNEL" "$MOD" "$EFI"; do

@@ -9,21 +9,11 @@
 # and the valid kernel as a control. Prints one "[PASS] name" or
 # "[FAIL] name: why" line per check (tests/run.sh counts them).
 #   sh tests/cli/malformed.sh      (from the top of the tree, after make)
-set -u
-B=${B:-build}
-top=$(pwd)
-K="$top/$B/kiln"
+suite=malformed
+. tests/cli/lib.sh
 KERNEL="$top/$B/tests/kernels/tk-high.elf"
 PIE="$top/$B/tests/kernels/tk-pie.elf"
 MOD="$top/$B/tests/mod-a.bin"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { echo "[PASS] malformed.$1"; }
-bad() {
-    echo "[FAIL] malformed.$1: $2"
-    if [ -n "${3:-}" ] && [ -f "$3" ]; then sed 's/^/    | /' "$3" | head -n 20; fi
-}
 
 for f in "$K" "$KERNEL" "$PIE" "$MOD"; do
     if [ ! -f "$f" ]; then

@@ -9,36 +9,15 @@
 # Prints one "[PASS] name" or "[FAIL] name: why" line per check (tests/run.sh
 # counts them).
 #   sh tests/cli/runner.sh            (from the top of the tree, after make test's build)
-set -u
-B=${B:-build}
-top=$(pwd)
-K="$top/$B/kiln"
+suite=runner
+. tests/cli/lib.sh
 RT="$top/$B/tests/kernels/rt.elf"
 RTIMG="$top/$B/tests/rt.img"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 # A clean environment: no settings leak in from the caller.
 for v in $(env | sed -n 's/^\(KILN_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 export KILN_CACHE="$tmp/cache"
 
-ok() { echo "[PASS] runner.$1"; }
-bad() {
-    echo "[FAIL] runner.$1: $2"
-    if [ -n "${3:-}" ] && [ -f "$3" ]; then sed 's/^/    | /' "$3" | head -n 30; fi
-}
-# has NAME FILE PATTERN...: every extended regex matches a line of FILE
-has() {
-    name=$1 file=$2
-    shift 2
-    for p in "$@"; do
-        if ! grep -Eq -- "$p" "$file"; then
-            bad "$name" "no line matches /$p/" "$file"
-            return
-        fi
-    done
-    ok "$name"
-}
 # in_order NAME FILE PATTERN...: the patterns match lines in this order
 in_order() {
     name=$1 file=$2

@@ -2,15 +2,9 @@
 # standalone.sh - kernel-example copied out of the tree builds and boots
 # against an installed Kiln (make install) and against this tree's kiln, the
 # way a kernel developer would use it.
-set -u
-B=${B:-build}
-root=$(pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-check() { # check NAME STATUS [DETAIL]
-    if [ "$2" -eq 0 ]; then echo "[PASS] standalone.$1"; else echo "[FAIL] standalone.$1: ${3:-failed}"; fi
-}
+suite=standalone
+. tests/cli/lib.sh
+root=$top
 
 make -s install PREFIX="$tmp/prefix" > "$tmp/install.log" 2>&1
 check install $? "make install failed: $(tail -n 3 "$tmp/install.log")"
