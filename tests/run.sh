@@ -49,6 +49,7 @@ if [ "$what" = cli ] || [ "$what" = all ]; then
 fi
 
 if [ "$what" = boot ] || [ "$what" = all ]; then
+    mkdir -p "$B"/test-logs
     "$B"/kiln test --plan tests/boot/boot.plan --plan tests/boot/runner.plan --log-dir "$B"/test-logs \
         --junit "$B"/test-logs/junit.xml \
         > "$tmp/boot.out" 2>&1
