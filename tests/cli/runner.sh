@@ -268,7 +268,11 @@ has boot-fail-message fail.out '^kiln: test failed: expected exit 33, QEMU exite
 "$K" run "$RT" --no-config --test --cmdline spin --timeout 2 > spin.out 2>&1
 status boot-timeout 124 $? spin.out
 has boot-timeout-message spin.out '^kiln: test timed out after 2 s$'
-"$K" run "$RT" --no-config --cmdline pass --timeout 5 > runmode.out 2>&1
+# Run mode: the kernel can end QEMU too (isa-debug-exit is always there), and
+# kiln run returns QEMU's status; a kernel that never exits is stopped by --timeout.
+"$K" run "$RT" --no-config --cmdline pass --timeout 30 > runmode.out 2>&1
+status boot-run-mode-exit 33 $? runmode.out
+"$K" run "$RT" --no-config --cmdline spin --timeout 5 > runmode.out 2>&1
 status boot-run-mode-timeout 124 $? runmode.out
 "$K" run "$RT" --no-config --test --cmdline clean-exit --expect-fail='QEMU exited 0' > xf.out 2>&1
 status boot-expect-fail 0 $? xf.out

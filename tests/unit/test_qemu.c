@@ -49,7 +49,8 @@ static void check_argv(const char *args, bool test, const struct qemu_inputs *in
 }
 
 #define COMMON_HEAD "q", "-machine"
-#define COMMON_TAIL "-serial", "stdio", "-monitor", "none", "-display", "none", "-nic", "none"
+#define COMMON_TAIL "-serial", "stdio", "-monitor", "none", "-display", "none", "-nic", "none", "-device", \
+                    "isa-debug-exit,iobase=0xf4,iosize=0x04" /* in run mode too: kiln_qemu_exit() ends kiln run */
 
 TEST(qemu_command_lines) {
     struct qemu_inputs in = {"q", "d,1.img", NULL, NULL, NULL, false};
@@ -110,6 +111,14 @@ TEST(qemu_command_lines) {
         check_argv("k --firmware uefi --accel kvm --memory 2G --cpus 4 --disk virtio --monitor --gui --net "
                    "--debugcon dbg,1.log --gdb -- -d int",
                    true, &uefi, want);
+    }
+    /* the user's own isa-debug-exit replaces kiln's */
+    {
+        const char *const want[] = {"q", "-machine", "q35", "-accel", "tcg", "-m", "256", "-smp", "1", "-drive",
+                                    "if=none,id=disk0,format=raw,file=d,,1.img,snapshot=on", "-device",
+                                    "ide-hd,drive=disk0,bus=ide.0,bootindex=0", "-serial", "stdio", "-monitor", "none",
+                                    "-display", "none", "-nic", "none", "-device", "isa-debug-exit,iobase=0x501", NULL};
+        check_argv("k -- -device isa-debug-exit,iobase=0x501", false, &in, want);
     }
     /* accel auto: kiln decides (accel_decide), the command line follows */
     {

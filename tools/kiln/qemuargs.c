@@ -96,12 +96,14 @@ bool qemu_argv(struct run_config *c, const struct qemu_inputs *in, char ***argv,
     /* -debugcon's legacy "file:PATH" takes the rest of the word as the path,
      * commas and all (qemu_chr_parse_compat): no doubling here. */
     if (v[K_DEBUGCON].set) push(&av, "-debugcon"), push(&av, "file:%s", v[K_DEBUGCON].str);
-    if (c->test) {
-        push(&av, "-device"), push(&av, "isa-debug-exit,iobase=0xf4,iosize=0x04");
-        push(&av, "-no-reboot");
-    }
-    if (v[K_GDB].num) push(&av, "-s"), push(&av, "-S");
+    /* isa-debug-exit in run mode too, so a kernel can end `kiln run`
+     * (kiln_qemu_exit(): QEMU exits 33 or 35), unless the user brings one. */
     const struct rc_list *qa = rc_clist(c, K_QEMU_ARGS);
+    bool own_exit_device = false;
+    for (size_t i = 0; i < qa->n; i++) own_exit_device = own_exit_device || strstr(qa->items[i].str, "isa-debug-exit");
+    if (!own_exit_device) push(&av, "-device"), push(&av, "isa-debug-exit,iobase=0xf4,iosize=0x04");
+    if (c->test) push(&av, "-no-reboot");
+    if (v[K_GDB].num) push(&av, "-s"), push(&av, "-S");
     for (size_t i = 0; i < qa->n; i++) push(&av, "%s", qa->items[i].str);
     *argv = av.v;
     *argc = (int)av.n;
