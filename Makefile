@@ -210,8 +210,10 @@ image: all $(KERNEL)
 		$(foreach m,$(MODULE) $(RAMDISK),--module $(m)) $(if $(CMDLINE),--cmdline "$(CMDLINE)")
 	@echo $(IMAGE)
 
+# QEMU exits 33 when the kernel reports success through isa-debug-exit.
 run: all
-	$(Q)$(B)/kiln run $(B)/kernel-example.elf --firmware $(FIRMWARE) $(if $(CMDLINE),--cmdline "$(CMDLINE)")
+	$(Q)$(B)/kiln run $(B)/kernel-example.elf --firmware $(FIRMWARE) $(if $(CMDLINE),--cmdline "$(CMDLINE)") \
+		|| [ $$? -eq 33 ]
 
 # QEMU halted in the background, gdb attached here (scripts/debug.sh).
 debug: all
