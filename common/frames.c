@@ -78,15 +78,6 @@ uint64_t frames_alloc_code(uint64_t pages) {
     return frames_record(pa, pages * PAGE_SIZE, KILN_MEMORY_BOOTLOADER_RECLAIMABLE) ? pa : 0;
 }
 
-bool frames_set_kind(uint64_t base, uint32_t kind) {
-    for (size_t i = 0; i < nrec; i++)
-        if (rec[i].base == base) {
-            rec[i].kind = kind;
-            return true;
-        }
-    return false;
-}
-
 const struct kiln_memory_region *frames_records(size_t *count) {
     *count = nrec;
     return rec;

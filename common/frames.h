@@ -28,8 +28,6 @@ void frames_set_code_source(frames_source_fn source);
 uint64_t frames_alloc_code(uint64_t pages);
 /* Record memory already in use (e.g. the BIOS stage 2 image). */
 bool frames_record(uint64_t base, uint64_t len, uint32_t kind);
-/* Change the kind of an already recorded range (exact match of a record). */
-bool frames_set_kind(uint64_t base, uint32_t kind);
 const struct kiln_memory_region *frames_records(size_t *count);
 uint64_t frames_total(uint32_t kind);
 

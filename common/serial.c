@@ -45,8 +45,6 @@ bool serial_init(void) {
     return present = echo;
 }
 
-bool serial_present(void) { return present; }
-
 void serial_disable(void) { present = false; }
 
 static void raw_putc(char c) {

@@ -9,7 +9,6 @@
 
 bool serial_init(void); /* true if a working UART was found */
 void serial_putc(char c);
-bool serial_present(void);
 void serial_disable(void);
 
 bool debugcon_init(void); /* port 0xe9 (QEMU/Bochs): reads back 0xe9 when present */

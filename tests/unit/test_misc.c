@@ -473,12 +473,6 @@ TEST(frames_records_and_merges) {
     const region *m = find_rec(GIB(1) - 0x2000, NULL);
     CHECK(m && m->length == 0x4000 && frames_records(&n) && n == 4, "merged both ways: %zu records", n);
     CHECK(frames_record(0x5000, 0, KILN_MEMORY_BAD) && frames_records(&n) && n == 4, "empty record ignored");
-    /* set_kind needs a record's exact base */
-    CHECK(frames_set_kind(c, KILN_MEMORY_BOOT_INFO) && frames_total(KILN_MEMORY_BOOT_INFO) == 0x1000 &&
-              frames_total(KILN_MEMORY_PAGE_TABLES) == 0,
-          "set_kind");
-    CHECK(!frames_set_kind(c + 0x1000 - 0x800, KILN_MEMORY_BAD) && !frames_set_kind(b, KILN_MEMORY_BAD),
-          "set_kind inside a record");
     /* allocation limits and exhaustion */
     frames_init(mock_phys_alloc, MOCK_PHYS_BASE + 0x10000);
     CHECK(frames_alloc(MIB(1) / PAGE_SIZE, KILN_MEMORY_KERNEL) == 0, "past the default limit");
