@@ -57,13 +57,17 @@ bool frames_record(uint64_t base, uint64_t len, uint32_t kind) {
     return true;
 }
 
-uint64_t frames_alloc_below(uint64_t pages, uint32_t kind, uint64_t limit) {
+/* Pages from src, zeroed and recorded as kind. */
+static uint64_t take(frames_source_fn src, uint64_t pages, uint32_t kind, uint64_t limit) {
     if (!pages) return 0;
-    uint64_t pa = source(pages, limit);
+    uint64_t pa = src(pages, limit);
     if (!pa) return 0;
     memset(phys_ptr(pa), 0, pages * PAGE_SIZE);
-    if (!frames_record(pa, pages * PAGE_SIZE, kind)) return 0;
-    return pa;
+    return frames_record(pa, pages * PAGE_SIZE, kind) ? pa : 0;
+}
+
+uint64_t frames_alloc_below(uint64_t pages, uint32_t kind, uint64_t limit) {
+    return take(source, pages, kind, limit);
 }
 
 uint64_t frames_alloc(uint64_t pages, uint32_t kind) { return frames_alloc_below(pages, kind, default_limit); }
@@ -71,11 +75,7 @@ uint64_t frames_alloc(uint64_t pages, uint32_t kind) { return frames_alloc_below
 void frames_set_code_source(frames_source_fn src) { code_source = src; }
 
 uint64_t frames_alloc_code(uint64_t pages) {
-    if (!code_source) return frames_alloc(pages, KILN_MEMORY_BOOTLOADER_RECLAIMABLE);
-    uint64_t pa = code_source(pages, default_limit);
-    if (!pa) return 0;
-    memset(phys_ptr(pa), 0, pages * PAGE_SIZE);
-    return frames_record(pa, pages * PAGE_SIZE, KILN_MEMORY_BOOTLOADER_RECLAIMABLE) ? pa : 0;
+    return take(code_source ? code_source : source, pages, KILN_MEMORY_BOOTLOADER_RECLAIMABLE, default_limit);
 }
 
 const struct kiln_memory_region *frames_records(size_t *count) {
