@@ -37,14 +37,14 @@
 struct loaded_file {
     const struct payload_entry *entry;
     uint64_t phys;
+    uint64_t bytes; /* the frames it occupies: size rounded up to pages, at least one */
 };
 
 /* Reads a payload entry into fresh frames of the given kind and checks its CRC. */
 static struct loaded_file load_entry(struct platform *p, const struct payload_entry *pe, uint32_t kind) {
     kiln_err e;
-    struct loaded_file f = {pe, 0};
-    uint64_t pages = align_up(pe->size ? pe->size : 1, PAGE_SIZE) / PAGE_SIZE;
-    f.phys = frames_alloc(pages, kind);
+    struct loaded_file f = {pe, 0, align_up(pe->size ? pe->size : 1, PAGE_SIZE)};
+    f.phys = frames_alloc(f.bytes / PAGE_SIZE, kind);
     if (!f.phys)
         panic("payload: no memory for %s '%s' (%llu KiB)", payload_type_name(pe->type), pe->name,
               (unsigned long long)(pe->size >> 10));
@@ -223,7 +223,7 @@ void kiln_boot(struct platform *p) {
         const struct payload_entry *pe = payload_entry_at(ph, i);
         if (pe->type != PAYLOAD_MODULE) continue;
         mods[m++] = load_entry(p, pe, KILN_MEMORY_MODULE);
-        mod_bytes += align_up(pe->size ? pe->size : 1, PAGE_SIZE);
+        mod_bytes += mods[m - 1].bytes;
         log_info("module '%s' (%llu KiB) at 0x%llx", pe->name, (unsigned long long)((pe->size + 1023) >> 10),
                  (unsigned long long)mods[m - 1].phys);
     }
@@ -305,9 +305,8 @@ void kiln_boot(struct platform *p) {
     uint64_t mod_va = plan->modules;
     if (plan->modules)
         for (uint32_t i = 0; i < nmod; i++) {
-            uint64_t sz = align_up(mods[i].entry->size ? mods[i].entry->size : 1, PAGE_SIZE);
-            map_or_panic(&pt, mod_va, mods[i].phys, sz, 0, "a module");
-            mod_va += sz;
+            map_or_panic(&pt, mod_va, mods[i].phys, mods[i].bytes, 0, "a module");
+            mod_va += mods[i].bytes;
         }
     if (plan->has_phys) map_or_panic(&pt, plan->phys, 0, align_up(phys_top, GIB(1)), MAP_W | MAP_LARGE, "physical memory");
     if (plan->recursive >= 0 && !pt_map_recursive(&pt, (unsigned)plan->recursive, &e)) panic("%s", e.msg);
@@ -338,7 +337,7 @@ void kiln_boot(struct platform *p) {
         km[i].size = pe->size;
         km[i].name = (const char *)KVA(copy_str(&str, pe->name, strnlen(pe->name, PAYLOAD_NAME_MAX)));
         km[i].crc32 = pe->crc32;
-        mod_va += align_up(pe->size ? pe->size : 1, PAGE_SIZE);
+        mod_va += mods[i].bytes;
     }
     bi->modules = nmod ? (const struct kiln_module *)KVA(km) : 0;
     bi->module_count = nmod;
