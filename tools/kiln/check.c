@@ -24,20 +24,11 @@ static void range(const char *what, uint64_t start, uint64_t size, const char *n
 }
 
 int cmd_check(int argc, char **argv) {
-    const char *path = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            puts("usage: kiln check KERNEL\n"
-                 "Validate a kernel ELF file exactly as the loader will, and print its segments, entry point,\n"
-                 "KILN_CONFIG record and the virtual address layout a boot would produce. Exit status 1 if\n"
-                 "the loader would refuse it.\n\nexample:\n  kiln check build/kernel.elf");
-            return 0;
-        }
-        if (argv[i][0] == '-') die("check: unknown option '%s'", argv[i]);
-        if (path) die("check: one kernel at a time");
-        path = argv[i];
-    }
-    if (!path) die("check: no kernel given (usage: kiln check KERNEL)");
+    const char *path = one_path_arg(argc, argv, "check", "kernel", "KERNEL",
+                                    "Validate a kernel ELF file exactly as the loader will, and print its segments, entry point,\n"
+                                    "KILN_CONFIG record and the virtual address layout a boot would produce. Exit status 1 if\n"
+                                    "the loader would refuse it.\n\nexample:\n  kiln check build/kernel.elf");
+    if (!path) return 0;
     kiln_err e;
     size_t size;
     uint8_t *file = read_file(path, &size, (size_t)GIB(1));

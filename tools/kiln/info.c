@@ -126,19 +126,10 @@ static bool show_gpt(const uint8_t *img, size_t size, uint64_t *kiln_lba, uint64
 }
 
 int cmd_info(int argc, char **argv) {
-    const char *path = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            puts("usage: kiln info IMAGE\n"
-                 "Show an image's MBR and GPT views and its payload, verifying every checksum.\n"
-                 "Exit status 1 if anything is inconsistent.\n\nexample:\n  kiln info build/kernel-example.img");
-            return 0;
-        }
-        if (argv[i][0] == '-') die("info: unknown option '%s'", argv[i]);
-        if (path) die("info: one image at a time");
-        path = argv[i];
-    }
-    if (!path) die("info: no image given (usage: kiln info IMAGE)");
+    const char *path = one_path_arg(argc, argv, "info", "image", "IMAGE",
+                                    "Show an image's MBR and GPT views and its payload, verifying every checksum.\n"
+                                    "Exit status 1 if anything is inconsistent.\n\nexample:\n  kiln info build/kernel-example.img");
+    if (!path) return 0;
     size_t size;
     uint8_t *img = read_file(path, &size, (size_t)GIB(64));
     int problems = 0;

@@ -21,6 +21,11 @@ char *xstrdup(const char *s);
 /* Whole file into memory (at most max bytes); dies with a clear message. */
 uint8_t *read_file(const char *path, size_t *size, size_t max);
 bool file_exists(const char *path);
+/* The arguments of a command that takes exactly one path (check, info):
+ * returns it, or NULL after printing "usage: kiln CMD METAVAR" and help for
+ * -h/--help; dies on an option, a second path or none. */
+const char *one_path_arg(int argc, char **argv, const char *cmd, const char *noun, const char *metavar,
+                         const char *help);
 /* Where kiln.h and the kernel support sources are (see util.c), or NULL. */
 const char *kiln_datadir(void);
 

@@ -64,6 +64,22 @@ char *xstrdup(const char *s) {
     return p;
 }
 
+const char *one_path_arg(int argc, char **argv, const char *cmd, const char *noun, const char *metavar,
+                         const char *help) {
+    const char *path = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("usage: kiln %s %s\n%s\n", cmd, metavar, help);
+            return NULL;
+        }
+        if (argv[i][0] == '-') die("%s: unknown option '%s'", cmd, argv[i]);
+        if (path) die("%s: one %s at a time", cmd, noun);
+        path = argv[i];
+    }
+    if (!path) die("%s: no %s given (usage: kiln %s %s)", cmd, noun, cmd, metavar);
+    return path;
+}
+
 bool file_exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0;
