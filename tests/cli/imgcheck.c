@@ -13,12 +13,8 @@
  *   imgcheck flip IMAGE OFF  invert the byte at OFF in place
  *
  * Plain C, little-endian host assumed. */
-#include <errno.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#define TOOL "imgcheck"
+#include "testtool.h"
 
 #define SECTOR 512u
 
@@ -40,20 +36,6 @@ static void failf(const char *name, const char *fmt, ...) {
     printf("\n");
 }
 
-static void die(const char *fmt, ...) {
-    va_list ap;
-    fputs("imgcheck: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(2);
-}
-
-static uint16_t g16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t g32(const uint8_t *p) { return g16(p) | (uint32_t)g16(p + 2) << 16; }
-static uint64_t g64(const uint8_t *p) { return g32(p) | (uint64_t)g32(p + 4) << 32; }
-
 /* CRC-32 (IEEE 802.3, reflected, as GPT and the payload use it), bit by bit. */
 static uint32_t crc32(const uint8_t *p, size_t n) {
     uint32_t c = 0xffffffffu;
@@ -62,20 +44,6 @@ static uint32_t crc32(const uint8_t *p, size_t n) {
         for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
     }
     return ~c;
-}
-
-static uint8_t *load(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    if (!f) die("%s: %s", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0) die("%s: cannot seek", path);
-    long n = ftell(f);
-    if (n < 0) die("%s: cannot size", path);
-    rewind(f);
-    uint8_t *b = malloc((size_t)n + 1);
-    if (!b || (n && fread(b, 1, (size_t)n, f) != (size_t)n)) die("%s: read error", path);
-    fclose(f);
-    *size = (size_t)n;
-    return b;
 }
 
 static const uint8_t ZERO[128];

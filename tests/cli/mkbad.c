@@ -10,14 +10,11 @@
  *
  * The substrings are the exact wording of common/elf.c and
  * common/kconfig.c, with the values this program put in. Plain C on
- * purpose: no project headers, so the expectations are written down
- * independently of the code under test. Assumes a little-endian host. */
-#include <errno.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+ * purpose: no project headers (only tests/cli/testtool.h), so the
+ * expectations are written down independently of the code under test.
+ * Assumes a little-endian host. */
+#define TOOL "mkbad"
+#include "testtool.h"
 
 #define EHDR 64u
 #define PHDR 56u
@@ -33,27 +30,10 @@ static const char *outdir;
 static uint8_t *orig;
 static size_t orig_size;
 
-static void fail(const char *fmt, ...) {
-    va_list ap;
-    fputs("mkbad: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(2);
-}
-
-static uint16_t g16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t g32(const uint8_t *p) { return g16(p) | (uint32_t)g16(p + 2) << 16; }
-static uint64_t g64(const uint8_t *p) { return g32(p) | (uint64_t)g32(p + 4) << 32; }
-static void p16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
-static void p32(uint8_t *p, uint32_t v) { p16(p, (uint16_t)v), p16(p + 2, (uint16_t)(v >> 16)); }
-static void p64(uint8_t *p, uint64_t v) { p32(p, (uint32_t)v), p32(p + 4, (uint32_t)(v >> 32)); }
-
 /* A working copy of the valid file, `extra` bytes longer (zero filled). */
 static uint8_t *copy(size_t extra) {
     uint8_t *b = calloc(1, orig_size + extra + 1);
-    if (!b) fail("out of memory");
+    if (!b) die("out of memory");
     memcpy(b, orig, orig_size);
     return b;
 }
@@ -64,9 +44,9 @@ static void emit(const char *name, const uint8_t *b, size_t size, const char *fm
     va_list ap;
     snprintf(path, sizeof path, "%s/%s", outdir, name);
     FILE *f = fopen(path, "wb");
-    if (!f) fail("%s: %s", path, strerror(errno));
-    if (size && fwrite(b, 1, size, f) != size) fail("%s: write failed", path);
-    if (fclose(f) != 0) fail("%s: close failed: %s", path, strerror(errno));
+    if (!f) die("%s: %s", path, strerror(errno));
+    if (size && fwrite(b, 1, size, f) != size) die("%s: write failed", path);
+    if (fclose(f) != 0) die("%s: close failed: %s", path, strerror(errno));
     va_start(ap, fmt);
     vsnprintf(want, sizeof want, fmt, ap);
     va_end(ap);
@@ -84,28 +64,20 @@ int main(int argc, char **argv) {
         return 2;
     }
     outdir = argv[2];
-    FILE *f = fopen(argv[1], "rb");
-    if (!f) fail("%s: %s", argv[1], strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0) fail("%s: cannot seek", argv[1]);
-    long n = ftell(f);
-    if (n < 1024) fail("%s: too small to be the valid kernel", argv[1]);
-    rewind(f);
-    orig_size = (size_t)n;
-    orig = malloc(orig_size);
-    if (!orig || fread(orig, 1, orig_size, f) != orig_size) fail("%s: read error", argv[1]);
-    fclose(f);
+    orig = load(argv[1], &orig_size);
+    if (orig_size < 1024) die("%s: too small to be the valid kernel", argv[1]);
 
     /* --- learn the shape of the valid kernel ------------------------------------------- */
     if (memcmp(orig, "\177ELF\2\1\1", 7) || g16(orig + 18) != 62 || g16(orig + 16) != 2)
-        fail("%s: not an x86_64 ET_EXEC ELF64 file", argv[1]);
+        die("%s: not an x86_64 ET_EXEC ELF64 file", argv[1]);
     entry = g64(orig + 24);
     phoff = g64(orig + 32);
     shoff = g64(orig + 40);
     phnum = g16(orig + 56);
     shnum = g16(orig + 60);
     shstrndx = g16(orig + 62);
-    if (phoff + (uint64_t)phnum * PHDR > orig_size) fail("program headers past the end");
-    if (phoff + (uint64_t)phnum * PHDR <= 200) fail("program headers inside the first 200 bytes");
+    if (phoff + (uint64_t)phnum * PHDR > orig_size) die("program headers past the end");
+    if (phoff + (uint64_t)phnum * PHDR <= 200) die("program headers inside the first 200 bytes");
     int text = -1, rodata = -1, other = -1, last_load = -1;
     unsigned nload = 0;
     for (unsigned i = 0; i < phnum; i++) {
@@ -123,9 +95,9 @@ int main(int argc, char **argv) {
      * next follows it (so moving it onto the first is an overlap), at least
      * three loads, and one header that is not PT_LOAD (PT_TLS here). */
     if (text != 0 || rodata != 1 || nload < 3 || other < 0 || last_load != (int)nload - 1)
-        fail("%s: expected PT_LOAD x, PT_LOAD, PT_LOAD..., then another header", argv[1]);
+        die("%s: expected PT_LOAD x, PT_LOAD, PT_LOAD..., then another header", argv[1]);
     if (shoff == 0 || shnum == 0 || shstrndx == 0 || shoff + (uint64_t)shnum * SHDR > orig_size)
-        fail("%s: expected a section header table with names", argv[1]);
+        die("%s: expected a section header table with names", argv[1]);
     /* The KILN_CONFIG record: the .kiln_config section. */
     uint64_t cfg = 0, cfg_size = 0;
     const uint8_t *strsh = orig + shoff + (uint64_t)shstrndx * SHDR;
@@ -137,19 +109,19 @@ int main(int argc, char **argv) {
             cfg = g64(sh + 24), cfg_size = g64(sh + 32);
     }
     if (!cfg || cfg_size < 152 || g64(orig + cfg) != CFG_MAGIC0 || g64(orig + cfg + 8) != CFG_MAGIC1)
-        fail("%s: no .kiln_config section with a KILN_CONFIG record", argv[1]);
+        die("%s: no .kiln_config section with a KILN_CONFIG record", argv[1]);
     unsigned major = g16(orig + cfg + 16), minor = g16(orig + cfg + 18);
-    if (major != 1) fail("%s: the record is from kiln.h %u.%u; this program expects 1.x", argv[1], major, minor);
+    if (major != 1) die("%s: the record is from kiln.h %u.%u; this program expects 1.x", argv[1], major, minor);
     if (g64(orig + cfg + 24) != 0 && g64(orig + cfg + 24) > (UINT64_C(1) << 30))
-        fail("%s: unexpected stack_size", argv[1]);
+        die("%s: unexpected stack_size", argv[1]);
 
     const uint8_t *t = ph(orig, (unsigned)text), *r = ph(orig, (unsigned)rodata), *d = ph(orig, (unsigned)last_load);
     uint64_t t_vaddr = g64(t + 16), t_memsz = g64(t + 40);
     uint64_t r_vaddr = g64(r + 16), r_memsz = g64(r + 40);
     uint64_t d_filesz = g64(d + 32), d_memsz = g64(d + 40);
     unsigned di = (unsigned)last_load;
-    if (entry < t_vaddr || entry >= t_vaddr + t_memsz) fail("%s: the entry is not in the first segment", argv[1]);
-    if (d_filesz == 0 || d_memsz < d_filesz || d_memsz > 0x10000) fail("%s: odd last PT_LOAD", argv[1]);
+    if (entry < t_vaddr || entry >= t_vaddr + t_memsz) die("%s: the entry is not in the first segment", argv[1]);
+    if (d_filesz == 0 || d_memsz < d_filesz || d_memsz > 0x10000) die("%s: odd last PT_LOAD", argv[1]);
     uint8_t *b;
 
     /* --- the ELF header -------------------------------------------------------------- */
