@@ -22,6 +22,21 @@ extern char **environ;
  * would try it use TCG. */
 static bool kvm_broken_now;
 
+bool boot_command_line(struct arena *a, const char *cmd, int argc, char **argv, rc_extra_fn *extra, void *ctx,
+                       void (*usage)(void), struct rc_cli *cli) {
+    struct rc_err e;
+    const struct rc_source base = {RC_CLI, NULL, 0, NULL, NULL};
+    if (!rc_parse_cli(a, argc, argv, &base, cli, extra, ctx, &e)) die("%s: %s (see kiln %s --help)", cmd, e.msg, cmd);
+    if (cli->help) {
+        usage();
+        return false;
+    }
+    const char **warnings;
+    for (size_t i = 0, n = rc_unknown_env(a, (const char *const *)environ, &warnings); i < n; i++)
+        warnx("%s", warnings[i]);
+    return true;
+}
+
 /* --- the target ------------------------------------------------------------------------ */
 
 static bool from_cli(const struct rc_source *s) { return s->layer == RC_CLI || s->layer == RC_PLAN; }

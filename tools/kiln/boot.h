@@ -16,6 +16,14 @@
 #include "tools/kiln/tool.h"
 #include "tools/kiln/watch.h"
 
+/* The command line of `kiln run` or `kiln test` (cmd), into cli: dies with
+ * "CMD: what is wrong (see kiln CMD --help)"; for --help prints usage and
+ * returns false. Then warns about KILN_* variables in the environment that
+ * kiln does not know (a typo would otherwise be silently ignored). extra,
+ * ctx: the command's own options, as for rc_parse_cli. */
+bool boot_command_line(struct arena *a, const char *cmd, int argc, char **argv, rc_extra_fn *extra, void *ctx,
+                       void (*usage)(void), struct rc_cli *cli);
+
 struct boot {
     const char *name;
     struct run_config cfg; /* resolved */

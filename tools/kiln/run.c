@@ -110,17 +110,12 @@ static void usage_run(void) {
 int cmd_run(int argc, char **argv) {
     struct arena a = {0};
     struct rc_cli cli = {0};
-    struct rc_err e;
-    const struct rc_source base = {RC_CLI, NULL, 0, NULL, NULL};
-    if (!rc_parse_cli(&a, argc, argv, &base, &cli, NULL, NULL, &e)) die("run: %s (see kiln run --help)", e.msg);
-    if (cli.help) {
-        usage_run();
+    if (!boot_command_line(&a, "run", argc, argv, NULL, NULL, usage_run, &cli)) {
         arena_free(&a);
         return 0;
     }
+    struct rc_err e;
     const char *const *envp = (const char *const *)environ;
-    const char **warnings;
-    for (size_t i = 0, n = rc_unknown_env(&a, envp, &warnings); i < n; i++) warnx("%s", warnings[i]);
     struct boot b;
     memset(&b, 0, sizeof b);
     rc_init(&b.cfg);

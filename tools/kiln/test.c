@@ -327,17 +327,12 @@ int cmd_test(int argc, char **argv) {
     struct arena a = {0};
     struct test_opts t = {.a = &a};
     struct rc_cli cli = {0};
-    struct rc_err e;
-    const struct rc_source base = {RC_CLI, NULL, 0, NULL, NULL};
-    if (!rc_parse_cli(&a, argc, argv, &base, &cli, test_option, &t, &e)) die("test: %s (see kiln test --help)", e.msg);
-    if (cli.help) {
-        usage_test();
+    if (!boot_command_line(&a, "test", argc, argv, test_option, &t, usage_test, &cli)) {
         arena_free(&a);
         return 0;
     }
+    struct rc_err e;
     const char *const *envp = (const char *const *)environ;
-    const char **warnings;
-    for (size_t i = 0, nw = rc_unknown_env(&a, envp, &warnings); i < nw; i++) warnx("%s", warnings[i]);
     size_t n;
     struct planned *plan = collect(&t, &cli, &n);
     struct rc_cli global = cli; /* its targets became boots */
