@@ -18,16 +18,8 @@ export MTOOLS_SKIP_CHECK=1
 
 size_of() { wc -c < "$1" | tr -d ' '; }
 
-for f in "$K" "$KERNEL" "$MOD" "$EFI"; do
-    if [ ! -f "$f" ]; then
-        bad setup "$f is missing (make; make $B/tests/kernels/tk-high.elf $B/tests/mod-a.bin)"
-        exit 1
-    fi
-done
-if ! cc -O2 -o "$tmp/imgcheck" tests/cli/imgcheck.c 2> "$tmp/cc.err"; then
-    bad setup "cannot compile tests/cli/imgcheck.c" "$tmp/cc.err"
-    exit 1
-fi
+need "make; make $B/tests/kernels/tk-high.elf $B/tests/mod-a.bin" "$K" "$KERNEL" "$MOD" "$EFI"
+tool imgcheck
 C="$tmp/imgcheck"
 
 # --- build: the same inputs twice, two seconds apart, to different paths -----------------------------

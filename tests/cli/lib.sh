@@ -7,6 +7,9 @@
 #   bad NAME WHY [FILE]      print "[FAIL] suite.NAME: WHY" and FILE's first lines
 #   check NAME STATUS [WHY]  ok if STATUS is 0, else bad
 #   has NAME FILE REGEX...   ok if every extended regex matches a line of FILE
+#   need HOW FILE...         stop with a failed "setup" check unless every
+#                            FILE exists (HOW: the commands that build them)
+#   tool NAME                compile tests/cli/NAME.c to $tmp/NAME, or stop
 # tests/run.sh counts the [PASS]/[FAIL] lines.
 set -u
 B=${B:-build}
@@ -31,4 +34,20 @@ has() {
         fi
     done
     ok "$name"
+}
+need() {
+    how=$1
+    shift
+    for f in "$@"; do
+        if [ ! -f "$f" ]; then
+            bad setup "$f is missing ($how)"
+            exit 1
+        fi
+    done
+}
+tool() {
+    if ! cc -O2 -o "$tmp/$1" "tests/cli/$1.c" 2> "$tmp/cc.err"; then
+        bad setup "cannot compile tests/cli/$1.c" "$tmp/cc.err"
+        exit 1
+    fi
 }

@@ -15,16 +15,8 @@ KERNEL="$top/$B/tests/kernels/tk-high.elf"
 PIE="$top/$B/tests/kernels/tk-pie.elf"
 MOD="$top/$B/tests/mod-a.bin"
 
-for f in "$K" "$KERNEL" "$PIE" "$MOD"; do
-    if [ ! -f "$f" ]; then
-        bad setup "$f is missing (make; make $B/tests/kernels/tk-high.elf $B/tests/kernels/tk-pie.elf $B/tests/mod-a.bin)"
-        exit 1
-    fi
-done
-if ! cc -O2 -o "$tmp/mkbad" tests/cli/mkbad.c 2> "$tmp/cc.err"; then
-    bad setup "cannot compile tests/cli/mkbad.c" "$tmp/cc.err"
-    exit 1
-fi
+need "make; make $B/tests/kernels/tk-high.elf $B/tests/kernels/tk-pie.elf $B/tests/mod-a.bin" "$K" "$KERNEL" "$PIE" "$MOD"
+tool mkbad
 mkdir "$tmp/bad" "$tmp/run"
 if ! "$tmp/mkbad" "$KERNEL" "$tmp/bad" > "$tmp/cases" 2> "$tmp/mkbad.err"; then
     bad setup "mkbad failed" "$tmp/mkbad.err"
