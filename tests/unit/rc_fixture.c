@@ -17,6 +17,12 @@ void fixture_scratch(const char *name) {
     }
 }
 
+void fixture_scratch_remove(void) {
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp);
+}
+
 void write_text(const char *path, const char *text) {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -27,9 +33,8 @@ void write_text(const char *path, const char *text) {
     fclose(f);
 }
 
-
 void resolve_full(struct fixture *f, const char *toml, const char *const *env, const char *args,
-                         const char *plan_args, bool test) {
+                  const char *plan_args, bool test) {
     memset(f, 0, sizeof *f);
     char path[128];
     snprintf(path, sizeof path, "%s/kiln.toml", tmp);

@@ -12,6 +12,7 @@ extern char tmp[64]; /* the scratch directory (made by fixture_scratch) */
 extern const char *const no_env[];
 
 void fixture_scratch(const char *name); /* mkdtemp /tmp/kiln-test-NAME-XXXXXX into tmp */
+void fixture_scratch_remove(void);      /* rm -rf tmp (says so when it cannot) */
 void write_text(const char *path, const char *text);
 
 struct fixture {

@@ -622,8 +622,6 @@ int main(void) {
     RUN(serial_watch);
     RUN(verdicts);
     RUN(sha256_vectors);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp);
+    fixture_scratch_remove();
     return test_summary();
 }

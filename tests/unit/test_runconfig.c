@@ -657,8 +657,6 @@ int main(void) {
     RUN(run_options);
     RUN(split_words);
     RUN(plan_files);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp);
+    fixture_scratch_remove();
     return test_summary();
 }
