@@ -339,6 +339,13 @@ TEST(kvm_records_and_failures) {
     CHECK(kvm_failure(module, strlen(module), why, sizeof why) &&
               !strcmp(why, "Could not access KVM kernel module: Permission denied"),
           "module: %s", why);
+    const char *msr = "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69\n"
+                      "qemu-system-x86_64: ../../target/i386/kvm/kvm.c:3183: kvm_buf_set_msrs: Assertion `ret == "
+                      "cpu->kvm_msr_buf->nmsrs' failed.\n";
+    CHECK(kvm_failure(msr, strlen(msr), why, sizeof why) && !strcmp(why, "failed to set MSR 0x10a to 0x69"), "msr: %s", why);
+    const char *assert_only = "qemu-system-x86_64: ../../target/i386/kvm/kvm.c:3183: kvm_buf_set_msrs: Assertion failed\n";
+    CHECK(kvm_failure(assert_only, strlen(assert_only), why, sizeof why) && strstr(why, "kvm_buf_set_msrs"),
+          "an assertion in QEMU's KVM glue: %s", why);
     const char *fine = "qemu-system-x86_64: warning: host doesn't support requested feature\n";
     CHECK(!kvm_failure(fine, strlen(fine), why, sizeof why), "a warning is no failure");
     arena_free(&a);

@@ -273,8 +273,12 @@ void accel_decide(struct arena *a, const struct accel_facts *f, struct accel_dec
 }
 
 bool kvm_failure(const char *err, size_t n, char *why, size_t whysz) {
+    /* QEMU's own words when KVM cannot run this guest: at start, while
+     * running, or (QEMU 7.2 on a paravirtual KVM) an abort in its KVM glue
+     * after the host refused an MSR. */
     static const char *const marks[] = {"KVM internal error", "failed to initialize kvm",
-                                        "Could not access KVM kernel module"};
+                                        "Could not access KVM kernel module", "failed to set MSR",
+                                        "/kvm/kvm.c:"};
     for (size_t i = 0; i < ARRAY_LEN(marks); i++) {
         const char *p = memmem(err, n, marks[i], strlen(marks[i]));
         if (!p) continue;
