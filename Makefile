@@ -1,5 +1,6 @@
 # Kiln - one entry point.
-#   make            build the loader (stage1, stage2, BOOTX64.EFI), the `kiln` tool, kernel-example
+#   make            build the loader (stage1, stage2, BOOTX64.EFI), the `kiln` tool, the kernel
+#                   library (libkiln) and kernel-example
 #   make image      build a disk image (KERNEL=, MODULE=, CMDLINE=, IMAGE=, KIND=)
 #   make run        boot kernel-example in QEMU (FIRMWARE=bios|uefi)
 #   make test       host unit tests + QEMU boot tests; ends with "N passed, N failed"
@@ -7,7 +8,9 @@
 #   make bench      boot-time and size figures
 #   make install    PREFIX=/usr/local
 #   make clean
-# Everything is built under build/. V=1 shows the commands.
+# Everything is built under build/. V=1 shows the commands. The folders and
+# what each may include are in docs/architecture.md; the source lists below
+# follow from the folders.
 
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -29,6 +32,26 @@ OBJCOPY := objcopy
 LOADER_CC := gcc
 HOSTCC := gcc
 
+# ---------------------------------------------------------------------------
+# Missing Debian packages: installed as root, or the command is printed and
+# make stops. This runs while the Makefile is read, before any recipe, so
+# even a parallel build on a bare machine never compiles without its tools;
+# each goal asks only for what it needs (scripts/deps.sh lists the groups).
+# ---------------------------------------------------------------------------
+
+GOALS := $(or $(MAKECMDGOALS),all)
+DEPS_GROUPS := $(sort build \
+	$(if $(filter run debug bench test unit-test boot-test,$(GOALS)),run) \
+	$(if $(filter test unit-test boot-test,$(GOALS)),test) \
+	$(if $(filter debug test,$(GOALS)),debug))
+DEPS := sh scripts/deps.sh
+ifneq ($(filter-out clean,$(GOALS)),)
+DEPS_STATUS := $(shell $(DEPS) $(DEPS_GROUPS) >&2; echo $$?)
+ifneq ($(DEPS_STATUS),0)
+$(error the packages above are missing)
+endif
+endif
+
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 
 # ---------------------------------------------------------------------------
@@ -47,85 +70,82 @@ LOADER_CFLAGS := -std=c11 -O2 -g -m64 -ffreestanding -nostdlib -fno-stack-protec
 # Stage 2 runs at 0x8000, identity-mapped: small code model, no PIC.
 STAGE2_CFLAGS := $(LOADER_CFLAGS) -fno-pic -fno-pie -mcmodel=small
 
-# The host tool and unit tests share common/ with the loader.
+# The host tool and unit tests share core/, format/ and libkiln/ with the loader.
 HOST_CFLAGS := -std=c11 -O2 -g -D_GNU_SOURCE -I. -Iinclude $(WARN) -MMD -MP
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-# Kernels (kernel-example and test kernels): higher half unless noted.
+# Kernels (kernel-example, the test kernels, the kernel library): no red
+# zone, no SSE in compiled code, nothing from a hosted libc.
 KERNEL_CFLAGS := -std=c11 -O2 -g -m64 -ffreestanding -nostdlib -fno-stack-protector \
 	-mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
-	-fno-tree-loop-distribute-patterns -I. -Iinclude -Wall -Wextra -Werror -MMD -MP
+	-fno-tree-loop-distribute-patterns -Iinclude -Wall -Wextra -Werror -MMD -MP
 
 # ---------------------------------------------------------------------------
-# Sources
+# Sources, by folder (docs/architecture.md)
 # ---------------------------------------------------------------------------
 
-COMMON_C := boot cpu crc32 elf exceptions fbcon firmware_tables fmt font frames handoff \
-	imgconfig kconfig kstring log memmap paging payload phys_identity plan pool serial tsc \
-	vaspace video
-COMMON_ASM := isr handoff
-STAGE2_C := main e820 disk vbe vga
+CORE_SRC := $(wildcard core/*.c)       # pure logic, loader and host tool
+FORMAT_SRC := $(wildcard format/*.c)   # on-disk formats, loader and host tool
+LIBKILN_SRC := $(wildcard libkiln/*.c) # the kernel library; loader and host tool share it
+COMMON_SRC := $(wildcard common/*.c)   # the boot flow, hardware-free: loaders and unit tests
+X86_SRC := $(filter-out %/asm-offsets.c,$(wildcard x86/*.c x86/*.asm)) # the machine: loaders only
+STAGE2_SRC := $(filter-out %/asm-offsets.c,$(wildcard stage2/*.c stage2/*.asm))
+UEFI_SRC := $(wildcard uefi/*.c)
+KILN_SRC := $(shell find tools/kiln -name '*.c' | sort)
 
-# Pure modules the host tool compiles too (same code as the loader runs).
-HOST_COMMON := crc32 elf fmt imgconfig kconfig memmap payload plan vaspace
-KILN_SRC := $(wildcard tools/kiln/*.c)
+SHARED_SRC := $(CORE_SRC) $(FORMAT_SRC) $(LIBKILN_SRC)
+LOADER_SRC := $(SHARED_SRC) $(COMMON_SRC) $(X86_SRC)
 
-STAGE2_OBJS := $(B)/stage2/entry.o $(B)/stage2/a20.o $(B)/stage2/thunk.o \
-	$(STAGE2_C:%=$(B)/stage2/stage2/%.o) \
-	$(COMMON_C:%=$(B)/stage2/common/%.o) \
-	$(COMMON_ASM:%=$(B)/stage2/common/%.asm.o)
+# An object of SRC for target T: $(B)/T/SRC.o (asm compiled once, in $(B)/asm).
+objs = $(patsubst %.c,$(B)/$(1)/%.o,$(filter %.c,$(2))) $(patsubst %.asm,$(B)/asm/%.o,$(filter %.asm,$(2)))
 
-.PHONY: all deps image run debug test unit-test boot-test bench install clean
-all: deps $(B)/stage1.bin $(B)/stage2.bin $(B)/BOOTX64.EFI $(B)/kiln $(B)/kernel-example.elf
+STAGE2_OBJS := $(call objs,stage2,$(STAGE2_SRC) $(LOADER_SRC))
+UEFI_OBJS := $(call objs,uefi,$(UEFI_SRC) $(LOADER_SRC))
+HOST_OBJS := $(call objs,host,$(KILN_SRC) $(SHARED_SRC)) $(B)/host/blobs.o
 
-# Installs missing Debian packages as root, or prints the command and stops.
-# It runs while the Makefile is read, before any recipe, so even a parallel
-# build on a bare machine never compiles without its tools.
-ifeq ($(filter clean,$(MAKECMDGOALS)),)
-DEPS_STATUS := $(shell sh scripts/deps.sh >&2; echo $$?)
-ifneq ($(DEPS_STATUS),0)
-$(error the packages above are missing)
-endif
-endif
+.PHONY: all deps libkiln image run debug test unit-test boot-test bench install clean
+all: $(B)/stage1.bin $(B)/stage2.bin $(B)/BOOTX64.EFI $(B)/kiln libkiln $(B)/kernel-example.elf
 deps:
 	@:
+
+# ---------------------------------------------------------------------------
+# Structure offsets and format constants for assembly, generated from C
+# (never kept by hand): DIR/asm-offsets.c -> $(B)/gen/DIR/asm-offsets.inc,
+# included as %include "DIR/asm-offsets.inc".
+# ---------------------------------------------------------------------------
+
+GEN_INC := $(patsubst %.c,$(B)/gen/%.inc,$(wildcard */asm-offsets.c))
+$(B)/gen/%/asm-offsets.inc: %/asm-offsets.c
+	@mkdir -p $(@D)
+	$(Q)$(LOADER_CC) $(LOADER_CFLAGS) -MT $@ -MF $(@:.inc=.d) -S -o - $< | \
+		sed -n 's/^->\([A-Z0-9_]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' > $@
+NASM_FLAGS := -Werror -I$(B)/gen/ -I./
 
 # ---------------------------------------------------------------------------
 # Stage 1
 # ---------------------------------------------------------------------------
 
-$(B)/stage1.bin: stage1/stage1.asm
+$(B)/stage1.bin: stage1/stage1.asm $(GEN_INC)
 	@mkdir -p $(@D)
-	$(Q)$(NASM) -f bin -Werror -o $@ -l $(B)/stage1.lst $<
+	$(Q)$(NASM) -f bin $(NASM_FLAGS) -o $@ -l $(B)/stage1.lst $<
 
 # Test builds: CHS only, in stage 1 and stage 2; and CHS plus no E820 (the
 # E801 fallback). They exercise the BIOS fallbacks under SeaBIOS, which has
 # INT 13h extensions and E820.
-$(B)/tests/stage1-chs.bin: stage1/stage1.asm
+$(B)/tests/stage1-chs.bin: stage1/stage1.asm $(GEN_INC)
 	@mkdir -p $(@D)
-	$(Q)$(NASM) -f bin -Werror -DFORCE_CHS -DTEST_FLAGS=1 -o $@ $<
-$(B)/tests/stage1-legacy.bin: stage1/stage1.asm
+	$(Q)$(NASM) -f bin $(NASM_FLAGS) -DFORCE_CHS -DTEST_FLAGS=1 -o $@ $<
+$(B)/tests/stage1-legacy.bin: stage1/stage1.asm $(GEN_INC)
 	@mkdir -p $(@D)
-	$(Q)$(NASM) -f bin -Werror -DFORCE_CHS -DTEST_FLAGS=3 -o $@ $<
+	$(Q)$(NASM) -f bin $(NASM_FLAGS) -DFORCE_CHS -DTEST_FLAGS=3 -o $@ $<
 
 # ---------------------------------------------------------------------------
-# Stage 2
+# Stage 2 and the loader's assembly
 # ---------------------------------------------------------------------------
 
-# Structure offsets for assembly, generated from C (never kept by hand).
-$(B)/asm-offsets.inc: common/asm-offsets.c common/handoff.h
+$(B)/asm/%.o: %.asm $(GEN_INC)
 	@mkdir -p $(@D)
-	$(Q)$(LOADER_CC) $(filter-out -MMD -MP,$(LOADER_CFLAGS)) -S -o - $< | sed -n 's/^->\([A-Z0-9_]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' > $@
-$(B)/stage2/asm-offsets.inc: stage2/asm-offsets.c stage2/bios.h
-	@mkdir -p $(@D)
-	$(Q)$(LOADER_CC) $(filter-out -MMD -MP,$(STAGE2_CFLAGS)) -S -o - $< | sed -n 's/^->\([A-Z0-9_]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' > $@
-
-$(B)/stage2/%.o: stage2/%.asm stage2/modes.inc $(B)/stage2/asm-offsets.inc
-	@mkdir -p $(@D)
-	$(Q)$(NASM) -f elf64 -Werror -I$(B)/stage2/ -Istage2/ -o $@ $<
-$(B)/stage2/common/%.asm.o: common/%.asm $(B)/asm-offsets.inc
-	@mkdir -p $(@D)
-	$(Q)$(NASM) -f elf64 -Werror -I$(B)/ -o $@ $<
+	$(Q)$(NASM) -f elf64 $(NASM_FLAGS) -MD $(@:.o=.d) -MP -o $@ $<
 $(B)/stage2/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(LOADER_CC) $(STAGE2_CFLAGS) -c -o $@ $<
@@ -145,14 +165,8 @@ $(B)/stage2.bin: $(B)/stage2.elf
 
 EFI_INC := /usr/include/efi
 EFI_LIB := /usr/lib
-UEFI_C := main disk gop
 UEFI_CFLAGS := $(LOADER_CFLAGS) -fpic -fshort-wchar -DGNU_EFI_USE_MS_ABI -isystem $(EFI_INC) -isystem $(EFI_INC)/x86_64
-UEFI_OBJS := $(UEFI_C:%=$(B)/uefi/uefi/%.o) $(COMMON_C:%=$(B)/uefi/common/%.o) \
-	$(COMMON_ASM:%=$(B)/uefi/common/%.asm.o)
 
-$(B)/uefi/common/%.asm.o: common/%.asm $(B)/asm-offsets.inc
-	@mkdir -p $(@D)
-	$(Q)$(NASM) -f elf64 -Werror -I$(B)/ -o $@ $<
 $(B)/uefi/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(LOADER_CC) $(UEFI_CFLAGS) -c -o $@ $<
@@ -177,8 +191,6 @@ $(B)/BOOTX64.EFI: $(UEFI_OBJS)
 # The kiln host tool, with the loader binaries built in.
 # ---------------------------------------------------------------------------
 
-HOST_OBJS := $(KILN_SRC:%.c=$(B)/host/%.o) $(HOST_COMMON:%=$(B)/host/common/%.o) $(B)/host/blobs.o
-
 $(B)/host/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -c -o $@ $<
@@ -189,12 +201,57 @@ $(B)/kiln: $(HOST_OBJS)
 	$(Q)$(HOSTCC) -o $@ $(HOST_OBJS)
 
 # ---------------------------------------------------------------------------
-# kernel-example: built by its own Makefile, exactly as a copy outside the
-# tree would be, against this tree's kiln.
+# The kernel library: include/kiln/*.h over libkiln/*.c, one archive per code
+# model a kernel may be built with, and a pkg-config file for each:
+#   libkiln.a        -mcmodel=kernel (higher half, as kernel-example)
+#   libkiln-small.a  -mcmodel=small (linked in the low 2 GiB)
+#   libkiln-pie.a    -fpie (PIE kernels, or linked anywhere)
+# Every symbol is kiln_-prefixed and nothing else is referenced: a kernel's
+# own libc never clashes with it (checked here).
 # ---------------------------------------------------------------------------
 
-$(B)/kernel-example.elf: $(B)/kiln kernel-example/main.c kernel-example/kernel.ld kernel-example/Makefile \
-		common/fbcon.c common/font.c common/fmt.c common/kstring.c include/kiln.h
+LIBKILN_VARIANTS := kernel small pie
+LIBKILN_FLAGS_kernel := -fno-pic -fno-pie -mcmodel=kernel
+LIBKILN_FLAGS_small := -fno-pic -fno-pie -mcmodel=small
+LIBKILN_FLAGS_pie := -fpie -fvisibility=hidden
+LIBKILN_NAME_kernel := kiln
+LIBKILN_NAME_small := kiln-small
+LIBKILN_NAME_pie := kiln-pie
+LIBKILN_DESC_kernel := code model kernel (higher half)
+LIBKILN_DESC_small := code model small (low 2 GiB)
+LIBKILN_DESC_pie := position independent
+VERSION := $(shell sed -n 's/^\#define KILN_LOADER_VERSION "\(.*\)"/\1/p' core/version.h)
+
+# $(call kiln_pc,VARIANT,INCLUDEDIR,LIBDIR): the text of the variant's .pc file.
+kiln_pc = Name: $(LIBKILN_NAME_$(1))\nDescription: Kiln boot protocol (kiln.h) and kernel library, $(LIBKILN_DESC_$(1))\nVersion: $(VERSION)\nCflags: -I$(2)\nLibs: -L$(3) -l$(LIBKILN_NAME_$(1))\n
+
+define libkiln_variant
+$(B)/lib/$(1)/%.o: %.c
+	@mkdir -p $$(@D)
+	$$(Q)$(LOADER_CC) $(KERNEL_CFLAGS) $(WARN) $(LIBKILN_FLAGS_$(1)) -c -o $$@ $$<
+$(B)/lib/lib$(LIBKILN_NAME_$(1)).a: $(LIBKILN_SRC:%.c=$(B)/lib/$(1)/%.o)
+	$$(Q)rm -f $$@ && ar rcs $$@.tmp $$^
+	$$(Q)if nm -A -u $$@.tmp | grep -v ' kiln_' | grep -q .; then \
+		echo "kiln: error: the kernel library references names a kernel may not have:"; \
+		nm -A -u $$@.tmp | grep -v ' kiln_'; rm -f $$@.tmp; exit 1; fi
+	$$(Q)if nm -A -g --defined-only $$@.tmp | grep -v ' [A-Z] kiln_' | grep -q .; then \
+		echo "kiln: error: the kernel library defines names without the kiln_ prefix:"; \
+		nm -A -g --defined-only $$@.tmp | grep -v ' [A-Z] kiln_'; rm -f $$@.tmp; exit 1; fi
+	$$(Q)mv $$@.tmp $$@
+$(B)/lib/pkgconfig/$(LIBKILN_NAME_$(1)).pc: Makefile core/version.h
+	@mkdir -p $$(@D)
+	$$(Q)printf '$(call kiln_pc,$(1),$(CURDIR)/include,$(CURDIR)/$(B)/lib)' > $$@
+libkiln: $(B)/lib/lib$(LIBKILN_NAME_$(1)).a $(B)/lib/pkgconfig/$(LIBKILN_NAME_$(1)).pc
+endef
+$(foreach v,$(LIBKILN_VARIANTS),$(eval $(call libkiln_variant,$(v))))
+
+# ---------------------------------------------------------------------------
+# kernel-example: built by its own Makefile, exactly as a copy outside the
+# tree would be, against this tree's kiln and libkiln.
+# ---------------------------------------------------------------------------
+
+LIBKILN_FILES := $(foreach v,$(LIBKILN_VARIANTS),$(B)/lib/lib$(LIBKILN_NAME_$(v)).a $(B)/lib/pkgconfig/$(LIBKILN_NAME_$(v)).pc)
+$(B)/kernel-example.elf: $(B)/kiln $(LIBKILN_FILES) $(wildcard kernel-example/*) $(wildcard include/*.h include/kiln/*.h)
 	$(Q)$(MAKE) -s -C kernel-example KILN=$(CURDIR)/$(B)/kiln OUT=$(CURDIR)/$@ OBJDIR=$(CURDIR)/$(B)/kernel-example
 
 # ---------------------------------------------------------------------------
@@ -221,22 +278,23 @@ debug: all
 
 # ---------------------------------------------------------------------------
 # make install PREFIX=/usr/local [DESTDIR=]: the kiln tool (loaders built
-# in), kiln.h, the kernel support sources kernel-example uses, the example
-# itself, the gdb script, the loader binaries and symbols, and the docs.
+# in); kiln.h and the kernel library (headers, archives, pkg-config files);
+# kernel-example, the gdb script, the loader binaries and symbols, the docs.
 # ---------------------------------------------------------------------------
 
 PREFIX ?= /usr/local
 DATADIR := $(DESTDIR)$(PREFIX)/share/kiln
-SUPPORT_SRC := common/fbcon.c common/fbcon.h common/font.c common/font.h common/fmt.c common/fmt.h \
-	common/kstring.c common/kstring.h common/util.h
+LIBDIR := $(DESTDIR)$(PREFIX)/lib
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include $(DATADIR)/include $(DATADIR)/common \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/kiln $(LIBDIR)/pkgconfig \
 		$(DATADIR)/kernel-example $(DATADIR)/loader $(DESTDIR)$(PREFIX)/share/doc/kiln
 	install -m 755 $(B)/kiln $(DESTDIR)$(PREFIX)/bin/kiln
 	install -m 644 include/kiln.h $(DESTDIR)$(PREFIX)/include/kiln.h
-	install -m 644 include/kiln.h $(DATADIR)/include/kiln.h
-	install -m 644 $(SUPPORT_SRC) $(DATADIR)/common/
-	install -m 644 kernel-example/main.c kernel-example/kernel.ld kernel-example/Makefile $(DATADIR)/kernel-example/
+	install -m 644 include/kiln/*.h $(DESTDIR)$(PREFIX)/include/kiln/
+	install -m 644 $(foreach v,$(LIBKILN_VARIANTS),$(B)/lib/lib$(LIBKILN_NAME_$(v)).a) $(LIBDIR)/
+	$(foreach v,$(LIBKILN_VARIANTS),printf '$(call kiln_pc,$(v),$(PREFIX)/include,$(PREFIX)/lib)' \
+		> $(LIBDIR)/pkgconfig/$(LIBKILN_NAME_$(v)).pc &&) true
+	install -m 644 kernel-example/*.c kernel-example/kernel.ld kernel-example/Makefile $(DATADIR)/kernel-example/
 	install -m 644 tools/gdb/kiln.gdb $(DATADIR)/kiln.gdb
 	install -m 644 $(B)/stage1.bin $(B)/stage2.bin $(B)/stage2.elf $(B)/BOOTX64.EFI $(B)/uefi/kiln.so $(DATADIR)/loader/
 	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/kiln/

@@ -12,21 +12,21 @@
  * Every failure is a panic naming the file and the problem. */
 #include "common/platform.h"
 
-#include "common/cpu.h"
-#include "common/crc32.h"
-#include "common/elf.h"
+#include "x86/cpu.h"
+#include <kiln/crc32.h>
+#include "core/elf.h"
 #include "common/frames.h"
 #include "common/handoff.h"
-#include "common/imgconfig.h"
-#include "common/kconfig.h"
-#include "common/kstring.h"
+#include "format/imgconfig.h"
+#include "core/kconfig.h"
+#include "core/kstring.h"
 #include "common/log.h"
-#include "common/memmap.h"
-#include "common/paging.h"
-#include "common/payload.h"
-#include "common/plan.h"
-#include "common/tsc.h"
-#include "common/version.h"
+#include "core/memmap.h"
+#include "core/paging.h"
+#include "format/payload.h"
+#include "core/vaplan.h"
+#include "x86/tsc.h"
+#include "core/version.h"
 #include "common/video.h"
 
 #define MAX_MODES 256
@@ -50,7 +50,7 @@ static struct loaded_file load_entry(struct platform *p, const struct payload_en
               (unsigned long long)(pe->size >> 10));
     if (pe->size && !p->read(pe->offset, phys_ptr(f.phys), pe->size, &e))
         panic("payload: reading %s '%s': %s", payload_type_name(pe->type), pe->name, e.msg);
-    uint32_t crc = crc32_update(0, phys_ptr(f.phys), pe->size);
+    uint32_t crc = kiln_crc32(0, phys_ptr(f.phys), pe->size);
     if (crc != pe->crc32)
         panic("payload: %s '%s' is corrupt: checksum mismatch (stored %08x, computed %08x)",
               payload_type_name(pe->type), pe->name, pe->crc32, crc);
@@ -284,7 +284,7 @@ void kiln_boot(struct platform *p) {
     /* 6. Page tables. */
     struct pt_pool pool = {0, 0};
     struct pt pt;
-    if (!pt_init(&pt, cpu.nx, cpu.gbpages, pt_alloc, &pool, &e)) panic("%s", e.msg);
+    if (!pt_init(&pt, cpu.nx, cpu.gbpages, pt_alloc, &pool, phys_ptr, &e)) panic("%s", e.msg);
     for (uint32_t r = 0; r < img->nrun; r++)
         for (uint64_t va = img->run[r].start; va < img->run[r].end; va += PAGE_SIZE) {
             uint32_t f = elf_page_flags(img, va);

@@ -2,8 +2,8 @@
 #include "common/firmware_tables.h"
 
 #include "common/frames.h"
-#include "common/util.h"
-#include "common/kstring.h"
+#include "core/util.h"
+#include "core/kstring.h"
 
 static uint8_t sum(const uint8_t *p, uint32_t n) {
     uint8_t s = 0;

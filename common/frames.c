@@ -1,8 +1,8 @@
 /* frames.c - the recording frame allocator and the loader heap (frames.h). */
 #include "common/frames.h"
 
-#include "common/kstring.h"
-#include "common/util.h"
+#include "core/kstring.h"
+#include "core/util.h"
 
 /* Records start in a static array and move to allocated pages when it fills;
  * adjacent records of the same kind are merged, so the count stays small. */

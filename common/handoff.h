@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 /* Read by handoff.asm through offsets generated from this struct
- * (build/asm-offsets.inc), never by hand-kept constants. */
+ * (build/gen/x86/asm-offsets.inc), never by hand-kept constants. */
 struct handoff_args {
     uint64_t cr3;
     uint64_t rsp;       /* stack top; the stub pushes a 0 return address */

@@ -7,7 +7,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
-#include "common/imgconfig.h"
+#include "format/imgconfig.h"
 #include "kiln.h"
 
 void log_init(void (*firmware_putc)(char c));

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/util.h"
+#include "core/util.h"
 #include "kiln.h"
 
 struct video_mode {

@@ -1,8 +1,8 @@
 /* pool.c - page allocator over usable memory (see pool.h). */
 #include "common/pool.h"
 
-#include "common/kstring.h"
-#include "common/util.h"
+#include "core/kstring.h"
+#include "core/util.h"
 
 void pool_init(struct pool *p, const struct kiln_memory_region *map, size_t n, uint64_t floor,
                struct kiln_memory_region *storage, size_t cap) {

@@ -1,8 +1,8 @@
 /* video.c - picking a video mode (video.h). */
 #include "common/video.h"
 
-#include "common/kstring.h"
-#include "common/util.h"
+#include "core/kstring.h"
+#include "core/util.h"
 
 bool edid_native_size(const uint8_t *d, uint32_t size, uint32_t *w, uint32_t *h) {
     static const uint8_t header[8] = {0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0};

@@ -7,14 +7,14 @@
  * isa-debug-exit (so CI can boot it); otherwise it halts. */
 #include <kiln.h>
 
-#include "common/fbcon.h"
-#include "common/fmt.h"
-#include "common/kstring.h"
+#include <kiln/cmdline.h>
+#include <kiln/fbcon.h>
+#include <kiln/fmt.h>
 
 /* The wishes of this kernel. Everything not named keeps its default. */
 KILN_CONFIG(.stack_size = 64 * 1024, .physical_memory = KILN_DYNAMIC);
 
-static struct fbcon con;
+static struct kiln_fbcon con;
 static bool have_con;
 
 static void print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -22,11 +22,11 @@ static void print(const char *fmt, ...) {
     char buf[256];
     va_list ap;
     va_start(ap, fmt);
-    fmt_vsnprintf(buf, sizeof buf, fmt, ap);
+    kiln_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     kiln_serial_write(buf);
     if (have_con)
-        for (const char *s = buf; *s; s++) fbcon_putc(&con, *s);
+        kiln_fbcon_write(&con, buf);
 }
 
 static const char *kind_name(uint32_t k) {
@@ -39,19 +39,12 @@ static const char *kind_name(uint32_t k) {
 
 static void size_str(uint64_t bytes, char *buf, size_t n) {
     if (bytes >= (1ull << 30) && !(bytes & ((1ull << 20) - 1)))
-        fmt_snprintf(buf, n, "%llu.%02llu GiB", (unsigned long long)(bytes >> 30),
+        kiln_snprintf(buf, n, "%llu.%02llu GiB", (unsigned long long)(bytes >> 30),
                      (unsigned long long)((bytes & ((1ull << 30) - 1)) * 100 >> 30));
     else if (bytes >= (1ull << 20))
-        fmt_snprintf(buf, n, "%llu MiB", (unsigned long long)(bytes >> 20));
+        kiln_snprintf(buf, n, "%llu MiB", (unsigned long long)(bytes >> 20));
     else
-        fmt_snprintf(buf, n, "%llu KiB", (unsigned long long)(bytes >> 10));
-}
-
-static bool has_word(const char *s, const char *w) {
-    size_t n = strlen(w);
-    for (const char *p = s; *p; p++)
-        if ((p == s || p[-1] == ' ') && !strncmp(p, w, n) && (p[n] == 0 || p[n] == ' ')) return true;
-    return false;
+        kiln_snprintf(buf, n, "%llu KiB", (unsigned long long)(bytes >> 10));
 }
 
 static void show_memory(const struct kiln_boot_info *bi) {
@@ -78,12 +71,12 @@ static void show_memory(const struct kiln_boot_info *bi) {
 static void kmain(struct kiln_boot_info *bi) {
     const struct kiln_framebuffer *fb = &bi->framebuffer;
     if (fb->address) {
-        have_con = fbcon_init(&con, (void *)fb->address, fb);
+        have_con = kiln_fbcon_init(&con, (void *)fb->address, fb);
         if (have_con) {
-            fbcon_fill(&con, 0, 0, fb->width, 16 * 2, 0x203040);
-            fbcon_set_color(&con, 0xffcc66, 0x203040);
+            kiln_fbcon_fill(&con, 0, 0, fb->width, 16 * 2, 0x203040);
+            kiln_fbcon_set_color(&con, 0xffcc66, 0x203040);
             print(" kernel-example, booted by Kiln\n\n");
-            fbcon_set_color(&con, 0xdddddd, 0x000000);
+            kiln_fbcon_set_color(&con, 0xdddddd, 0x000000);
         }
     }
     print("kernel-example: booted by %s %s (boot protocol %u.%u) from %s firmware\n", bi->loader_name,
@@ -135,7 +128,7 @@ static void kmain(struct kiln_boot_info *bi) {
               (unsigned long long)(bi->tsc_handoff - bi->tsc_loader_entry));
     }
 
-    if (has_word(bi->cmdline, "exit")) {
+    if (kiln_cmdline_has(bi->cmdline, "exit")) {
         print("kernel-example: done, leaving QEMU\n");
         kiln_qemu_exit(1);
     }

@@ -1,31 +1,56 @@
 #!/bin/sh
-# deps.sh - make sure the Debian packages Kiln builds and tests with are
-# installed. As root: apt-get install -y what is missing (apt-get update
-# first if the package lists are empty or stale). Otherwise: print the exact
-# command and fail, so `make` stops with a clear message.
+# deps.sh - make sure the Debian packages a goal needs are installed.
+#   sh scripts/deps.sh [GROUP...]     (no group: all of them)
+# Groups:
+#   build   the loader, the kiln tool, the kernel library, kernel-example,
+#           disk images (make, make image, make install)
+#   run     booting in QEMU under SeaBIOS and OVMF (make run, make bench)
+#   test    the test suite's extra compilers and sanitizer runtimes (make test)
+#   debug   gdb (make debug)
+# As root: apt-get install -y what is missing (apt-get update first if the
+# package lists are empty or stale). Otherwise: print the exact command and
+# fail, so `make` stops with a clear message.
 set -eu
 
+groups=${*:-build run test debug}
 need=""
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
 have_file() { [ -e "$1" ]; }
 
-have_cmd nasm || need="$need nasm"
-have_cmd gcc || need="$need gcc"
-have_cmd ld || need="$need binutils"
-have_cmd objcopy || need="$need binutils"
-have_cmd make || need="$need make"
-have_cmd clang || need="$need clang"
-have_cmd ld.lld || need="$need lld"
-have_cmd mformat || need="$need mtools"
-have_cmd qemu-system-x86_64 || need="$need qemu-system-x86"
-have_cmd gdb || need="$need gdb"
-have_file /usr/share/OVMF/OVMF_CODE_4M.fd || need="$need ovmf"
-have_file /usr/include/efi/efi.h || need="$need gnu-efi"
-have_file /usr/lib/crt0-efi-x86_64.o || need="$need gnu-efi"
-# ASan/UBSan runtimes for the host unit tests. gcc -print-file-name prints
-# the bare name when it does not find the file.
-case "$(gcc -print-file-name=libasan.so 2>/dev/null)" in /*) ;; *) need="$need libasan8" ;; esac
-case "$(gcc -print-file-name=libubsan.so 2>/dev/null)" in /*) ;; *) need="$need libubsan1" ;; esac
+for g in $groups; do
+    case $g in
+    build)
+        have_cmd nasm || need="$need nasm"
+        have_cmd gcc || need="$need gcc"
+        have_cmd ld || need="$need binutils"
+        have_cmd objcopy || need="$need binutils"
+        have_cmd make || need="$need make"
+        have_cmd mformat || need="$need mtools"
+        have_cmd pkg-config || need="$need pkgconf"
+        have_file /usr/include/efi/efi.h || need="$need gnu-efi"
+        have_file /usr/lib/crt0-efi-x86_64.o || need="$need gnu-efi"
+        ;;
+    run)
+        have_cmd qemu-system-x86_64 || need="$need qemu-system-x86"
+        have_file /usr/share/OVMF/OVMF_CODE_4M.fd || need="$need ovmf"
+        ;;
+    test)
+        have_cmd clang || need="$need clang"
+        have_cmd ld.lld || need="$need lld"
+        # ASan/UBSan runtimes for the host unit tests. gcc -print-file-name
+        # prints the bare name when it does not find the file.
+        case "$(gcc -print-file-name=libasan.so 2>/dev/null)" in /*) ;; *) need="$need libasan8" ;; esac
+        case "$(gcc -print-file-name=libubsan.so 2>/dev/null)" in /*) ;; *) need="$need libubsan1" ;; esac
+        ;;
+    debug)
+        have_cmd gdb || need="$need gdb"
+        ;;
+    *)
+        echo "deps.sh: unknown group '$g' (build, run, test, debug)" >&2
+        exit 2
+        ;;
+    esac
+done
 
 need=$(printf '%s\n' $need | sort -u | tr '\n' ' ')
 [ -z "${need# }" ] && exit 0

@@ -3,7 +3,7 @@
 ;; ("fast A20"), testing after each. Every wait is bounded: legacy-free
 ;; machines have no 8042. Called by entry.asm; carry set on failure.
 
-%include "modes.inc"
+%include "stage2/modes.inc"
 
 section .text16 progbits alloc exec
 bits 16

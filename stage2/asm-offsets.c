@@ -1,5 +1,5 @@
 /* asm-offsets.c - struct offsets for stage2/entry.asm, turned into NASM
- * %defines by the build (build/stage2/asm-offsets.inc). */
+ * %defines by the build (build/gen/stage2/asm-offsets.inc). */
 #include <stddef.h>
 
 #include "stage2/bios.h"

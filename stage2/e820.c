@@ -1,8 +1,8 @@
 /* e820.c - the BIOS memory map (stage2.h). */
-#include "common/kstring.h"
-#include "common/memmap.h"
+#include "core/kstring.h"
+#include "core/memmap.h"
 #include "stage2/bios.h"
-#include "stage2/layout.h"
+#include "stage2/lowmem.h"
 #include "stage2/stage2.h"
 
 #define SMAP 0x534d4150u  /* "SMAP" */

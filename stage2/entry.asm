@@ -12,8 +12,8 @@
 ; .entry/.text16/.data16, which the linker script keeps below 64 KiB,
 ; because real mode runs here with CS = DS = SS = 0.
 
-%include "asm-offsets.inc"
-%include "modes.inc"
+%include "stage2/asm-offsets.inc"
+%include "stage2/modes.inc"
 
 extern stage2_main, enable_a20
 extern __bss_start, __bss_end

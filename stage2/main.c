@@ -1,16 +1,16 @@
 /* main.c - the BIOS platform: gather the facts, fill struct platform, call
  * the shared boot flow. entry.asm calls stage2_main() in long mode with the
  * first 4 GiB identity-mapped. */
-#include "common/cpu.h"
-#include "common/exceptions.h"
+#include "x86/cpu.h"
+#include "x86/exceptions.h"
 #include "common/firmware_tables.h"
 #include "common/frames.h"
-#include "common/kstring.h"
+#include "core/kstring.h"
 #include "common/log.h"
-#include "common/memmap.h"
+#include "core/memmap.h"
 #include "common/pool.h"
 #include "stage2/bios.h"
-#include "stage2/layout.h"
+#include "stage2/lowmem.h"
 #include "stage2/stage2.h"
 
 static struct pool pool;

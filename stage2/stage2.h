@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "common/platform.h"
-#include "common/util.h"
+#include "core/util.h"
 #include "kiln.h"
 
 /* vga.c: true if the display is in an 80-column VGA text mode. */

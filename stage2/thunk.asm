@@ -1,7 +1,7 @@
 ; thunk.asm - bios_call(): long-mode C calls a real-mode BIOS interrupt.
 
-%include "asm-offsets.inc"
-%include "modes.inc"
+%include "stage2/asm-offsets.inc"
+%include "stage2/modes.inc"
 
 extern gdt_desc, pt_pml4
 

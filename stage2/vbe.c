@@ -2,10 +2,10 @@
  * Only direct-colour modes with a linear framebuffer are offered; when
  * there are none, the loader keeps VGA text mode and boots without a
  * framebuffer. */
-#include "common/kstring.h"
+#include "core/kstring.h"
 #include "common/video.h"
 #include "stage2/bios.h"
-#include "stage2/layout.h"
+#include "stage2/lowmem.h"
 #include "stage2/stage2.h"
 
 #define VBE_OK 0x004f

@@ -4,7 +4,7 @@
 #include "stage2/bios.h"
 #include "stage2/stage2.h"
 
-#include "common/kstring.h"
+#include "core/kstring.h"
 
 #define COLS 80
 #define ROWS 25

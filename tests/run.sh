@@ -37,8 +37,14 @@ run_one() {
 }
 
 if [ "$what" = unit ] || [ "$what" = all ]; then
-    for t in "$B"/tests/unit/test_*; do
-        [ -x "$t" ] && run_one "$(basename "$t")" "$t"
+    for src in tests/unit/test_*.c; do # the tests of these sources, not stale binaries
+        t="$B/tests/unit/$(basename "$src" .c)"
+        if [ -x "$t" ]; then
+            run_one "$(basename "$t")" "$t"
+        else
+            echo "[FAIL] $(basename "$t"): not built"
+            fail=$((fail + 1))
+        fi
     done
 fi
 

@@ -3,14 +3,14 @@
 # Included by the top-level Makefile.
 
 # --- host unit tests -------------------------------------------------------
-# Every tests/unit/test_*.c is one binary, linked with the pure common/
-# modules (the same sources the loader runs), the kiln tool's modules (for
-# tests of the tool's own logic) and a mock of physical memory.
-UNIT_COMMON := crc32 elf fbcon firmware_tables fmt font frames imgconfig kconfig memmap paging payload \
-	plan pool vaspace video
+# Every tests/unit/test_*.c is one binary, linked with the loader's shared
+# and hardware-free code (core/, format/, libkiln/, common/: the same
+# sources the loader runs), the kiln tool's modules (for tests of the
+# tool's own logic) and the host stand-ins for x86/ (tests/unit/mock_*.c).
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
-UNIT_LIB := $(B)/san/tests/unit/testlib.o $(B)/san/tests/unit/mock_phys.o $(B)/san/tests/unit/rc_fixture.o \
-	$(UNIT_COMMON:%=$(B)/san/common/%.o)
+UNIT_SRC := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c)) $(SHARED_SRC) \
+	$(filter-out common/boot.c,$(COMMON_SRC))
+UNIT_LIB := $(UNIT_SRC:%.c=$(B)/san/%.o)
 TOOL_LIB := $(filter-out $(B)/san/tools/kiln/main.o,$(KILN_SRC:%.c=$(B)/san/%.o)) $(B)/host/blobs.o
 
 $(B)/san/%.o: %.c

@@ -9,7 +9,7 @@
 #include <efilib.h>
 
 #include "common/platform.h"
-#include "common/util.h"
+#include "core/util.h"
 
 extern EFI_SYSTEM_TABLE *st;
 extern EFI_BOOT_SERVICES *bs;

@@ -5,7 +5,7 @@
  * BltOnly GOP, or none at all, means no framebuffer: Kiln then logs to the
  * serial port only. Modes are always set, even the current one, because
  * some firmware reports a wrong pitch until a mode has been set. */
-#include "common/kstring.h"
+#include "core/kstring.h"
 #include "common/log.h"
 #include "common/video.h"
 #include "uefi/efi.h"

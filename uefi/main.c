@@ -7,13 +7,13 @@
  * 4 GiB (everything is 64-bit clean; nothing needs to be low), there may be
  * no GOP at all, and an ACPI 1.0 RSDP is accepted. Kiln sets the CPU state
  * it relies on (EFER.NXE, CR0.WP, SSE) itself at hand-off. */
-#include "common/cpu.h"
-#include "common/exceptions.h"
+#include "x86/cpu.h"
+#include "x86/exceptions.h"
 #include "common/firmware_tables.h"
 #include "common/frames.h"
-#include "common/kstring.h"
+#include "core/kstring.h"
 #include "common/log.h"
-#include "common/memmap.h"
+#include "core/memmap.h"
 #include "uefi/efi.h"
 
 EFI_SYSTEM_TABLE *st;

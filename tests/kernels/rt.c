@@ -101,30 +101,30 @@ static void prompt(const struct kiln_boot_info *bi) {
 static void rt_main(struct kiln_boot_info *bi) {
     const char *cmd = bi->cmdline ? bi->cmdline : "";
     tk_printf("rt: command line '%s'\n", cmd);
-    if (tk_has_word(cmd, "pass")) {
+    if (kiln_cmdline_has(cmd, "pass")) {
         pass();
-    } else if (tk_has_word(cmd, "fail")) {
+    } else if (kiln_cmdline_has(cmd, "fail")) {
         fail();
-    } else if (tk_has_word(cmd, "spin")) {
+    } else if (kiln_cmdline_has(cmd, "spin")) {
         tk_printf("rt: spinning\n");
         spin();
-    } else if (tk_has_word(cmd, "marker-fail")) {
+    } else if (kiln_cmdline_has(cmd, "marker-fail")) {
         tk_printf("[FAIL] rt.marker: a deliberate failure marker\n");
         pass();
-    } else if (tk_has_word(cmd, "clean-exit")) {
+    } else if (kiln_cmdline_has(cmd, "clean-exit")) {
         clean_exit();
-    } else if (tk_has_word(cmd, "expect")) {
+    } else if (kiln_cmdline_has(cmd, "expect")) {
         tk_printf("alpha\nbeta\ngamma\n");
         pass();
-    } else if (tk_has_word(cmd, "prompt")) {
+    } else if (kiln_cmdline_has(cmd, "prompt")) {
         prompt(bi);
-    } else if (tk_has_word(cmd, "halt-msg")) {
+    } else if (kiln_cmdline_has(cmd, "halt-msg")) {
         tk_printf("rt: halted on purpose\n");
         halt_forever();
-    } else if (tk_has_word(cmd, "panic")) {
+    } else if (kiln_cmdline_has(cmd, "panic")) {
         tk_printf("rt: kernel panic: on purpose\n");
         halt_forever();
-    } else if (tk_has_word(cmd, "triple-fault")) {
+    } else if (kiln_cmdline_has(cmd, "triple-fault")) {
         tk_printf("rt: triple fault\n");
         triple_fault();
     }

@@ -1,8 +1,7 @@
 /* tk.c - see tk.h. */
 #include "tk.h"
 
-#include "common/fmt.h"
-#include "common/kstring.h"
+#include <kiln/fmt.h>
 
 static unsigned passed, failed;
 static const char *group = "";
@@ -11,7 +10,7 @@ void tk_printf(const char *fmt, ...) {
     char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    fmt_vsnprintf(buf, sizeof buf, fmt, ap);
+    kiln_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     kiln_serial_write(buf);
 }
@@ -28,7 +27,7 @@ bool tk_check(bool cond, const char *name, const char *fmt, ...) {
     failed++;
     va_list ap;
     va_start(ap, fmt);
-    fmt_vsnprintf(buf, sizeof buf, fmt, ap);
+    kiln_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     tk_printf("[FAIL] %s%s%s: %s\n", group, *group ? "." : "", name, buf);
     return false;
@@ -37,11 +36,4 @@ bool tk_check(bool cond, const char *name, const char *fmt, ...) {
 void tk_finish(void) {
     tk_printf("tk: %u checks passed, %u failed\n", passed, failed);
     kiln_qemu_exit(failed == 0 && passed > 0);
-}
-
-bool tk_has_word(const char *s, const char *w) {
-    size_t n = strlen(w);
-    for (const char *p = s; *p; p++)
-        if ((p == s || p[-1] == ' ') && !strncmp(p, w, n) && (p[n] == 0 || p[n] == ' ')) return true;
-    return false;
 }

@@ -6,6 +6,7 @@
 #define TK_H
 
 #include <kiln.h>
+#include <kiln/cmdline.h>
 #include <stdarg.h>
 #include <stdbool.h>
 
@@ -17,8 +18,6 @@ void tk_group(const char *group);
 /* Prints the totals and exits QEMU: success iff no check failed and at
  * least one ran. */
 __attribute__((noreturn)) void tk_finish(void);
-/* Does the NUL-terminated command line contain `word` as a whole word? */
-bool tk_has_word(const char *cmdline, const char *word);
 
 #define TK_CHECK(cond, name, ...) tk_check((cond), (name), __VA_ARGS__)
 

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/imgconfig.h"
-#include "common/kconfig.h"
+#include "format/imgconfig.h"
+#include "core/kconfig.h"
 #include "tests/unit/testlib.h"
 
 /* ------------------------------------------------------------------------
@@ -594,32 +594,4 @@ TEST(k_names) {
     for (uint32_t i = 0; i < KILN_FB_MODE_COUNT; i++)
         CHECK(strcmp(kconfig_fb_mode_name(i), modes[i]) == 0, "fb mode %u", i);
     CHECK(strcmp(kconfig_fb_mode_name(KILN_FB_MODE_COUNT), "?") == 0, "unknown fb mode");
-}
-
-int main(void) {
-    RUN(img_defaults);
-    RUN(img_every_key);
-    RUN(img_crlf_comments_blank_lines);
-    RUN(img_duplicates);
-    RUN(img_unknown_and_malformed_lines);
-    RUN(img_bad_values);
-    RUN(img_nul_byte);
-    RUN(img_cmdline_limit);
-    RUN(img_16k_limit);
-    RUN(img_fb_values);
-    RUN(img_fuzz);
-    RUN(k_defaults);
-    RUN(k_stack_size);
-    RUN(k_placements);
-    RUN(k_physical_map_alignment);
-    RUN(k_slot_macro);
-    RUN(k_recursive);
-    RUN(k_kernel_base);
-    RUN(k_dynamic_range);
-    RUN(k_versions);
-    RUN(k_sizes_and_magic);
-    RUN(k_other_fields);
-    RUN(k_fuzz);
-    RUN(k_names);
-    return test_summary();
 }

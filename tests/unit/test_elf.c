@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/elf.h"
-#include "common/kconfig.h"
+#include "core/elf.h"
+#include "core/kconfig.h"
 #include "tests/unit/testlib.h"
 
 /* ELF constants (elf.c keeps its own private copies). */
@@ -1295,80 +1295,4 @@ TEST(fuzz_corrupted_files) {
           fuzz_loaded);
     free(ex.f);
     free(pie.f);
-}
-
-int main(void) {
-    RUN(exec_higher_half_three_segments);
-    RUN(exec_load_segments_copies_and_zeroes);
-    RUN(config_found_through_section_header);
-    RUN(config_found_by_magic_scan_without_sections);
-    RUN(config_found_by_scan_when_sections_lack_it);
-    RUN(config_absent_warns);
-    RUN(config_newer_minor_warns);
-    RUN(two_config_records_rejected);
-    RUN(two_config_sections_rejected);
-    RUN(warnings_rwx_and_shared_page);
-    RUN(pie_relocations_applied_with_bias);
-    RUN(pie_relocate_negative_bias);
-    RUN(kernel_linked_at_1mib);
-    RUN(far_apart_segments_make_two_runs);
-    RUN(run_gap_boundary_64k);
-    RUN(entry_at_last_byte_of_text_accepted);
-    RUN(zero_memsz_load_ignored);
-
-    RUN(bad_too_small);
-    RUN(bad_magic);
-    RUN(bad_class_32bit);
-    RUN(bad_big_endian);
-    RUN(bad_ident_and_header_versions);
-    RUN(bad_machine);
-    RUN(bad_type_rel_and_core);
-    RUN(bad_phentsize);
-    RUN(bad_phnum_zero);
-    RUN(bad_phnum_xnum);
-    RUN(bad_phoff_overflow);
-    RUN(bad_phoff_past_eof);
-    RUN(bad_phdrs_truncated_by_file_end);
-    RUN(bad_segment_offset_overflow);
-    RUN(bad_segment_past_eof);
-    RUN(bad_filesz_over_memsz);
-    RUN(bad_vaddr_memsz_wrap);
-    RUN(bad_noncanonical_vaddr);
-    RUN(bad_segment_crossing_the_hole);
-    RUN(bad_last_page);
-    RUN(bad_overlapping_segments);
-    RUN(bad_null_page_exec);
-    RUN(bad_entry_outside_segments);
-    RUN(bad_entry_in_non_executable_segment);
-    RUN(bad_pt_interp);
-    RUN(bad_two_dynamic_and_two_tls);
-    RUN(bad_dt_needed);
-    RUN(bad_dt_rel);
-    RUN(bad_plt_relocations);
-    RUN(bad_dynamic_past_eof);
-    RUN(bad_rela_table_outside_segments);
-    RUN(bad_rela_entry_size);
-    RUN(bad_relocation_type);
-    RUN(bad_relocation_target_outside_segments);
-    RUN(bad_relr_bitmap_before_address);
-    RUN(bad_relr_targets);
-    RUN(bad_relr_table);
-    RUN(bad_shentsize);
-    RUN(bad_section_table_past_eof);
-    RUN(bad_shstrndx);
-    RUN(bad_section_name_table_past_eof);
-    RUN(bad_config_section_nobits);
-    RUN(bad_config_section_past_eof);
-    RUN(bad_config_section_misaligned);
-    RUN(bad_too_many_loads);
-    RUN(bad_too_many_runs);
-    RUN(bad_align_not_power_of_two);
-    RUN(bad_tls);
-    RUN(bad_relro_outside_segments);
-    RUN(relro_padded_past_segment_and_page_rounding);
-    RUN(bad_absurd_total_size);
-    RUN(bad_no_load_segment);
-
-    RUN(fuzz_corrupted_files);
-    return test_summary();
 }

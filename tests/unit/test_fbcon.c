@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/fbcon.h"
-#include "common/font.h"
+#include <kiln/fbcon.h>
+#include <kiln/font.h>
 #include "tests/unit/testlib.h"
 
 #define GUARD 256
@@ -78,11 +78,11 @@ static uint32_t read_px(const struct testfb *t, uint32_t x, uint32_t y) {
 
 /* Does text cell (col, row) show ch, glyph pixels as fgv, the rest as bgv? */
 static bool cell_shows(const struct testfb *t, uint32_t col, uint32_t row, char ch, uint32_t fgv, uint32_t bgv) {
-    const uint8_t *g = font_glyph(ch);
-    for (uint32_t gy = 0; gy < FONT_HEIGHT; gy++)
-        for (uint32_t gx = 0; gx < FONT_WIDTH; gx++) {
+    const uint8_t *g = kiln_font_glyph(ch);
+    for (uint32_t gy = 0; gy < KILN_FONT_HEIGHT; gy++)
+        for (uint32_t gx = 0; gx < KILN_FONT_WIDTH; gx++) {
             uint32_t want = (g[gy] & (0x80u >> gx)) ? fgv : bgv;
-            if (read_px(t, col * FONT_WIDTH + gx, row * FONT_HEIGHT + gy) != want) return false;
+            if (read_px(t, col * KILN_FONT_WIDTH + gx, row * KILN_FONT_HEIGHT + gy) != want) return false;
         }
     return true;
 }
@@ -93,10 +93,6 @@ static bool rect_is(const struct testfb *t, uint32_t x, uint32_t y, uint32_t w, 
         for (uint32_t i = x; i < x + w; i++)
             if (read_px(t, i, j) != v) return false;
     return true;
-}
-
-static void put_str(struct fbcon *c, const char *s) {
-    while (*s) fbcon_putc(c, *s++);
 }
 
 static const uint8_t MASK_BGR32[6] = {8, 16, 8, 8, 8, 0}; /* 0x00RRGGBB */
@@ -114,20 +110,20 @@ static void glyph_test(const char *name, uint32_t w, uint32_t h, uint32_t pitch,
                        uint32_t fgv, uint32_t bgv) {
     char what[160];
     struct testfb t = make_fb(w, h, pitch, bpp, m);
-    struct fbcon c;
+    struct kiln_fbcon c;
     snprintf(what, sizeof what, "%s: init", name);
-    check(fbcon_init(&c, t.pix, &t.fb), what);
+    check(kiln_fbcon_init(&c, t.pix, &t.fb), what);
     snprintf(what, sizeof what, "%s: pixel values (fg %#x, bg %#x)", name, fgv, bgv);
-    check(fbcon_pixel(&c, FG) == fgv && fbcon_pixel(&c, BG) == bgv, what);
+    check(kiln_fbcon_pixel(&c, FG) == fgv && kiln_fbcon_pixel(&c, BG) == bgv, what);
     snprintf(what, sizeof what, "%s: default colours and cleared screen", name);
     check(c.fg == 0xaaaaaa && c.bg == 0 && c.x == 0 && c.y == 0 && rect_is(&t, 0, 0, w, h, 0), what);
 
-    fbcon_set_color(&c, FG, BG);
-    fbcon_clear(&c);
+    kiln_fbcon_set_color(&c, FG, BG);
+    kiln_fbcon_clear(&c);
     snprintf(what, sizeof what, "%s: clear fills with bg", name);
     check(rect_is(&t, 0, 0, w, h, bgv), what);
 
-    put_str(&c, "A\n  g");
+    kiln_fbcon_write(&c, "A\n  g");
     snprintf(what, sizeof what, "%s: 'A' at cell (0,0)", name);
     check(cell_shows(&t, 0, 0, 'A', fgv, bgv), what);
     snprintf(what, sizeof what, "%s: 'g' at cell (2,1)", name);
@@ -148,17 +144,17 @@ static void pixel_test(void) {
     uint8_t nogreen[6] = {8, 16, 0, 0, 8, 0};
     uint8_t m555[6] = {5, 10, 5, 5, 5, 0};
     struct testfb t = make_fb(16, 16, 64, 32, m444);
-    struct fbcon c;
-    fbcon_init(&c, t.pix, &t.fb);
-    check(fbcon_pixel(&c, 0xabcdef) == 0xace, "pixel: 4:4:4 takes the top bits");
+    struct kiln_fbcon c;
+    kiln_fbcon_init(&c, t.pix, &t.fb);
+    check(kiln_fbcon_pixel(&c, 0xabcdef) == 0xace, "pixel: 4:4:4 takes the top bits");
     free(t.block);
     t = make_fb(16, 16, 64, 32, nogreen);
-    fbcon_init(&c, t.pix, &t.fb);
-    check(fbcon_pixel(&c, 0xabcdef) == 0xab00ef, "pixel: absent channel (size 0) is 0");
+    kiln_fbcon_init(&c, t.pix, &t.fb);
+    check(kiln_fbcon_pixel(&c, 0xabcdef) == 0xab00ef, "pixel: absent channel (size 0) is 0");
     free(t.block);
     t = make_fb(16, 16, 32, 16, m555);
-    fbcon_init(&c, t.pix, &t.fb);
-    check(fbcon_pixel(&c, 0xffffff) == 0x7fff && fbcon_pixel(&c, 0x080808) == 0x0421,
+    kiln_fbcon_init(&c, t.pix, &t.fb);
+    check(kiln_fbcon_pixel(&c, 0xffffff) == 0x7fff && kiln_fbcon_pixel(&c, 0x080808) == 0x0421,
           "pixel: 5:5:5 white and dark grey");
     free(t.block);
 }
@@ -168,18 +164,18 @@ static void scroll_test(uint16_t bpp, const uint8_t m[6]) {
     char what[120];
     uint32_t bypp = bpp / 8u, w = 35, h = 50; /* partial column and row at the edges */
     struct testfb t = make_fb(w, h, w * bypp + 5, bpp, m);
-    struct fbcon c;
-    fbcon_init(&c, t.pix, &t.fb);
-    fbcon_set_color(&c, FG, BG);
-    fbcon_clear(&c);
-    uint32_t fgv = fbcon_pixel(&c, FG), bgv = fbcon_pixel(&c, BG);
+    struct kiln_fbcon c;
+    kiln_fbcon_init(&c, t.pix, &t.fb);
+    kiln_fbcon_set_color(&c, FG, BG);
+    kiln_fbcon_clear(&c);
+    uint32_t fgv = kiln_fbcon_pixel(&c, FG), bgv = kiln_fbcon_pixel(&c, BG);
     check(c.cols == 4 && c.rows == 3, "scroll: 35x50 gives 4x3 cells");
 
-    put_str(&c, "AB\nCD\nEF");
+    kiln_fbcon_write(&c, "AB\nCD\nEF");
     snprintf(what, sizeof what, "scroll %ubpp: three rows before scrolling", bpp);
     check(cell_shows(&t, 0, 0, 'A', fgv, bgv) && cell_shows(&t, 1, 2, 'F', fgv, bgv) && c.y == 2, what);
 
-    fbcon_putc(&c, '\n');
+    kiln_fbcon_putc(&c, '\n');
     snprintf(what, sizeof what, "scroll %ubpp: rows moved up by one", bpp);
     check(cell_shows(&t, 0, 0, 'C', fgv, bgv) && cell_shows(&t, 1, 0, 'D', fgv, bgv) &&
               cell_shows(&t, 0, 1, 'E', fgv, bgv) && cell_shows(&t, 1, 1, 'F', fgv, bgv),
@@ -187,8 +183,8 @@ static void scroll_test(uint16_t bpp, const uint8_t m[6]) {
     snprintf(what, sizeof what, "scroll %ubpp: last text row cleared, cursor at its start", bpp);
     check(rect_is(&t, 0, 32, 32, 16, bgv) && c.x == 0 && c.y == 2, what);
 
-    fbcon_set_color(&c, BG, FG); /* the new row is cleared with the current bg */
-    put_str(&c, "G\n");
+    kiln_fbcon_set_color(&c, BG, FG); /* the new row is cleared with the current bg */
+    kiln_fbcon_write(&c, "G\n");
     snprintf(what, sizeof what, "scroll %ubpp: second scroll, inverted colours", bpp);
     check(cell_shows(&t, 0, 0, 'E', fgv, bgv) && cell_shows(&t, 0, 1, 'G', bgv, fgv) &&
               rect_is(&t, 0, 32, 32, 16, fgv),
@@ -202,24 +198,24 @@ static void scroll_test(uint16_t bpp, const uint8_t m[6]) {
  * rows at a time (5 here), so the framebuffer is read less often. */
 static void jump_scroll_test(void) {
     struct testfb t = make_fb(16, 20 * 16, 16 * 4, 32, MASK_BGR32);
-    struct fbcon c;
-    fbcon_init(&c, t.pix, &t.fb);
-    fbcon_set_color(&c, FG, BG);
-    fbcon_clear(&c);
-    uint32_t fgv = fbcon_pixel(&c, FG), bgv = fbcon_pixel(&c, BG);
+    struct kiln_fbcon c;
+    kiln_fbcon_init(&c, t.pix, &t.fb);
+    kiln_fbcon_set_color(&c, FG, BG);
+    kiln_fbcon_clear(&c);
+    uint32_t fgv = kiln_fbcon_pixel(&c, FG), bgv = kiln_fbcon_pixel(&c, BG);
     check(c.rows == 20, "jump scroll: 20 rows");
     for (int i = 0; i < 20; i++) {
-        fbcon_putc(&c, (char)('A' + i));
-        if (i < 19) fbcon_putc(&c, '\n');
+        kiln_fbcon_putc(&c, (char)('A' + i));
+        if (i < 19) kiln_fbcon_putc(&c, '\n');
     }
     check(c.y == 19 && cell_shows(&t, 0, 0, 'A', fgv, bgv) && cell_shows(&t, 0, 19, 'T', fgv, bgv),
           "jump scroll: a full screen before scrolling");
-    fbcon_putc(&c, '\n');
+    kiln_fbcon_putc(&c, '\n');
     check(c.y == 15 && c.x == 0, "jump scroll: the cursor is 5 rows up from the bottom");
     check(cell_shows(&t, 0, 0, 'F', fgv, bgv) && cell_shows(&t, 0, 14, 'T', fgv, bgv),
           "jump scroll: the text moved up by 5 rows");
     check(rect_is(&t, 0, 15 * 16, 16, 5 * 16, bgv), "jump scroll: the 5 freed rows are cleared");
-    fbcon_putc(&c, 'U');
+    kiln_fbcon_putc(&c, 'U');
     check(cell_shows(&t, 0, 15, 'U', fgv, bgv) && guards_intact(&t) && padding_intact(&t),
           "jump scroll: writing continues below the old text");
     free(t.block);
@@ -227,30 +223,30 @@ static void jump_scroll_test(void) {
 
 static void control_test(void) {
     struct testfb t = make_fb(80, 32, 320, 32, MASK_BGR32); /* 10 x 2 cells */
-    struct fbcon c;
-    fbcon_init(&c, t.pix, &t.fb);
-    put_str(&c, "ab\tc");
+    struct kiln_fbcon c;
+    kiln_fbcon_init(&c, t.pix, &t.fb);
+    kiln_fbcon_write(&c, "ab\tc");
     check(c.x == 9 && c.y == 0 && cell_shows(&t, 8, 0, 'c', 0xaaaaaa, 0), "control: tab to column 8");
-    put_str(&c, "\b\bX");
+    kiln_fbcon_write(&c, "\b\bX");
     check(c.x == 8 && cell_shows(&t, 7, 0, 'X', 0xaaaaaa, 0), "control: backspace");
-    put_str(&c, "\rY");
+    kiln_fbcon_write(&c, "\rY");
     check(c.x == 1 && c.y == 0 && cell_shows(&t, 0, 0, 'Y', 0xaaaaaa, 0), "control: carriage return");
-    fbcon_putc(&c, '\r');
-    fbcon_putc(&c, '\b');
+    kiln_fbcon_putc(&c, '\r');
+    kiln_fbcon_putc(&c, '\b');
     check(c.x == 0 && c.y == 0, "control: backspace at column 0 stays");
 
-    fbcon_clear(&c);
-    put_str(&c, "0123456789");
+    kiln_fbcon_clear(&c);
+    kiln_fbcon_write(&c, "0123456789");
     check(c.x == 10 && c.y == 0, "wrap: full line leaves the cursor pending at the end");
-    fbcon_putc(&c, '\n');
+    kiln_fbcon_putc(&c, '\n');
     check(c.x == 0 && c.y == 1, "wrap: newline after a full line does not add an empty line");
-    fbcon_clear(&c);
-    put_str(&c, "0123456789Z");
+    kiln_fbcon_clear(&c);
+    kiln_fbcon_write(&c, "0123456789Z");
     check(c.x == 1 && c.y == 1 && cell_shows(&t, 0, 1, 'Z', 0xaaaaaa, 0), "wrap: next character wraps");
-    fbcon_clear(&c);
-    put_str(&c, "012345678\t");
+    kiln_fbcon_clear(&c);
+    kiln_fbcon_write(&c, "012345678\t");
     check(c.x == 10 && c.y == 0, "wrap: tab past the end stops at the end");
-    fbcon_putc(&c, 'T');
+    kiln_fbcon_putc(&c, 'T');
     check(c.x == 1 && c.y == 1 && cell_shows(&t, 0, 1, 'T', 0xaaaaaa, 0), "wrap: character after such a tab wraps");
     check(guards_intact(&t) && padding_intact(&t), "control: guards intact");
     free(t.block);
@@ -261,22 +257,22 @@ static void control_test(void) {
 static void overrun_test(uint16_t bpp, const uint8_t m[6], uint32_t w, uint32_t h, uint32_t pad) {
     char what[120];
     struct testfb t = make_fb(w, h, w * (bpp / 8u) + pad, bpp, m);
-    struct fbcon c;
-    bool ok = fbcon_init(&c, t.pix, &t.fb);
+    struct kiln_fbcon c;
+    bool ok = kiln_fbcon_init(&c, t.pix, &t.fb);
     uint32_t seed = 12345;
     for (int i = 0; i < 20000; i++) {
         seed = seed * 1103515245u + 12345u;
         char ch = (char)(seed >> 16);
-        if (i % 97 == 0) fbcon_set_color(&c, seed & 0xffffff, (seed >> 8) & 0xffffff);
-        fbcon_putc(&c, ch);
+        if (i % 97 == 0) kiln_fbcon_set_color(&c, seed & 0xffffff, (seed >> 8) & 0xffffff);
+        kiln_fbcon_putc(&c, ch);
         if (c.y >= c.rows || c.x > c.cols) ok = false;
     }
-    for (uint32_t i = 0; i < 300; i++) put_str(&c, "a fairly long line that wraps around several times over\n");
-    fbcon_fill(&c, w - 3, h - 2, 1000, 1000, 0xffffff);
-    fbcon_fill(&c, w, 0, 5, 5, 0xffffff);
-    fbcon_fill(&c, 0, h, 5, 5, 0xffffff);
-    fbcon_fill(&c, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffff);
-    fbcon_fill(&c, 1, 1, 0xffffffffu, 0xffffffffu, 0xffffff);
+    for (uint32_t i = 0; i < 300; i++) kiln_fbcon_write(&c, "a fairly long line that wraps around several times over\n");
+    kiln_fbcon_fill(&c, w - 3, h - 2, 1000, 1000, 0xffffff);
+    kiln_fbcon_fill(&c, w, 0, 5, 5, 0xffffff);
+    kiln_fbcon_fill(&c, 0, h, 5, 5, 0xffffff);
+    kiln_fbcon_fill(&c, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffff);
+    kiln_fbcon_fill(&c, 1, 1, 0xffffffffu, 0xffffffffu, 0xffffff);
     snprintf(what, sizeof what, "overrun %ubpp %ux%u pad %u: guards and padding intact", bpp, w, h, pad);
     check(ok && guards_intact(&t) && padding_intact(&t), what);
     free(t.block);
@@ -284,24 +280,24 @@ static void overrun_test(uint16_t bpp, const uint8_t m[6], uint32_t w, uint32_t 
 
 static void fill_test(void) {
     struct testfb t = make_fb(20, 20, 60, 24, MASK_RGB24);
-    struct fbcon c;
-    fbcon_init(&c, t.pix, &t.fb);
-    fbcon_fill(&c, 17, 18, 100, 100, 0x0000ff); /* blue; b shift 16 */
+    struct kiln_fbcon c;
+    kiln_fbcon_init(&c, t.pix, &t.fb);
+    kiln_fbcon_fill(&c, 17, 18, 100, 100, 0x0000ff); /* blue; b shift 16 */
     check(rect_is(&t, 17, 18, 3, 2, 0xff0000) && rect_is(&t, 0, 0, 20, 18, 0) && rect_is(&t, 0, 18, 17, 2, 0),
           "fill: clipped to the screen (24bpp)");
-    fbcon_fill(&c, 2, 3, 0, 5, 0xffffff);
-    fbcon_fill(&c, 2, 3, 5, 0, 0xffffff);
+    kiln_fbcon_fill(&c, 2, 3, 0, 5, 0xffffff);
+    kiln_fbcon_fill(&c, 2, 3, 5, 0, 0xffffff);
     check(rect_is(&t, 0, 0, 20, 18, 0) && guards_intact(&t), "fill: empty rectangles draw nothing");
     free(t.block);
 }
 
 static bool refuses(struct kiln_framebuffer fb, const char *what) {
     struct testfb t = make_fb(64, 64, 64 * 4, 32, MASK_BGR32);
-    struct fbcon c;
-    bool refused = !fbcon_init(&c, t.pix, &fb);
-    fbcon_putc(&c, 'x'); /* a refused console ignores output */
-    fbcon_clear(&c);
-    fbcon_fill(&c, 0, 0, 10, 10, 0xffffff);
+    struct kiln_fbcon c;
+    bool refused = !kiln_fbcon_init(&c, t.pix, &fb);
+    kiln_fbcon_putc(&c, 'x'); /* a refused console ignores output */
+    kiln_fbcon_clear(&c);
+    kiln_fbcon_fill(&c, 0, 0, 10, 10, 0xffffff);
     bool untouched = true;
     for (size_t i = 0; i < t.size; i++)
         if (t.pix[i] != FILL) untouched = false;
@@ -313,9 +309,9 @@ static bool refuses(struct kiln_framebuffer fb, const char *what) {
 static void init_test(void) {
     struct testfb good = make_fb(64, 64, 64 * 4, 32, MASK_BGR32);
     struct kiln_framebuffer fb;
-    struct fbcon c;
-    check(fbcon_init(&c, good.pix, &good.fb), "init: accepts 32bpp 64x64");
-    check(!fbcon_init(&c, NULL, &good.fb), "init: refuses a null base");
+    struct kiln_fbcon c;
+    check(kiln_fbcon_init(&c, good.pix, &good.fb), "init: accepts 32bpp 64x64");
+    check(!kiln_fbcon_init(&c, NULL, &good.fb), "init: refuses a null base");
 
     fb = good.fb; fb.memory_model = 0; refuses(fb, "init: refuses memory model 0");
     fb = good.fb; fb.memory_model = 2; refuses(fb, "init: refuses memory model 2");
@@ -336,9 +332,9 @@ static void init_test(void) {
     fb = good.fb; fb.blue_mask_shift = 200; refuses(fb, "init: refuses shift 200");
 
     struct testfb tiny = make_fb(8, 16, 8 * 2, 16, MASK_565);
-    check(fbcon_init(&c, tiny.pix, &tiny.fb) && c.cols == 1 && c.rows == 1, "init: accepts 8x16 (one cell)");
-    put_str(&c, "abc\ndef\n\t\b\rxyz");
-    check(cell_shows(&tiny, 0, 0, 'z', fbcon_pixel(&c, 0xaaaaaa), 0) && guards_intact(&tiny),
+    check(kiln_fbcon_init(&c, tiny.pix, &tiny.fb) && c.cols == 1 && c.rows == 1, "init: accepts 8x16 (one cell)");
+    kiln_fbcon_write(&c, "abc\ndef\n\t\b\rxyz");
+    check(cell_shows(&tiny, 0, 0, 'z', kiln_fbcon_pixel(&c, 0xaaaaaa), 0) && guards_intact(&tiny),
           "init: one-cell console scrolls in place");
     free(tiny.block);
     free(good.block);
@@ -347,26 +343,26 @@ static void init_test(void) {
 static void font_test(void) {
     bool distinct = true, inked = true, in_cell = true;
     for (int a = 0x20; a <= 0x7e; a++) {
-        const uint8_t *ga = font_glyph((char)a);
+        const uint8_t *ga = kiln_font_glyph((char)a);
         int ink = 0;
-        for (int r = 0; r < FONT_HEIGHT; r++) {
+        for (int r = 0; r < KILN_FONT_HEIGHT; r++) {
             ink += ga[r] != 0;
             if ((r < 2 || r == 15) && ga[r]) in_cell = false; /* spacing rows stay blank */
         }
         if ((a == ' ') != (ink == 0)) inked = false;
         for (int b = a + 1; b <= 0x7e; b++)
-            if (memcmp(ga, font_glyph((char)b), FONT_HEIGHT) == 0) distinct = false;
+            if (memcmp(ga, kiln_font_glyph((char)b), KILN_FONT_HEIGHT) == 0) distinct = false;
     }
     check(distinct, "font: all 95 glyphs differ");
     check(inked, "font: only space is blank");
     check(in_cell, "font: rows 0, 1 and 15 are blank");
-    const uint8_t *box = font_glyph('\x01');
-    check(font_glyph('\x1f') == box && font_glyph('\x7f') == box && font_glyph('\x80') == box &&
-              font_glyph('\xff') == box && font_glyph('\0') == box,
+    const uint8_t *box = kiln_font_glyph('\x01');
+    check(kiln_font_glyph('\x1f') == box && kiln_font_glyph('\x7f') == box && kiln_font_glyph('\x80') == box &&
+              kiln_font_glyph('\xff') == box && kiln_font_glyph('\0') == box,
           "font: characters outside 0x20-0x7e share the box glyph");
     bool box_new = true;
     for (int a = 0x20; a <= 0x7e; a++)
-        if (memcmp(box, font_glyph((char)a), FONT_HEIGHT) == 0) box_new = false;
+        if (memcmp(box, kiln_font_glyph((char)a), KILN_FONT_HEIGHT) == 0) box_new = false;
     check(box_new, "font: the box differs from every printable glyph");
 }
 
@@ -396,27 +392,3 @@ TEST(overrun_16bpp_37x53) { overrun_test(16, MASK_565, 37, 53, 0); }
 TEST(overrun_16bpp_8x16_pad2) { overrun_test(16, MASK_565, 8, 16, 2); }
 TEST(init_accepts_and_refuses) { init_test(); }
 TEST(font_glyphs) { font_test(); }
-
-int main(void) {
-    RUN(glyphs_32bpp_r16_g8_b0);
-    RUN(glyphs_32bpp_r0_g8_b16);
-    RUN(glyphs_24bpp_r16_g8_b0);
-    RUN(glyphs_24bpp_r0_g8_b16);
-    RUN(glyphs_16bpp_565);
-    RUN(pixel_values);
-    RUN(scroll_32bpp);
-    RUN(jump_scroll);
-    RUN(scroll_24bpp);
-    RUN(scroll_16bpp);
-    RUN(control_characters_and_wrap);
-    RUN(fill_clipping);
-    RUN(overrun_32bpp_37x53);
-    RUN(overrun_32bpp_100x70_pad12);
-    RUN(overrun_24bpp_37x53);
-    RUN(overrun_24bpp_64x33_pad1);
-    RUN(overrun_16bpp_37x53);
-    RUN(overrun_16bpp_8x16_pad2);
-    RUN(init_accepts_and_refuses);
-    RUN(font_glyphs);
-    return test_summary();
-}

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/memmap.h"
-#include "common/util.h"
+#include "core/memmap.h"
+#include "core/util.h"
 #include "tests/unit/testlib.h"
 
 #define USABLE KILN_MEMORY_USABLE
@@ -566,30 +566,4 @@ TEST(kind_names_and_totals) {
     region m[] = {R(0, 0x1000, USABLE, 1), R(0x1000, 0x500, RESERVED, 2), R(0x2000, 0x3000, USABLE, 1)};
     CHECK(memmap_total(m, 3, USABLE) == 0x4000 && memmap_total(m, 3, RESERVED) == 0x500 && memmap_total(m, 3, BAD) == 0,
           "memmap_total");
-}
-
-int main(void) {
-    RUN(empty_map);
-    RUN(e820_classic_pc);
-    RUN(usable_inside_reserved_disappears);
-    RUN(reserved_straddling_usable_boundary);
-    RUN(acpi_overlapping_usable);
-    RUN(zero_length_entries_ignored);
-    RUN(unaligned_usable_trimmed_inward);
-    RUN(adjacent_and_overlapping_equal_merged);
-    RUN(different_firmware_type_not_merged);
-    RUN(loader_records_inherit_firmware_type);
-    RUN(loader_record_takes_highest_ranked_firmware_type);
-    RUN(wrap_past_2_64_clipped);
-    RUN(entries_beyond_2_52_dropped);
-    RUN(rank_matches_documented_order);
-    RUN(every_pair_of_kinds_overlapping);
-    RUN(unknown_kinds_rank_as_reserved_ties_by_kind_number);
-    RUN(output_never_needs_more_than_2n_plus_1);
-    RUN(random_maps_match_reference_model);
-    RUN(random_full_range_points);
-    RUN(e820_kinds);
-    RUN(efi_kinds);
-    RUN(kind_names_and_totals);
-    return test_summary();
 }

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "common/frames.h"
-#include "common/kconfig.h"
-#include "common/paging.h"
-#include "common/plan.h"
+#include "core/kconfig.h"
+#include "core/paging.h"
+#include "core/vaplan.h"
 #include "tests/unit/mock_phys.h"
 #include "tests/unit/testlib.h"
 
@@ -28,7 +28,7 @@ static uint64_t alloc_page(void *ctx) {
 static bool new_pt(struct pt *pt, bool nx, bool gbpages) {
     kiln_err e;
     mock_phys_init(MIB(8));
-    return pt_init(pt, nx, gbpages, alloc_page, NULL, &e);
+    return pt_init(pt, nx, gbpages, alloc_page, NULL, phys_ptr, &e);
 }
 
 static uint64_t *tbl(uint64_t pa) { return phys_ptr(pa); }
@@ -411,10 +411,10 @@ TEST(out_of_memory_reported) {
     kiln_err e;
     int budget = 0;
     mock_phys_init(MIB(1));
-    CHECK(!pt_init(&pt, true, true, alloc_page, &budget, &e) && strstr(e.msg, "out of memory for the PML4"),
+    CHECK(!pt_init(&pt, true, true, alloc_page, &budget, phys_ptr, &e) && strstr(e.msg, "out of memory for the PML4"),
           "pt_init without memory: %s", e.msg);
     budget = 2; /* PML4 and a PDPT, no PD */
-    REQUIRE(pt_init(&pt, true, true, alloc_page, &budget, &e), "pt_init");
+    REQUIRE(pt_init(&pt, true, true, alloc_page, &budget, phys_ptr, &e), "pt_init");
     memset(&e, 0, sizeof e);
     CHECK(!pt_map(&pt, KB, 0, PAGE_SIZE, 0, &e) && strstr(e.msg, "paging: out of memory for page tables"),
           "pt_map without memory: \"%s\"", e.msg);
@@ -426,24 +426,6 @@ TEST(out_of_memory_reported) {
     /* the arena itself running dry is reported the same way */
     budget = 1000;
     mock_phys_init(3 * PAGE_SIZE);
-    REQUIRE(pt_init(&pt, true, false, alloc_page, &budget, &e), "pt_init");
+    REQUIRE(pt_init(&pt, true, false, alloc_page, &budget, phys_ptr, &e), "pt_init");
     CHECK(!pt_map(&pt, KB, 0, PAGE_SIZE, 0, &e) && strstr(e.msg, "out of memory for page tables"), "%s", e.msg);
-}
-
-int main(void) {
-    RUN(init_allocates_the_pml4);
-    RUN(flag_combinations_4k);
-    RUN(nx_bit_only_with_nx_and_without_x);
-    RUN(wc_bits_4k_and_large);
-    RUN(framebuffer_above_512_gib);
-    RUN(large_2m_pages_only_when_aligned_and_asked);
-    RUN(gb_pages_only_with_gbpages);
-    RUN(physical_map_6g);
-    RUN(stack_with_guard_page);
-    RUN(already_mapped);
-    RUN(bad_requests);
-    RUN(recursive_slot);
-    RUN(recursive_without_nx);
-    RUN(out_of_memory_reported);
-    return test_summary();
 }

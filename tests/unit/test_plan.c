@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/kconfig.h"
-#include "common/plan.h"
-#include "common/vaspace.h"
+#include "core/kconfig.h"
+#include "core/vaplan.h"
+#include "core/vaspace.h"
 #include "tests/unit/testlib.h"
 
 #define KB UINT64_C(0xffffffff80000000)
@@ -655,27 +655,4 @@ TEST(va_alloc_alignment_and_offset) {
     va_init(&vs, DYN_START, UINT64_C(0xfffffffffffff000), true, 77);
     CHECK(!va_alloc(&vs, UINT64_MAX - 0xfff, PAGE_SIZE, 0, "huge", &at, &e), "huge size");
     CHECK(!va_alloc(&vs, PAGE_SIZE, UINT64_C(1) << 63, 0, "huge align", &at, &e), "huge alignment");
-}
-
-int main(void) {
-    RUN(default_layout_higher_half_exec);
-    RUN(framebuffer_offsets);
-    RUN(exec_kernel_inside_the_dynamic_range_avoided);
-    RUN(low_exec_kernel_at_1mib);
-    RUN(pie_linked_at_zero_placed_dynamically);
-    RUN(pie_linked_high_stays_without_aslr);
-    RUN(pie_at_fixed_kernel_base);
-    RUN(fixed_placements);
-    RUN(fixed_collisions_name_both);
-    RUN(none_placements);
-    RUN(recursive_slot_fixed_and_dynamic);
-    RUN(dynamic_range_too_small);
-    RUN(aslr_seeds_give_different_valid_layouts);
-    RUN(random_configs_give_valid_plans_or_clean_errors);
-    RUN(va_alloc_skips_null_page_and_hole);
-    RUN(va_alloc_random_never_in_null_page_or_hole);
-    RUN(va_reserve_collisions);
-    RUN(va_too_many_ranges);
-    RUN(va_alloc_alignment_and_offset);
-    return test_summary();
 }

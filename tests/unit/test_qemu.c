@@ -613,22 +613,6 @@ TEST(sha256_vectors) {
     CHECK(!strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"), "1M a: %s", hex);
 }
 
-
-int main(void) {
-    fixture_scratch("qemu");
-    RUN(qemu_command_lines);
-    RUN(option_values);
-    RUN(quoting);
-    RUN(ovmf_discovery);
-    RUN(binary_and_kvm);
-    RUN(accel_decision);
-    RUN(kvm_records_and_failures);
-    RUN(display_list);
-    RUN(asking_qemu);
-    RUN(serial_log_targets);
-    RUN(serial_watch);
-    RUN(verdicts);
-    RUN(sha256_vectors);
-    fixture_scratch_remove();
-    return test_summary();
-}
+static void scratch(void) { fixture_scratch("qemu"); }
+TEST_BEFORE_ALL(scratch)
+TEST_AFTER_ALL(fixture_scratch_remove)

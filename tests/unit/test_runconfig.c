@@ -639,24 +639,6 @@ TEST(plan_files) {
     arena_free(&a);
 }
 
-
-int main(void) {
-    fixture_scratch("rc");
-    RUN(defaults);
-    RUN(layering_and_sources);
-    RUN(lists_append_across_layers);
-    RUN(profiles);
-    RUN(file_errors);
-    RUN(env_errors);
-    RUN(combinations);
-    RUN(firmware_and_kind);
-    RUN(debug_settings_from_the_file);
-    RUN(unknown_environment);
-    RUN(templates);
-    RUN(nested_templates);
-    RUN(run_options);
-    RUN(split_words);
-    RUN(plan_files);
-    fixture_scratch_remove();
-    return test_summary();
-}
+static void scratch(void) { fixture_scratch("rc"); }
+TEST_BEFORE_ALL(scratch)
+TEST_AFTER_ALL(fixture_scratch_remove)

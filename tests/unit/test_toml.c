@@ -104,9 +104,3 @@ TEST(toml_invalid) {
     char err[512];
     CHECK(!toml_parse("a = 1\n\0", 7, "f.toml", &d, err, sizeof err) && strstr(err, "NUL"), "NUL byte: %s", err);
 }
-
-int main(void) {
-    RUN(toml_valid);
-    RUN(toml_invalid);
-    return test_summary();
-}

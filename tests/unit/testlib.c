@@ -21,24 +21,43 @@ void test_fail_at(const char *file, int line, const char *fmt, ...) {
 
 bool test_failed_now(void) { return cur_failed; }
 
-void test_run(const char *suite, const char *name, void (*fn)(void)) {
-    const char *base = strrchr(suite, '/');
-    base = base ? base + 1 : suite;
+static struct test_case *first, **last = &first;
+static void (*hooks[2])(void);
+
+void test_register(struct test_case *t) {
+    *last = t;
+    last = &t->next;
+}
+
+void test_register_hook(enum test_hook when, void (*fn)(void)) { hooks[when] = fn; }
+
+static void run_one(const struct test_case *t) {
+    const char *base = strrchr(t->file, '/');
+    base = base ? base + 1 : t->file;
     char s[128];
     snprintf(s, sizeof s, "%.*s", (int)(strcspn(base, ".")), base);
     cur_failed = false;
-    fn();
+    t->fn();
     if (cur_failed) {
         failed++;
-        printf("[FAIL] %s:%s: %s\n", s, name, first_msg);
+        printf("[FAIL] %s:%s: %s\n", s, t->name, first_msg);
     } else {
         passed++;
-        printf("[PASS] %s:%s\n", s, name);
+        printf("[PASS] %s:%s\n", s, t->name);
     }
     fflush(stdout);
 }
 
-int test_summary(void) { return failed ? 1 : 0; }
+int main(void) {
+    if (hooks[TEST_HOOK_BEFORE]) hooks[TEST_HOOK_BEFORE]();
+    for (const struct test_case *t = first; t; t = t->next) run_one(t);
+    if (hooks[TEST_HOOK_AFTER]) hooks[TEST_HOOK_AFTER]();
+    if (!passed && !failed) {
+        printf("[FAIL] testlib: no test registered\n");
+        return 1;
+    }
+    return failed ? 1 : 0;
+}
 
 static uint64_t rng_state = UINT64_C(0x9e3779b97f4a7c15);
 

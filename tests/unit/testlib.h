@@ -1,10 +1,12 @@
 /* testlib.h - a tiny host unit-test harness.
  *
  *   TEST(name) { CHECK(x == 1, "x is %d", x); ... }
- *   int main(void) { RUN(name); ...; return test_summary(); }
  *
- * Every test prints "[PASS] file:name" or "[FAIL] file:name: message" (the
- * lines tests/run.sh counts); test_summary() returns non-zero on failure. */
+ * A TEST registers itself (in the order of the file); testlib.c's main()
+ * runs every registered test, each printing "[PASS] file:name" or
+ * "[FAIL] file:name: message" (the lines tests/run.sh counts), and exits
+ * non-zero on failure. A file that needs work around all of its tests
+ * names it once: TEST_BEFORE_ALL(fn) and TEST_AFTER_ALL(fn). */
 #ifndef TESTLIB_H
 #define TESTLIB_H
 
@@ -13,8 +15,6 @@
 #include <stdio.h>
 
 void test_fail_at(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void test_run(const char *suite, const char *name, void (*fn)(void));
-int test_summary(void);
 bool test_failed_now(void);
 
 /* A fixed-seed PRNG (xorshift64*) for randomized tests: reproducible runs. */
@@ -22,8 +22,25 @@ void test_seed(uint64_t seed);
 uint64_t test_rand(void);
 uint64_t test_rand_below(uint64_t n); /* 0 when n is 0 */
 
-#define TEST(name) static void name(void)
-#define RUN(name) test_run(__FILE__, #name, name)
+struct test_case {
+    const char *file, *name;
+    void (*fn)(void);
+    struct test_case *next;
+};
+void test_register(struct test_case *t);
+enum test_hook { TEST_HOOK_BEFORE, TEST_HOOK_AFTER };
+void test_register_hook(enum test_hook when, void (*fn)(void));
+
+#define TEST(name) \
+    static void name(void); \
+    static struct test_case name##_case_ = {__FILE__, #name, name, NULL}; \
+    __attribute__((constructor)) static void name##_register_(void) { test_register(&name##_case_); } \
+    static void name(void)
+#define TEST_BEFORE_ALL(fn) \
+    __attribute__((constructor)) static void fn##_before_all_(void) { test_register_hook(TEST_HOOK_BEFORE, fn); }
+#define TEST_AFTER_ALL(fn) \
+    __attribute__((constructor)) static void fn##_after_all_(void) { test_register_hook(TEST_HOOK_AFTER, fn); }
+
 #define CHECK(cond, ...) \
     do { \
         if (!(cond)) test_fail_at(__FILE__, __LINE__, __VA_ARGS__); \

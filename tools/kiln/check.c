@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/elf.h"
-#include "common/kconfig.h"
-#include "common/plan.h"
+#include "core/elf.h"
+#include "core/kconfig.h"
+#include "core/vaplan.h"
 #include "tools/kiln/tool.h"
 
 static const char *flags_str(uint32_t f) {

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common/crc32.h"
+#include <kiln/crc32.h>
 #include "tools/kiln/disk.h"
 
 #define GPT_ENTRIES 128u
@@ -70,7 +70,7 @@ void disk_plan(struct disk_layout *d, enum image_kind kind, uint64_t payload_byt
 static void make_guid(uint8_t g[16], uint32_t seed, uint32_t salt) {
     for (int i = 0; i < 4; i++) {
         uint32_t in[2] = {seed, salt * 4 + (uint32_t)i};
-        put32(g + 4 * i, crc32_update(0, in, sizeof in));
+        put32(g + 4 * i, kiln_crc32(0, in, sizeof in));
     }
     g[7] = (uint8_t)((g[7] & 0x0f) | 0x40); /* version 4 (byte 7 is the high byte of field 3) */
     g[8] = (uint8_t)((g[8] & 0x3f) | 0x80); /* RFC 4122 variant */
@@ -106,7 +106,7 @@ static void gpt_header(uint8_t *h, const struct disk_layout *d, uint64_t my_lba,
     put32(h + 80, GPT_ENTRIES);
     put32(h + 84, GPT_ENTRY_SIZE);
     put32(h + 88, array_crc);
-    put32(h + 16, crc32_update(0, h, 92));
+    put32(h + 16, kiln_crc32(0, h, 92));
 }
 
 /* Runs a command; dies with its name if it cannot run or fails. */
@@ -176,7 +176,7 @@ static void write_gpt(struct out_file *out, const struct disk_layout *d, uint32_
     uint8_t *array = xcalloc(GPT_ENTRIES, GPT_ENTRY_SIZE);
     gpt_entry(array, esp_type, seed, 1, d->esp_lba, d->esp_sectors, "EFI system partition");
     gpt_entry(array + GPT_ENTRY_SIZE, kiln_part_type, seed, 2, d->kiln_lba, d->kiln_sectors, "Kiln");
-    uint32_t array_crc = crc32_update(0, array, GPT_ENTRIES * GPT_ENTRY_SIZE);
+    uint32_t array_crc = kiln_crc32(0, array, GPT_ENTRIES * GPT_ENTRY_SIZE);
     uint8_t disk_guid[16], hdr[SECTOR];
     make_guid(disk_guid, seed, 0);
     uint64_t last = d->disk_sectors - 1;
@@ -192,7 +192,7 @@ static void write_gpt(struct out_file *out, const struct disk_layout *d, uint32_
 void disk_write(struct out_file *out, const struct disk_layout *d, const uint8_t *stage1, const uint8_t *payload,
                 uint64_t payload_size, uint64_t stage2_off, uint64_t stage2_size) {
     uint8_t mbr[SECTOR];
-    uint32_t seed = crc32_update(0, payload, payload_size);
+    uint32_t seed = kiln_crc32(0, payload, payload_size);
     if (d->kind == KIND_UEFI) {
         memset(mbr, 0, SECTOR); /* no BIOS boot code: this image is for UEFI only */
         mbr[510] = 0x55, mbr[511] = 0xaa;

@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/crc32.h"
-#include "common/elf.h"
-#include "common/imgconfig.h"
-#include "common/kconfig.h"
-#include "common/payload.h"
-#include "common/plan.h"
+#include <kiln/crc32.h>
+#include "core/elf.h"
+#include "format/imgconfig.h"
+#include "core/kconfig.h"
+#include "format/payload.h"
+#include "core/vaplan.h"
 #include "tools/kiln/disk.h"
 #include "tools/kiln/tool.h"
 
@@ -65,13 +65,13 @@ static uint8_t *build_payload(const struct entry *ents, uint32_t n, uint64_t *to
         pe->type = ents[i].type;
         pe->offset = offs[i];
         pe->size = ents[i].size;
-        pe->crc32 = crc32_update(0, ents[i].data, ents[i].size);
+        pe->crc32 = kiln_crc32(0, ents[i].data, ents[i].size);
         memset(pe->name, 0, sizeof pe->name);
         memcpy(pe->name, ents[i].name, strlen(ents[i].name));
         memcpy(buf + offs[i], ents[i].data, ents[i].size);
         if (ents[i].type == PAYLOAD_STAGE2) *stage2_off = offs[i];
     }
-    h->header_crc32 = crc32_update(0, buf, header_size);
+    h->header_crc32 = kiln_crc32(0, buf, header_size);
     return buf;
 }
 

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/version.h"
+#include "core/version.h"
 #include "tools/kiln/boot.h"
 #include "tools/kiln/tool.h"
 

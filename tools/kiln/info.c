@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/crc32.h"
-#include "common/payload.h"
+#include <kiln/crc32.h>
+#include "format/payload.h"
 #include "tools/kiln/disk.h"
 #include "tools/kiln/tool.h"
 
@@ -29,7 +29,7 @@ static void show_payload(const uint8_t *img, size_t size, uint64_t lba, uint64_t
     printf("  type    name                             offset      size        crc32\n");
     for (uint32_t i = 0; i < h->entry_count; i++) {
         const struct payload_entry *pe = payload_entry_at(h, i);
-        uint32_t crc = crc32_update(0, img + off + pe->offset, pe->size);
+        uint32_t crc = kiln_crc32(0, img + off + pe->offset, pe->size);
         printf("  %-7s %-32s 0x%-9llx %-11llu %08x %s\n", payload_type_name(pe->type), pe->name,
                (unsigned long long)pe->offset, (unsigned long long)pe->size, pe->crc32,
                crc == pe->crc32 ? "ok" : "CORRUPT");
@@ -65,7 +65,7 @@ static bool check_gpt(const uint8_t *img, size_t size, uint64_t lba, const char 
     memcpy(copy, h, 92);
     memset(copy + 16, 0, 4);
     uint32_t hsize = get32(h + 12);
-    if (memcmp(h, "EFI PART", 8) || hsize != 92 || crc32_update(0, copy, 92) != get32(h + 16)) {
+    if (memcmp(h, "EFI PART", 8) || hsize != 92 || kiln_crc32(0, copy, 92) != get32(h + 16)) {
         printf("GPT %s header at LBA %llu: missing or bad CRC\n", which, (unsigned long long)lba);
         (*problems)++;
         return false;
@@ -79,7 +79,7 @@ static bool check_gpt(const uint8_t *img, size_t size, uint64_t lba, const char 
         (*problems)++;
         return false;
     }
-    bool crc_ok = crc32_update(0, img + *entries_lba * SECTOR, bytes) == get32(h + 88);
+    bool crc_ok = kiln_crc32(0, img + *entries_lba * SECTOR, bytes) == get32(h + 88);
     printf("GPT %s header at LBA %llu: CRC ok, entries at LBA %llu (%u x %u bytes) CRC %s, usable LBA %llu-%llu\n", which,
            (unsigned long long)lba, (unsigned long long)*entries_lba, *count, *esize, crc_ok ? "ok" : "BAD",
            (unsigned long long)get64(h + 40), (unsigned long long)get64(h + 48));

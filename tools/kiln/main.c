@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/version.h"
+#include "core/version.h"
 #include "kiln.h"
 #include "tools/kiln/tool.h"
 
@@ -19,7 +19,8 @@ static void usage(void) {
            "  test TARGET... [...]        boot kernels in test mode, several at once; N passed, N failed\n"
            "  help                        this text; `kiln COMMAND --help` for each command\n"
            "  version                     print the version\n"
-           "  --print-datadir             where kiln.h and the kernel support sources are (for Makefiles)\n"
+           "  --print-datadir             Kiln's data directory (kernel-example, gdb script, loader binaries)\n"
+           "  --print-pkgconfig-dir       where kiln.pc is (kiln.h and the kernel library, for pkg-config)\n"
            "\n"
            "examples:\n"
            "  kiln check build/kernel.elf\n"
@@ -52,7 +53,13 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "--print-datadir")) {
         const char *d = kiln_datadir();
-        if (!d) die("cannot find Kiln's data directory (include/kiln.h); set KILN_DATADIR");
+        if (!d) die("cannot find Kiln's data directory (with kernel-example/); set KILN_DATADIR");
+        puts(d);
+        return 0;
+    }
+    if (!strcmp(cmd, "--print-pkgconfig-dir")) {
+        const char *d = kiln_pkgconfig_dir();
+        if (!d) die("cannot find kiln.pc (the kernel library's pkg-config file) next to this kiln");
         puts(d);
         return 0;
     }

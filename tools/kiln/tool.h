@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/util.h"
+#include "core/util.h"
 
 #define MAX_MODULES 62 /* payload entries: kernel, config, stage2 and these */
 
@@ -26,8 +26,12 @@ bool file_exists(const char *path);
  * -h/--help; dies on an option, a second path or none. */
 const char *one_path_arg(int argc, char **argv, const char *cmd, const char *noun, const char *metavar,
                          const char *help);
-/* Where kiln.h and the kernel support sources are (see util.c), or NULL. */
+/* Kiln's data directory (kernel-example, the gdb script, the loader
+ * binaries; in a source tree, the tree), or NULL. */
 const char *kiln_datadir(void);
+/* The directory of kiln.pc (the kernel library's pkg-config files) that
+ * belongs to this kiln, installed or in a build tree, or NULL. */
+const char *kiln_pkgconfig_dir(void);
 
 /* Output written to a temporary file next to the target and renamed into
  * place only when complete, so a failure never leaves a partial file. */

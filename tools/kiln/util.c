@@ -180,27 +180,43 @@ void out_commit(struct out_file *o) {
 /* Kiln's data directory: where kiln.h and the kernel support sources
  * (common/fbcon.c, ...) are. $KILN_DATADIR if set; otherwise next to the
  * executable: ../share/kiln when installed, .. in a source tree (build/kiln). */
-const char *kiln_datadir(void) {
+/* The directory of the running kiln binary, or NULL. */
+static const char *exe_dir(char *buf, size_t n) {
+    ssize_t len = readlink("/proc/self/exe", buf, n - 1);
+    if (len <= 0) return NULL;
+    buf[len] = 0;
+    *strrchr(buf, '/') = 0;
+    return buf;
+}
+
+/* The first of cands (relative to kiln's own directory) holding file. */
+static const char *find_near_exe(const char *const *cands, size_t n, const char *file) {
     static char dir[PATH_MAX];
-    const char *env = getenv("KILN_DATADIR");
     char exe[PATH_MAX], probe[PATH_MAX + 64];
-    if (env && *env) {
-        snprintf(probe, sizeof probe, "%s/include/kiln.h", env);
-        return file_exists(probe) ? env : NULL;
-    }
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return NULL;
-    exe[n] = 0;
-    *strrchr(exe, '/') = 0;
-    static const char *cands[] = {"../share/kiln", ".."};
-    for (size_t i = 0; i < ARRAY_LEN(cands); i++) {
-        snprintf(probe, sizeof probe, "%s/%s/include/kiln.h", exe, cands[i]);
+    if (!exe_dir(exe, sizeof exe)) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(probe, sizeof probe, "%s/%s/%s", exe, cands[i], file);
         if (!file_exists(probe)) continue;
         snprintf(probe, sizeof probe, "%s/%s", exe, cands[i]);
-        if (!realpath(probe, dir)) continue;
-        return dir;
+        if (realpath(probe, dir)) return dir;
     }
     return NULL;
+}
+
+const char *kiln_datadir(void) {
+    const char *env = getenv("KILN_DATADIR");
+    if (env && *env) {
+        char probe[PATH_MAX + 64];
+        snprintf(probe, sizeof probe, "%s/kernel-example/main.c", env);
+        return file_exists(probe) ? env : NULL;
+    }
+    static const char *cands[] = {"../share/kiln", ".."}; /* installed; build/ of a source tree */
+    return find_near_exe(cands, ARRAY_LEN(cands), "kernel-example/main.c");
+}
+
+const char *kiln_pkgconfig_dir(void) {
+    static const char *cands[] = {"../lib/pkgconfig", "lib/pkgconfig"}; /* installed; build/ of a source tree */
+    return find_near_exe(cands, ARRAY_LEN(cands), "kiln.pc");
 }
 
 /* Every command's output goes to stdout through stdio: a write that failed

@@ -1,5 +1,0 @@
-#ifndef COMMON_VERSION_H
-#define COMMON_VERSION_H
-#define KILN_LOADER_NAME "Kiln"
-#define KILN_LOADER_VERSION "0.1.0"
-#endif

@@ -1,0 +1,103 @@
+/* plan.c - the kernel's virtual address-space layout (plan.h).
+ * Order matters: the kernel first, then every fixed placement (so a
+ * collision between two fixed wishes is reported as such), then the dynamic
+ * placements, largest alignment first. */
+#include "core/vaplan.h"
+
+#include "core/kstring.h"
+
+struct item {
+    uint64_t placement; /* KILN_NONE, KILN_DYNAMIC or a fixed address */
+    uint64_t size, align, offset;
+    uint64_t guard;     /* bytes reserved (unmapped) below the item */
+    const char *what;
+    uint64_t *out;
+};
+
+static bool place_fixed(struct boot_plan *p, struct item *it, kiln_err *e) {
+    if (it->placement == KILN_NONE || it->placement == KILN_DYNAMIC) return true;
+    if (it->placement < it->guard)
+        return err_set(e, "layout: %s at 0x%llx leaves no room for its guard page", it->what,
+                       (unsigned long long)it->placement);
+    if (!va_reserve(&p->vs, it->placement - it->guard, it->size + it->guard, it->what, e)) return false;
+    *it->out = it->placement;
+    return true;
+}
+
+/* The item starts at an address = offset (mod align); its guard pages below
+ * it are reserved with it and stay unmapped. */
+static bool place_dynamic(struct boot_plan *p, struct item *it, kiln_err *e) {
+    if (it->placement != KILN_DYNAMIC) return true;
+    uint64_t at;
+    uint64_t off = (it->offset + it->align - it->guard % it->align) % it->align;
+    if (!va_alloc(&p->vs, it->size + it->guard, it->align, off, it->what, &at, e)) return false;
+    *it->out = at + it->guard;
+    return true;
+}
+
+bool plan_build(const struct plan_input *in, struct boot_plan *p, kiln_err *e) {
+    const struct kiln_config *c = in->cfg;
+    const struct elf_image *img = in->elf;
+    memset(p, 0, sizeof *p);
+    p->recursive = -1;
+    va_init(&p->vs, c->dynamic_start, c->dynamic_end, c->aslr, in->seed);
+
+    /* 1. The kernel. */
+    uint64_t span = img->max_vaddr - img->min_vaddr;
+    bool pie = img->type == 3;
+    if (!pie && c->kernel_base != KILN_DEFAULT)
+        return err_set(e, "config: kernel_base only applies to position-independent (ET_DYN) kernels");
+    bool dynamic = pie && (c->kernel_base == KILN_DYNAMIC ||
+                           (c->kernel_base == KILN_DEFAULT && (img->min_vaddr == 0 || c->aslr)));
+    if (dynamic) {
+        uint64_t at;
+        if (!va_alloc(&p->vs, span, img->max_align, img->min_vaddr & (img->max_align - 1), "the kernel", &at, e))
+            return false;
+        p->bias = (int64_t)(at - img->min_vaddr);
+    } else {
+        if (pie && c->kernel_base != KILN_DEFAULT) {
+            if ((c->kernel_base - img->min_vaddr) & (img->max_align - 1))
+                return err_set(e, "config: kernel_base 0x%llx breaks the kernel's 0x%llx segment alignment",
+                               (unsigned long long)c->kernel_base, (unsigned long long)img->max_align);
+            p->bias = (int64_t)(c->kernel_base - img->min_vaddr);
+        }
+        for (uint32_t i = 0; i < img->nrun; i++)
+            if (!va_reserve(&p->vs, img->run[i].start + (uint64_t)p->bias, img->run[i].end - img->run[i].start,
+                            "the kernel", e))
+                return false;
+    }
+    p->entry = img->entry + (uint64_t)p->bias;
+
+    /* 2. Everything else: fixed wishes first, then dynamic ones. */
+    p->stack_size = c->stack_size;
+    uint64_t phys_size = align_up(in->phys_map_size, GIB(1));
+    uint64_t recursive_va = 0;
+    uint64_t fb_off = in->fb_phys & (MIB(2) - 1);
+    struct item items[] = {
+        {c->physical_memory, phys_size, GIB(1), 0, 0, "the physical memory map", &p->phys},
+        {c->recursive, GIB(512), GIB(512), 0, 0, "the recursive slot", &recursive_va},
+        {c->stack, c->stack_size, PAGE_SIZE, 0, PAGE_SIZE, "the kernel stack", &p->stack_bottom},
+        {c->boot_info, in->boot_info_size, PAGE_SIZE, 0, 0, "the boot info", &p->boot_info},
+        {in->fb_size ? c->framebuffer : KILN_NONE, align_up(fb_off % PAGE_SIZE + in->fb_size, PAGE_SIZE),
+         MIB(2), align_down(fb_off, PAGE_SIZE), 0, "the framebuffer", &p->fb},
+        {in->modules_size ? c->modules : KILN_NONE, in->modules_size, PAGE_SIZE, 0, 0, "the modules", &p->modules},
+        {KILN_DYNAMIC, align_up(in->kernel_file_size, PAGE_SIZE), PAGE_SIZE, 0, 0, "the kernel file", &p->kernel_file},
+    };
+    for (unsigned i = 0; i < ARRAY_LEN(items); i++)
+        if (!place_fixed(p, &items[i], e)) return false;
+    /* Dynamic ones by decreasing alignment (stable), so the big aligned
+     * ranges are not pushed out of a tight dynamic range by small ones. */
+    unsigned order[ARRAY_LEN(items)];
+    for (unsigned i = 0; i < ARRAY_LEN(items); i++) {
+        unsigned j = i;
+        for (; j > 0 && items[order[j - 1]].align < items[i].align; j--) order[j] = order[j - 1];
+        order[j] = i;
+    }
+    for (unsigned i = 0; i < ARRAY_LEN(items); i++)
+        if (!place_dynamic(p, &items[order[i]], e)) return false;
+
+    p->has_phys = c->physical_memory != KILN_NONE;
+    if (c->recursive != KILN_NONE) p->recursive = (int)((recursive_va >> 39) & 511);
+    if (p->fb) p->fb += in->fb_phys & (PAGE_SIZE - 1);
+    return true;
+}

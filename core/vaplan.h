@@ -1,0 +1,45 @@
+/* plan.h - where everything goes in the kernel's address space.
+ *
+ * Computed from the ELF image, the resolved kernel config and a few facts
+ * (memory size, framebuffer, module and boot-info sizes). The loader uses
+ * the plan to build the page tables; `kiln check` prints it. Fixed
+ * placements are checked against the kernel and each other; dynamic ones are
+ * placed in the dynamic range, never on anything already reserved. */
+#ifndef CORE_VAPLAN_H
+#define CORE_VAPLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/elf.h"
+#include "core/vaspace.h"
+#include "kiln.h"
+
+struct plan_input {
+    const struct elf_image *elf;
+    const struct kiln_config *cfg; /* resolved (kconfig_resolve) */
+    uint64_t phys_map_size;        /* bytes of physical space to map from 0 */
+    uint64_t fb_phys, fb_size;     /* fb_size 0: no framebuffer */
+    uint64_t modules_size;         /* sum of page-rounded module sizes */
+    uint64_t boot_info_size;       /* page-rounded */
+    uint64_t kernel_file_size;
+    uint64_t seed;                 /* for ASLR */
+};
+
+struct boot_plan {
+    struct va_space vs;
+    int64_t bias;                  /* runtime - link address */
+    uint64_t entry;                /* runtime entry point */
+    uint64_t stack_bottom, stack_size; /* a guard page sits below stack_bottom */
+    uint64_t boot_info;
+    uint64_t fb;                   /* 0: not mapped */
+    uint64_t modules;              /* 0: not mapped */
+    uint64_t phys;                 /* valid if has_phys */
+    bool has_phys;
+    int recursive;                 /* PML4 index, or -1 */
+    uint64_t kernel_file;          /* read-only view of the kernel file */
+};
+
+bool plan_build(const struct plan_input *in, struct boot_plan *p, kiln_err *e);
+
+#endif

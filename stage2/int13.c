@@ -1,0 +1,142 @@
+/* disk.c - reading the Kiln partition through INT 13h (stage2.h).
+ *
+ * Extensions (AH=42h, 64-bit LBA) when the BIOS has them, CHS (AH=02h)
+ * otherwise, as USB sticks booted in floppy emulation sometimes need. Every
+ * transfer goes through the 64 KiB-aligned bounce buffer below 1 MiB, in
+ * chunks of up to 64 sectors, then is copied to its destination (anywhere
+ * in the first 4 GiB). Each call is tried three times, with a disk reset
+ * between attempts. */
+#include "core/kstring.h"
+#include "common/log.h"
+#include "stage2/bios.h"
+#include "stage2/lowmem.h"
+#include "stage2/stage2.h"
+
+#define SECTOR 512u
+#define CHUNK 64u /* sectors per call: 32 KiB, within every BIOS's limits */
+
+static uint8_t drive;
+static bool ext;
+static uint32_t spt, heads;
+static uint64_t part_lba;
+
+struct __attribute__((packed)) dap {
+    uint8_t size, zero;
+    uint16_t count, offset, segment;
+    uint64_t lba;
+};
+static struct dap dap_buf;
+
+/* Registers pointing DS:SI at a low-memory object. */
+static void point_ds_si(struct bios_regs *r, const void *p) {
+    uint32_t a = (uint32_t)(uintptr_t)p;
+    r->ds = (uint16_t)(a >> 4);
+    r->esi = a & 0xf;
+}
+
+bool disk_init(uint8_t d, uint64_t plba, bool force_chs, kiln_err *e) {
+    struct bios_regs r;
+    drive = d;
+    part_lba = plba;
+    bios_regs_init(&r);
+    r.eax = 0x4100;
+    r.ebx = 0x55aa;
+    r.edx = drive;
+    bios_call(0x13, &r);
+    ext = !force_chs && !(r.eflags & EFLAGS_CF) && (r.ebx & 0xffff) == 0xaa55 && (r.ecx & 1);
+    if (ext) {
+        /* Drive parameters: refuse sector sizes other than 512 bytes. */
+        static uint8_t params[0x42] __attribute__((aligned(16)));
+        memset(params, 0, sizeof params);
+        params[0] = 0x1e;
+        bios_regs_init(&r);
+        r.eax = 0x4800;
+        r.edx = drive;
+        point_ds_si(&r, params);
+        bios_call(0x13, &r);
+        uint16_t bps = (uint16_t)(params[0x18] | params[0x19] << 8);
+        if (!(r.eflags & EFLAGS_CF) && bps && bps != SECTOR)
+            return err_set(e, "disk: drive 0x%02x has %u-byte sectors; Kiln's BIOS path needs 512", drive, bps);
+        log_debug("disk: drive 0x%02x read with INT 13h extensions", drive);
+        return true;
+    }
+    bios_regs_init(&r);
+    r.eax = 0x0800;
+    r.edx = drive;
+    bios_call(0x13, &r);
+    if (r.eflags & EFLAGS_CF)
+        return err_set(e, "disk: drive 0x%02x has neither INT 13h extensions nor CHS geometry (AH=08h failed)", drive);
+    spt = r.ecx & 0x3f;
+    heads = ((r.edx >> 8) & 0xff) + 1;
+    if (!spt) return err_set(e, "disk: drive 0x%02x reports 0 sectors per track", drive);
+    log_debug("disk: drive 0x%02x read with CHS (%u heads, %u sectors per track)", drive, heads, spt);
+    return true;
+}
+
+static void reset(void) {
+    struct bios_regs r;
+    bios_regs_init(&r);
+    r.edx = drive;
+    bios_call(0x13, &r);
+}
+
+/* Read `count` sectors at `lba` into the bounce buffer; returns the number
+ * actually read (CHS reads stop at the end of a track), 0 on failure. */
+static uint32_t read_to_bounce(uint64_t lba, uint32_t count, uint8_t *status) {
+    struct bios_regs r;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (attempt) reset();
+        bios_regs_init(&r);
+        if (ext) {
+            dap_buf = (struct dap){sizeof(struct dap), 0, (uint16_t)count, 0, BOUNCE_BASE >> 4, lba};
+            r.eax = 0x4200;
+            r.edx = drive;
+            point_ds_si(&r, &dap_buf);
+        } else {
+            uint64_t cyl = lba / (spt * heads);
+            uint32_t head = (uint32_t)((lba / spt) % heads), sec = (uint32_t)(lba % spt) + 1;
+            if (cyl > 1023) {
+                *status = 0xff;
+                return 0;
+            }
+            count = MIN(count, spt - sec + 1);
+            r.eax = 0x0200 | count;
+            r.ecx = (uint32_t)((cyl & 0xff) << 8) | sec | (uint32_t)((cyl >> 2) & 0xc0);
+            r.edx = (head << 8) | drive;
+            r.es = BOUNCE_BASE >> 4;
+            r.ebx = 0;
+        }
+        bios_call(0x13, &r);
+        if (!(r.eflags & EFLAGS_CF)) {
+            /* AH=42h reports how many sectors it transferred; believe a
+             * partial count (some BIOSes leave the field alone: 0). */
+            if (ext && dap_buf.count && dap_buf.count < count) return dap_buf.count;
+            return count;
+        }
+        *status = (uint8_t)(r.eax >> 8);
+    }
+    return 0;
+}
+
+bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, kiln_err *e) {
+    uint8_t *out = dst;
+    while (size) {
+        uint64_t lba = part_lba + offset / SECTOR;
+        uint32_t skip = (uint32_t)(offset % SECTOR);
+        uint64_t want = (skip + size + SECTOR - 1) / SECTOR;
+        uint8_t status = 0;
+        uint32_t got = read_to_bounce(lba, (uint32_t)MIN(want, CHUNK), &status);
+        if (!got) {
+            if (status == 0xff)
+                return err_set(e, "disk: sector %llu is beyond what CHS addressing reaches", (unsigned long long)lba);
+            return err_set(e, "disk: reading sector %llu of drive 0x%02x failed (INT 13h status 0x%02x, %s)",
+                           (unsigned long long)lba, drive, status, ext ? "LBA" : "CHS");
+        }
+        uint64_t n = MIN((uint64_t)got * SECTOR - skip, size);
+        memcpy(out, (const uint8_t *)(uintptr_t)BOUNCE_BASE + skip, n);
+        out += n;
+        offset += n;
+        size -= n;
+    }
+    return true;
+}

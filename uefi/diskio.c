@@ -1,0 +1,147 @@
+/* disk.c - finding and reading the Kiln partition under UEFI.
+ *
+ * BOOTX64.EFI is loaded from the EFI system partition; the payload is in
+ * the Kiln partition of the same disk. The disk is the handle whose device
+ * path is the ESP's path without its last (hard-drive) node; its GPT names
+ * the Kiln partition by type GUID. Reads go through DiskIo, which takes
+ * byte offsets and any buffer alignment, directly into the destination. */
+#include <kiln/crc32.h>
+#include "common/frames.h"
+#include "core/kstring.h"
+#include "uefi/efi.h"
+
+/* 4b4c4e31-5b1e-4c4e-8d2a-6b696c6e0001: Kiln payload partition. */
+static const EFI_GUID kiln_part_type = {0x4b4c4e31, 0x5b1e, 0x4c4e, {0x8d, 0x2a, 0x6b, 0x69, 0x6c, 0x6e, 0x00, 0x01}};
+
+static EFI_DISK_IO *dio;
+static UINT32 media_id;
+static uint64_t part_offset, part_size;
+
+#define READ_CHUNK (4u << 20) /* some firmware fails large single reads */
+
+static size_t dp_node_len(const EFI_DEVICE_PATH *n) { return (size_t)n->Length[0] | (size_t)n->Length[1] << 8; }
+static bool dp_end(const EFI_DEVICE_PATH *n) { return n->Type == 0x7f && n->SubType == 0xff; }
+
+/* Length in bytes of a device path without its end node, or 0 if it looks
+ * malformed (a node shorter than its header, or absurdly long). */
+static size_t dp_len(const EFI_DEVICE_PATH *dp) {
+    size_t len = 0;
+    for (int i = 0; i < 256; i++) {
+        if (dp_end(dp)) return len;
+        size_t n = dp_node_len(dp);
+        if (n < 4) return 0;
+        len += n;
+        dp = (const EFI_DEVICE_PATH *)((const uint8_t *)dp + n);
+    }
+    return 0;
+}
+
+static bool read_disk(uint64_t off, void *dst, uint64_t size) {
+    uint8_t *p = dst;
+    while (size) {
+        UINTN n = (UINTN)MIN(size, (uint64_t)READ_CHUNK);
+        if (EFI_ERROR(dio->ReadDisk(dio, media_id, off, n, p))) return false;
+        p += n, off += n, size -= n;
+    }
+    return true;
+}
+
+static bool guid_eq(const EFI_GUID *a, const EFI_GUID *b) { return memcmp(a, b, sizeof *a) == 0; }
+
+/* Reads and checks a GPT header at `lba`, then its entry array; finds the
+ * Kiln partition. */
+static bool scan_gpt(uint64_t lba, uint32_t bsize, uint64_t last_lba, kiln_err *e) {
+    uint8_t *hdr = heap_alloc(bsize);
+    if (!hdr || !read_disk(lba * bsize, hdr, bsize)) return err_set(e, "disk: cannot read the GPT header at LBA %llu", (unsigned long long)lba);
+    if (memcmp(hdr, "EFI PART", 8) != 0) return err_set(e, "disk: no GPT header at LBA %llu", (unsigned long long)lba);
+    uint32_t hsize, hcrc, nent, esize;
+    uint64_t ent_lba;
+    memcpy(&hsize, hdr + 12, 4);
+    memcpy(&hcrc, hdr + 16, 4);
+    memcpy(&ent_lba, hdr + 72, 8);
+    memcpy(&nent, hdr + 80, 4);
+    memcpy(&esize, hdr + 84, 4);
+    if (hsize < 92 || hsize > bsize) return err_set(e, "disk: GPT header size %u is invalid", hsize);
+    memset(hdr + 16, 0, 4);
+    if (kiln_crc32(0, hdr, hsize) != hcrc) return err_set(e, "disk: GPT header at LBA %llu fails its CRC", (unsigned long long)lba);
+    if (esize < 128 || esize % 8 || esize > 4096 || nent == 0 || nent > 4096 || ent_lba > last_lba)
+        return err_set(e, "disk: GPT entry array (%u x %u bytes at LBA %llu) is invalid", nent, esize, (unsigned long long)ent_lba);
+    uint32_t ecrc;
+    memcpy(&ecrc, hdr + 88, 4);
+    uint64_t bytes = (uint64_t)nent * esize;
+    uint8_t *ents = heap_alloc(bytes);
+    if (!ents || !read_disk(ent_lba * bsize, ents, bytes)) return err_set(e, "disk: cannot read the GPT entries");
+    if (kiln_crc32(0, ents, bytes) != ecrc) return err_set(e, "disk: GPT entry array fails its CRC");
+    for (uint32_t i = 0; i < nent; i++) {
+        const uint8_t *p = ents + (uint64_t)i * esize;
+        if (!guid_eq((const EFI_GUID *)p, &kiln_part_type)) continue;
+        uint64_t first, last;
+        memcpy(&first, p + 32, 8);
+        memcpy(&last, p + 40, 8);
+        if (first > last || last > last_lba) return err_set(e, "disk: the Kiln partition's bounds are invalid");
+        part_offset = first * bsize;
+        part_size = (last - first + 1) * bsize;
+        return true;
+    }
+    return err_set(e, "disk: the boot disk has no Kiln partition; was it made by `kiln image --kind hybrid|uefi`?");
+}
+
+bool efi_disk_init(kiln_err *e) {
+    static EFI_GUID lip = LOADED_IMAGE_PROTOCOL, dpp = DEVICE_PATH_PROTOCOL, bip = BLOCK_IO_PROTOCOL,
+                    dip = DISK_IO_PROTOCOL;
+    EFI_LOADED_IMAGE *li;
+    EFI_DEVICE_PATH *dp;
+    if (EFI_ERROR(bs->HandleProtocol(image_handle, &lip, (void **)&li)))
+        return err_set(e, "disk: no LoadedImage protocol on our own image");
+    if (EFI_ERROR(bs->HandleProtocol(li->DeviceHandle, &dpp, (void **)&dp)))
+        return err_set(e, "disk: the device we were loaded from has no device path");
+    /* The prefix of the ESP's path up to its hard-drive node is the disk. */
+    size_t prefix = 0, off = 0;
+    const EFI_DEVICE_PATH *n = dp;
+    for (int i = 0; i < 256 && !dp_end(n) && dp_node_len(n) >= 4; i++) {
+        if (n->Type == MEDIA_DEVICE_PATH && n->SubType == MEDIA_HARDDRIVE_DP) prefix = off;
+        off += dp_node_len(n);
+        n = (const EFI_DEVICE_PATH *)((const uint8_t *)n + dp_node_len(n));
+    }
+    if (!prefix) return err_set(e, "disk: we were not loaded from a hard-disk partition (no partition node in the device path)");
+
+    UINTN count = 0;
+    EFI_HANDLE *handles = NULL;
+    if (EFI_ERROR(bs->LocateHandleBuffer(ByProtocol, &bip, NULL, &count, &handles)))
+        return err_set(e, "disk: no block devices");
+    EFI_HANDLE disk = NULL;
+    for (UINTN i = 0; i < count && !disk; i++) {
+        EFI_DEVICE_PATH *hdp;
+        if (EFI_ERROR(bs->HandleProtocol(handles[i], &dpp, (void **)&hdp))) continue;
+        if (dp_len(hdp) == prefix && memcmp(hdp, dp, prefix) == 0) disk = handles[i];
+    }
+    bs->FreePool(handles);
+    if (!disk) return err_set(e, "disk: cannot find the disk that holds the EFI system partition");
+    EFI_BLOCK_IO *bio;
+    if (EFI_ERROR(bs->HandleProtocol(disk, &bip, (void **)&bio)) || !bio->Media)
+        return err_set(e, "disk: the boot disk has no BlockIo protocol");
+    if (EFI_ERROR(bs->HandleProtocol(disk, &dip, (void **)&dio)))
+        return err_set(e, "disk: the boot disk has no DiskIo protocol");
+    media_id = bio->Media->MediaId;
+    uint32_t bsize = bio->Media->BlockSize;
+    uint64_t last = bio->Media->LastBlock;
+    if (bsize < 512 || bsize > 65536 || (bsize & (bsize - 1)))
+        return err_set(e, "disk: block size %u is not supported", bsize);
+    /* Primary GPT at LBA 1; if it is damaged, the backup at the last LBA. */
+    kiln_err first;
+    if (scan_gpt(1, bsize, last, &first)) return true;
+    if (scan_gpt(last, bsize, last, e)) return true;
+    *e = first;
+    return false;
+}
+
+bool efi_disk_read(uint64_t offset, void *dst, uint64_t size, kiln_err *e) {
+    uint64_t end;
+    if (!add_ok(offset, size, &end) || end > part_size)
+        return err_set(e, "disk: read of %llu bytes at %llu runs past the Kiln partition (%llu bytes)",
+                       (unsigned long long)size, (unsigned long long)offset, (unsigned long long)part_size);
+    if (!read_disk(part_offset + offset, dst, size))
+        return err_set(e, "disk: reading %llu bytes at offset %llu failed", (unsigned long long)size,
+                       (unsigned long long)offset);
+    return true;
+}
