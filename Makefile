@@ -84,9 +84,17 @@ KERNEL_CFLAGS := -std=c11 -O2 -g -m64 -ffreestanding -nostdlib -fno-stack-protec
 # Sources, by folder (docs/architecture.md)
 # ---------------------------------------------------------------------------
 
-CORE_SRC := $(wildcard core/*.c)       # pure logic, loader and host tool
-FORMAT_SRC := $(wildcard format/*.c)   # on-disk formats, loader and host tool
-LIBKILN_SRC := $(wildcard libkiln/*.c) # the kernel library; loader and host tool share it
+# $(call srcs,PATTERNS): the sources there; asm-offsets.c only generates an include.
+srcs = $(filter-out %/asm-offsets.c,$(wildcard $(1)))
+CORE_SRC := $(call srcs,core/*.c)          # pure logic, loader and host tool
+FORMAT_SRC := $(filter-out %_write.c,$(call srcs,format/*.c)) # on-disk formats: readers, loader and host tool
+FORMAT_WRITE_SRC := $(call srcs,format/*_write.c)              # ... and writers, host tool only
+LIBKILN_SRC := $(call srcs,libkiln/*.c)    # the kernel library; loader and host tool share it
+COMMON_SRC := $(call srcs,common/*.c)      # the boot flow, hardware-free: loaders and unit tests
+X86_SRC := $(call srcs,x86/*.c x86/*.asm)  # the machine: loaders only
+STAGE2_SRC := $(call srcs,stage2/*.c stage2/*.asm)
+UEFI_SRC := $(call srcs,uefi/*.c)
+KILN_SRC := $(wildcard libkiln/*.c) # the kernel library; loader and host tool share it
 COMMON_SRC := $(wildcard common/*.c)   # the boot flow, hardware-free: loaders and unit tests
 X86_SRC := $(filter-out %/asm-offsets.c,$(wildcard x86/*.c x86/*.asm)) # the machine: loaders only
 STAGE2_SRC := $(filter-out %/asm-offsets.c,$(wildcard stage2/*.c stage2/*.asm))
@@ -101,7 +109,7 @@ objs = $(patsubst %.c,$(B)/$(1)/%.o,$(filter %.c,$(2))) $(patsubst %.asm,$(B)/as
 
 STAGE2_OBJS := $(call objs,stage2,$(STAGE2_SRC) $(LOADER_SRC))
 UEFI_OBJS := $(call objs,uefi,$(UEFI_SRC) $(LOADER_SRC))
-HOST_OBJS := $(call objs,host,$(KILN_SRC) $(SHARED_SRC)) $(B)/host/blobs.o
+HOST_OBJS := $(call objs,host,$(KILN_SRC) $(SHARED_SRC) $(FORMAT_WRITE_SRC)) $(B)/host/blobs.o
 
 .PHONY: all deps libkiln image run debug test unit-test boot-test bench install clean
 all: $(B)/stage1.bin $(B)/stage2.bin $(B)/BOOTX64.EFI $(B)/kiln libkiln $(B)/kernel-example.elf

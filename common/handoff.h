@@ -1,12 +1,15 @@
 /* handoff.h - the last step: switch to the kernel's page tables and GDT and
- * jump to the entry point. The stub (handoff.asm) is copied into a page that
- * is identity-mapped in both the loader's and the kernel's address space,
- * because it is executing when CR3 changes. */
+ * jump to the entry point. The boot flow (common/boot.c) fills struct
+ * handoff; x86/handoff.c and the stub (x86/handoff.asm) carry it out. The
+ * stub is copied into a page that is identity-mapped in both the loader's
+ * and the kernel's address space, because it is executing when CR3 changes. */
 #ifndef COMMON_HANDOFF_H
 #define COMMON_HANDOFF_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "kiln.h"
 
 /* Read by handoff.asm through offsets generated from this struct
  * (build/gen/x86/asm-offsets.inc), never by hand-kept constants. */
@@ -20,10 +23,18 @@ struct handoff_args {
     uint64_t gdt_base;  /* virtual (kernel address space) */
 };
 
+/* What the boot flow hands to the hand-off. */
+struct handoff {
+    struct handoff_args args;
+    uint64_t page;              /* the stub's page: physical == virtual in both address spaces */
+    bool nx;                    /* the tables use the NX bit: EFER.NXE must be on first */
+    struct kiln_boot_info *bi;  /* the loader's view, for the last timestamp */
+};
+
 extern const uint8_t handoff_stub[], handoff_stub_end[];
 
 /* Prepares the CPU (NXE, WP, SSE, PAT, PIC masked, null IDT) and runs the
- * stub copied at `page` (physical == virtual in both address spaces). */
-__attribute__((noreturn)) void handoff_jump(uint64_t page, const struct handoff_args *args, bool nx);
+ * stub copied at h->page. */
+__attribute__((noreturn)) void handoff_jump(const struct handoff *h);
 
 #endif

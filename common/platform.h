@@ -1,7 +1,8 @@
 /* platform.h - the firmware difference, as one interface.
  *
  * stage2/ (BIOS) and uefi/ each fill a struct platform with the facts they
- * gathered and the operations below, then call kiln_boot(). Memory is the
+ * gathered and the operations below, then call kiln_boot(); the host unit
+ * tests fill one of their own (tests/unit/test_boot.c). Memory is the
  * one operation not in the struct: before kiln_boot() the platform hands its
  * page source to frames_init() (common/frames.h): a pool over the E820 map
  * on BIOS, AllocatePages on UEFI. common/ never asks which firmware it runs
@@ -38,8 +39,7 @@ struct firmware_map {
 };
 
 struct platform {
-    uint32_t firmware;    /* KILN_FIRMWARE_* */
-    uint64_t alloc_limit; /* exclusive bound of memory the loader itself can address */
+    uint32_t firmware; /* KILN_FIRMWARE_* */
 
     /* Read `size` bytes at byte `offset` of the Kiln partition. */
     bool (*read)(uint64_t offset, void *dst, uint64_t size, kiln_err *e);
@@ -47,8 +47,6 @@ struct platform {
      * index of the active mode or -1. */
     size_t (*video_modes)(struct video_mode *out, size_t cap, int *current);
     bool (*video_set)(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_err *e);
-    /* The firmware's text console, until leave() or a mode set; may be NULL. */
-    void (*console_putc)(char c);
     /* Upper bounds of what leave() will return, asked just before it. */
     void (*map_bounds)(size_t *regions, size_t *raw_bytes);
     /* Leave the firmware (UEFI: ExitBootServices) and report its final map. */
@@ -64,7 +62,8 @@ struct platform {
     uint64_t tsc_entry; /* TSC when the loader's first C code ran */
 };
 
-/* The shared boot flow: load, validate, map, hand off. Never returns. */
+/* The shared boot flow (common/boot.c) and the jump to the kernel
+ * (x86/enter.c). Never returns. */
 __attribute__((noreturn)) void kiln_boot(struct platform *p);
 
 #endif

@@ -5,6 +5,8 @@
  * message names the program header, section or field at fault. */
 #include "core/elf.h"
 
+#include <kiln/fmt.h>
+
 #include "core/kstring.h"
 
 #define ET_EXEC 2
@@ -467,4 +469,25 @@ uint32_t elf_page_flags(const struct elf_image *img, uint64_t page) {
         page < align_down(img->relro_vaddr + img->relro_memsz, PAGE_SIZE))
         flags &= ~ELF_PF_W;
     return flags;
+}
+
+int elf_warning(const struct elf_image *img, uint32_t w, const char *subject, char *buf, size_t n) {
+    switch (img->warnings & w) {
+    case ELF_WARN_RWX_SEGMENT:
+        kiln_snprintf(buf, n, "%s: segment %u is writable and executable", subject, img->rwx_seg);
+        return ELF_WARNING;
+    case ELF_WARN_SHARED_PAGE:
+        kiln_snprintf(buf, n, "%s: segments %u and %u share the page at 0x%llx; it gets both permissions", subject,
+                      img->warn_seg_a, img->warn_seg_b, (unsigned long long)img->warn_page);
+        return ELF_WARNING;
+    case ELF_WARN_NO_CONFIG:
+        kiln_snprintf(buf, n, "%s has no KILN_CONFIG record; using defaults", subject);
+        return ELF_NOTE;
+    case ELF_WARN_CONFIG_NEWER:
+        kiln_snprintf(buf, n, "%s was built against a newer kiln.h; fields this Kiln does not know are ignored",
+                      subject);
+        return ELF_WARNING;
+    default:
+        return 0;
+    }
 }

@@ -8,6 +8,7 @@
 #define CORE_ELF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/util.h"
@@ -34,11 +35,13 @@ struct elf_run {
     uint64_t start, end;
 };
 
-/* Warnings: not fatal, printed by the loader and by `kiln check`. */
+/* Warnings: not fatal; the loader, `kiln check` and `kiln image` print
+ * them with elf_warning(). */
 #define ELF_WARN_RWX_SEGMENT 0x1u   /* a segment is writable and executable */
 #define ELF_WARN_SHARED_PAGE 0x2u   /* two segments share a page with different permissions */
 #define ELF_WARN_NO_CONFIG 0x4u     /* no KILN_CONFIG record: defaults apply */
 #define ELF_WARN_CONFIG_NEWER 0x8u  /* built against a newer minor kiln.h: unknown fields ignored */
+#define ELF_WARN_ALL 0xfu
 
 struct elf_image {
     const uint8_t *file;
@@ -73,6 +76,12 @@ struct elf_image {
 };
 
 bool elf_parse(const void *file, uint64_t size, struct elf_image *img, kiln_err *e);
+
+/* The message for warning `w` (one ELF_WARN_* bit) about `subject` (e.g.
+ * "kernel 'k.elf'", or a path), into buf: returns ELF_WARNING or ELF_NOTE
+ * (a fact worth knowing, not a problem), or 0 when img does not have w. */
+enum { ELF_NOTE = 1, ELF_WARNING = 2 };
+int elf_warning(const struct elf_image *img, uint32_t w, const char *subject, char *buf, size_t n);
 
 /* Apply the relocations of a parsed ET_DYN image loaded with `bias` (runtime
  * address - link address). `run_mem[i]` points at the loader's view of run i

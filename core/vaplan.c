@@ -1,4 +1,4 @@
-/* plan.c - the kernel's virtual address-space layout (plan.h).
+/* vaplan.c - the kernel's virtual address-space layout (vaplan.h).
  * Order matters: the kernel first, then every fixed placement (so a
  * collision between two fixed wishes is reported as such), then the dynamic
  * placements, largest alignment first. */

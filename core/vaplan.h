@@ -1,4 +1,4 @@
-/* plan.h - where everything goes in the kernel's address space.
+/* vaplan.h - where everything goes in the kernel's address space.
  *
  * Computed from the ELF image, the resolved kernel config and a few facts
  * (memory size, framebuffer, module and boot-info sizes). The loader uses

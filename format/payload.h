@@ -61,4 +61,18 @@ const struct payload_entry *payload_entry_at(const struct payload_header *h, uin
 const struct payload_entry *payload_find(const struct payload_header *h, uint32_t type);
 const char *payload_type_name(uint32_t type);
 
+/* Writing one (format/payload_write.c: the host tool and tests only). The
+ * caller has checked the items (at most PAYLOAD_MAX_ENTRIES, one kernel,
+ * names of printable ASCII shorter than PAYLOAD_NAME_MAX). */
+struct payload_item {
+    uint32_t type;
+    const char *name;
+    const void *data;
+    uint64_t size;
+};
+/* Bytes of the payload: header, table, each entry at a PAYLOAD_ALIGN offset. */
+uint64_t payload_size(const struct payload_item *items, uint32_t n);
+/* Writes it into buf (payload_size() bytes); offsets[i] gets item i's offset. */
+void payload_write(uint8_t *buf, const struct payload_item *items, uint32_t n, uint64_t offsets[]);
+
 #endif

@@ -8,54 +8,55 @@
 ; Build:  nasm -f bin -Werror stage1/stage1.asm -o build/stage1.bin
 ;         -DFORCE_CHS skips the INT 13h extensions check and always uses the
 ;         CHS path (the test suite uses this to exercise the fallback).
-;         -DTEST_FLAGS=N (test builds only) stores N in the flags byte at
-;         0x1B2 before jumping to stage2: bit 0 = stage2 must read with CHS
+;         -DTEST_FLAGS=N (test builds only) stores N in the flags byte
+;         (MBR_FLAGS) before jumping to stage2: bit 0 = stage2 must read with CHS
 ;         too, bit 1 = stage2 must act as if the BIOS had no E820 (see
 ;         stage2/layout.h). Normal builds leave the byte 0.
 ;
-; Sector layout (offsets in the image; all fields little endian):
-;   0x000  EB xx 90     jmp short start / nop
-;   0x003  "KILN    "   OEM name
-;   0x00B  zeros        BPB-shaped gap up to 0x59. BIOSes that boot USB
-;                       sticks in floppy/ZIP emulation may patch "BPB" fields
-;                       here, so no code or data may live in this range.
-;   0x05A  code
-;   0x1A0  u64 payload_lba     not used here; stage2 reads it from 0x7DA0, so
-;                              this image must stay where the BIOS put it
-;   0x1A8  u64 stage2_lba      absolute LBA of stage2
-;   0x1B0  u16 stage2_sectors  number of 512-byte sectors, 1..832
-;   0x1B2  u8 flags for stage2, zero (TEST_FLAGS builds set them in memory)
-;   0x1B3  5 bytes reserved, zero
-;   0x1B8  u32 disk signature, then u16 zero
-;   0x1BE  4 x 16-byte MBR partition entries
-;   0x1FE  55 AA
-; The fields from 0x1A0 on are written by the host tool; assembled as zeros.
+; Sector layout (all fields little endian). The offsets and limits are
+; format/mbr.h's, through the generated format/asm-offsets.inc: the host
+; tool writes the fields from the same header.
+;   start              EB xx 90 (jmp short start / nop), "KILN    " (OEM name)
+;   .. MBR_BPB_END     zeros: a BPB-shaped gap. BIOSes that boot USB sticks
+;                      in floppy/ZIP emulation may patch "BPB" fields here,
+;                      so no code or data may live in this range.
+;   .. MBR_STAGE1_FIELDS  code
+;   MBR_PAYLOAD_LBA    u64: not used here; stage 2 reads it from this
+;                      sector's copy at 0x7C00, which must stay where it is
+;   MBR_STAGE2_LBA     u64: absolute LBA of stage 2
+;   MBR_STAGE2_SECTORS u16: number of 512-byte sectors, 1..STAGE2_MAX_SECTORS
+;   MBR_FLAGS          u8: flags for stage 2, zero (TEST_FLAGS builds set them in memory)
+;   MBR_DISK_SIGNATURE u32, then u16 zero
+;   MBR_PARTITIONS     4 x 16-byte partition entries
+;   MBR_BOOT_SIGNATURE 55 AA
+; The fields from MBR_STAGE1_FIELDS on are written by the host tool;
+; assembled as zeros.
 ;
 ; Memory:
 ;   0000:7C00 down   stack (SS:SP = 0000:7C00); its first pushes double as
 ;                    variables at fixed addresses (DRIVE, MODE, SPT, HEADS)
 ;   0000:7C00        this sector; only msg_code is ever written, on errors
-;   0000:8000 up     stage2, at most 0x8000..0x6FFFF (832 sectors), staying
+;   0000:8000 up     stage2 (STAGE2_BASE), at most up to 0x6FFFF (STAGE2_MAX_SECTORS), staying
 ;                    clear of the EBDA that may start at 0x80000 or lower
 ;
 ; Errors print "Kiln: X" and halt, X being:
-;   S  stage2_sectors is 0 or larger than 832
+;   S  stage2_sectors is 0 or larger than STAGE2_MAX_SECTORS
 ;   G  CHS path: INT 13h AH=08h (get drive parameters) failed or is bogus
 ;   C  CHS path: an LBA is not addressable by CHS (cylinder > 1023, or the
 ;      LBA needs more than 32 bits)
 ;   R  a read still failed after 3 attempts
-;   M  stage2 magic "KLN2" not found at 0000:8004
+;   M  stage2's magic "KLN2" not found (STAGE2_MAGIC at STAGE2_MAGIC_OFFSET)
 ;
 ; 32-bit registers are used in real mode (operand-size prefixes); any CPU
 ; that can run an x86_64 kernel has them.
 ; =============================================================================
 
+%include "format/asm-offsets.inc"
+
 bits 16
 org 0x7c00
 
-STAGE2_SEG      equ 0x0800          ; 0000:8000 as a segment, offset 0
-STAGE2_MAGIC    equ 0x8004
-MAX_SECTORS     equ 832             ; (0x70000 - 0x8000) / 512
+STAGE2_SEG      equ STAGE2_BASE >> 4 ; 0000:8000 as a segment, offset 0
 TRIES           equ 3
 
 ; Variables created by the first pushes after SP is set to 0x7C00. In
@@ -77,7 +78,7 @@ HEADS           equ 0x7bf6          ; dword: heads, 1..256 (CHS only)
         db "KILN    "
 
         ; BPB gap: must stay zero-filled, see header.
-        times 0x5a - ($ - $$) db 0
+        times MBR_BPB_END - ($ - $$) db 0
 
 start:
         ; Some BIOSes enter at 07C0:0000 instead of 0000:7C00; everything
@@ -143,7 +144,7 @@ no_ext:
 probed:
         mov ax, [stage2_sectors]
         dec ax                      ; 0 wraps to FFFFh and fails as well
-        cmp ax, MAX_SECTORS - 1
+        cmp ax, STAGE2_MAX_SECTORS - 1
         ja err_s
         inc ax
         xchg si, ax
@@ -199,15 +200,15 @@ load_loop:
         sub si, ax
         jnz load_loop
 
-        cmp dword [STAGE2_MAGIC], 'KLN2'
+        cmp dword [STAGE2_BASE + STAGE2_MAGIC_OFFSET], STAGE2_MAGIC
         jne err_m
         push ds                     ; ES = 0 (it still holds the last
         pop es                      ; destination segment)
         mov dl, [DRIVE]
 %ifdef TEST_FLAGS
-        mov byte [0x7db2], TEST_FLAGS
+        mov byte [0x7c00 + MBR_FLAGS], TEST_FLAGS
 %endif
-        jmp 0x0000:0x8000
+        jmp 0x0000:STAGE2_BASE
 
 ; -----------------------------------------------------------------------------
 ; Errors: print "Kiln: X" and halt forever.
@@ -300,19 +301,21 @@ msg_end:
 
 ; -----------------------------------------------------------------------------
 ; Fields patched by the host tool. Each times guard fails the assembly
-; (negative count) if the code grows past 0x1A0 or a field moves.
-        times 0x1a0 - ($ - $$) db 0
+; (negative count) if the code grows past the fields or a field moves.
+        times MBR_STAGE1_FIELDS - ($ - $$) db 0
+        times MBR_PAYLOAD_LBA - ($ - $$) db 0
 payload_lba:    dq 0
-        times 0x1a8 - ($ - $$) db 0
+        times MBR_STAGE2_LBA - ($ - $$) db 0
 stage2_lba:     dq 0
-        times 0x1b0 - ($ - $$) db 0
+        times MBR_STAGE2_SECTORS - ($ - $$) db 0
 stage2_sectors: dw 0
-        times 6 db 0                ; reserved
-        times 0x1b8 - ($ - $$) db 0
+        times MBR_FLAGS - ($ - $$) db 0
+flags:          db 0
+        times MBR_DISK_SIGNATURE - ($ - $$) db 0
 disk_signature: dd 0
                 dw 0
-        times 0x1be - ($ - $$) db 0
+        times MBR_PARTITIONS - ($ - $$) db 0
 partitions:     times 64 db 0
-        times 0x1fe - ($ - $$) db 0
+        times MBR_BOOT_SIGNATURE - ($ - $$) db 0
                 db 0x55, 0xaa
         times 512 - ($ - $$) db 0

@@ -13,6 +13,7 @@
 ; because real mode runs here with CS = DS = SS = 0.
 
 %include "stage2/asm-offsets.inc"
+%include "format/asm-offsets.inc"
 %include "stage2/modes.inc"
 
 extern stage2_main, enable_a20
@@ -26,7 +27,8 @@ _start16:
     jmp short real_start
     nop
     nop
-    db 'KLN2'                       ; offset 4: stage 1 checks this magic
+    times STAGE2_MAGIC_OFFSET - ($ - _start16) db 0x90
+    dd STAGE2_MAGIC                 ; "KLN2": stage 1 checks this magic
 
 real_start:
     cli

@@ -1,4 +1,4 @@
-/* disk.c - reading the Kiln partition through INT 13h (stage2.h).
+/* int13.c - reading the Kiln partition through INT 13h (stage2.h).
  *
  * Extensions (AH=42h, 64-bit LBA) when the BIOS has them, CHS (AH=02h)
  * otherwise, as USB sticks booted in floppy emulation sometimes need. Every

@@ -6,6 +6,7 @@
 #include "common/firmware_tables.h"
 #include "common/frames.h"
 #include "core/kstring.h"
+#include "format/mbr.h"
 #include "common/log.h"
 #include "core/memmap.h"
 #include "common/pool.h"
@@ -85,8 +86,10 @@ void stage2_main(uint32_t drive) {
     exceptions_install(false);
     load_tss();
     exceptions_use_ist(1);
-    uint64_t payload_lba = *(volatile uint64_t *)(uintptr_t)STAGE1_PAYLOAD_LBA;
-    uint8_t flags = *(volatile uint8_t *)(uintptr_t)STAGE1_FLAGS;
+    struct mbr s1; /* stage 1's sector, where the BIOS loaded it: its fields tell where the payload is */
+    mbr_parse((const uint8_t *)(uintptr_t)STAGE1_BASE, &s1);
+    uint64_t payload_lba = s1.payload_lba;
+    uint8_t flags = s1.flags;
     if (flags) log_debug("stage 2: test flags 0x%02x from stage 1", flags);
     check_low_memory();
     log_debug("stage 2: boot drive 0x%02x, Kiln partition at sector %llu", drive, (unsigned long long)payload_lba);
@@ -94,7 +97,7 @@ void stage2_main(uint32_t drive) {
     /* Memory: read the map, sanitize it, hand the usable part above 1 MiB
      * to the page pool the frame allocator draws from. */
     struct firmware_memory fm;
-    if (!bios_memory_map(&fm, &e, flags & STAGE1_FLAG_NO_E820)) panic("%s", e.msg);
+    if (!bios_memory_map(&fm, &e, flags & MBR_FLAG_NO_E820)) panic("%s", e.msg);
     size_t n = fm.n;
     struct kiln_memory_region *clean = (struct kiln_memory_region *)fm.arena;
     uint64_t *scratch = (uint64_t *)(clean + 2 * n + 1);
@@ -111,11 +114,9 @@ void stage2_main(uint32_t drive) {
 
     struct platform p = {
         .firmware = KILN_FIRMWARE_BIOS,
-        .alloc_limit = GIB(4),
         .read = disk_read_payload,
         .video_modes = vbe_modes,
         .video_set = vbe_set,
-        .console_putc = text ? vga_putc : NULL,
         .map_bounds = bios_map_bounds,
         .leave = bios_leave,
         .vga_text = text,
@@ -124,7 +125,7 @@ void stage2_main(uint32_t drive) {
     };
     for (size_t i = 0; i < m; i++)
         if (clean[i].kind != KILN_MEMORY_RESERVED) p.phys_top = MAX(p.phys_top, clean[i].base + clean[i].length);
-    if (!disk_init((uint8_t)drive, payload_lba, flags & STAGE1_FLAG_CHS, &e)) panic("%s", e.msg);
+    if (!disk_init((uint8_t)drive, payload_lba, flags & MBR_FLAG_CHS, &e)) panic("%s", e.msg);
     find_tables(&p);
     if (vbe_edid(edid)) {
         p.edid = edid;

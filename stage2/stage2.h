@@ -20,7 +20,7 @@ void vga_putc(char c);
  * that, in usable memory above 1 MiB chosen from the map itself (so any
  * number fits), which must then be kept from the allocator
  * (reserved_base/size, 0 when .bss was enough). no_e820: the test hook
- * (STAGE1_FLAG_NO_E820) that exercises the fallbacks. */
+ * (MBR_FLAG_NO_E820) that exercises the fallbacks. */
 struct firmware_memory {
     struct kiln_memory_region *raw;
     size_t n;
@@ -31,7 +31,7 @@ struct firmware_memory {
 };
 bool bios_memory_map(struct firmware_memory *fm, kiln_err *e, bool no_e820);
 
-/* disk.c */
+/* int13.c: the Kiln partition through INT 13h */
 bool disk_init(uint8_t drive, uint64_t partition_lba, bool force_chs, kiln_err *e);
 bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, kiln_err *e);
 

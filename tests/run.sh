@@ -7,6 +7,7 @@
 set -u
 what=${1:-all}
 B=${B:-build}
+export B # the unit tests read build products (test kernels, stage 1) under it
 pass=0
 fail=0
 

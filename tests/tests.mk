@@ -8,8 +8,8 @@
 # sources the loader runs), the kiln tool's modules (for tests of the
 # tool's own logic) and the host stand-ins for x86/ (tests/unit/mock_*.c).
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
-UNIT_SRC := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c)) $(SHARED_SRC) \
-	$(filter-out common/boot.c,$(COMMON_SRC))
+UNIT_SRC := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c)) $(SHARED_SRC) $(FORMAT_WRITE_SRC) \
+	$(COMMON_SRC)
 UNIT_LIB := $(UNIT_SRC:%.c=$(B)/san/%.o)
 TOOL_LIB := $(filter-out $(B)/san/tools/kiln/main.o,$(KILN_SRC:%.c=$(B)/san/%.o)) $(B)/host/blobs.o
 
@@ -21,6 +21,9 @@ $(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIB) $(TOOL_LIB)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(SAN) -o $@ $< $(UNIT_LIB) $(TOOL_LIB)
 
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/unit/%)
+# test_boot runs the boot flow on real test kernels; test_mbr reads stage 1.
+$(B)/tests/unit/test_boot: $(B)/tests/kernels/tk-fixed.elf $(B)/tests/kernels/tk-pie.elf $(B)/tests/kernels/tk-nomap.elf
+$(B)/tests/unit/test_mbr: $(B)/stage1.bin
 
 # --- test kernels: see tests/kernels/kernels.mk ------------------------------
 -include tests/kernels/kernels.mk

@@ -1,17 +1,15 @@
-/* disk.c - finding and reading the Kiln partition under UEFI.
+/* diskio.c - finding and reading the Kiln partition under UEFI.
  *
  * BOOTX64.EFI is loaded from the EFI system partition; the payload is in
  * the Kiln partition of the same disk. The disk is the handle whose device
- * path is the ESP's path without its last (hard-drive) node; its GPT names
- * the Kiln partition by type GUID. Reads go through DiskIo, which takes
+ * path is the ESP's path without its last (hard-drive) node; its GPT
+ * (format/gpt.c, the parser `kiln info` uses too) names the Kiln partition
+ * by type GUID. Reads go through DiskIo, which takes
  * byte offsets and any buffer alignment, directly into the destination. */
-#include <kiln/crc32.h>
 #include "common/frames.h"
 #include "core/kstring.h"
+#include "format/gpt.h"
 #include "uefi/efi.h"
-
-/* 4b4c4e31-5b1e-4c4e-8d2a-6b696c6e0001: Kiln payload partition. */
-static const EFI_GUID kiln_part_type = {0x4b4c4e31, 0x5b1e, 0x4c4e, {0x8d, 0x2a, 0x6b, 0x69, 0x6c, 0x6e, 0x00, 0x01}};
 
 static EFI_DISK_IO *dio;
 static UINT32 media_id;
@@ -46,44 +44,25 @@ static bool read_disk(uint64_t off, void *dst, uint64_t size) {
     return true;
 }
 
-static bool guid_eq(const EFI_GUID *a, const EFI_GUID *b) { return memcmp(a, b, sizeof *a) == 0; }
-
-/* Reads and checks a GPT header at `lba`, then its entry array; finds the
- * Kiln partition. */
+/* Reads and checks the GPT header at `lba` and its entry array (format/gpt.c);
+ * finds the Kiln partition. */
 static bool scan_gpt(uint64_t lba, uint32_t bsize, uint64_t last_lba, kiln_err *e) {
+    struct gpt_header h;
     uint8_t *hdr = heap_alloc(bsize);
-    if (!hdr || !read_disk(lba * bsize, hdr, bsize)) return err_set(e, "disk: cannot read the GPT header at LBA %llu", (unsigned long long)lba);
-    if (memcmp(hdr, "EFI PART", 8) != 0) return err_set(e, "disk: no GPT header at LBA %llu", (unsigned long long)lba);
-    uint32_t hsize, hcrc, nent, esize;
-    uint64_t ent_lba;
-    memcpy(&hsize, hdr + 12, 4);
-    memcpy(&hcrc, hdr + 16, 4);
-    memcpy(&ent_lba, hdr + 72, 8);
-    memcpy(&nent, hdr + 80, 4);
-    memcpy(&esize, hdr + 84, 4);
-    if (hsize < 92 || hsize > bsize) return err_set(e, "disk: GPT header size %u is invalid", hsize);
-    memset(hdr + 16, 0, 4);
-    if (kiln_crc32(0, hdr, hsize) != hcrc) return err_set(e, "disk: GPT header at LBA %llu fails its CRC", (unsigned long long)lba);
-    if (esize < 128 || esize % 8 || esize > 4096 || nent == 0 || nent > 4096 || ent_lba > last_lba)
-        return err_set(e, "disk: GPT entry array (%u x %u bytes at LBA %llu) is invalid", nent, esize, (unsigned long long)ent_lba);
-    uint32_t ecrc;
-    memcpy(&ecrc, hdr + 88, 4);
-    uint64_t bytes = (uint64_t)nent * esize;
-    uint8_t *ents = heap_alloc(bytes);
-    if (!ents || !read_disk(ent_lba * bsize, ents, bytes)) return err_set(e, "disk: cannot read the GPT entries");
-    if (kiln_crc32(0, ents, bytes) != ecrc) return err_set(e, "disk: GPT entry array fails its CRC");
-    for (uint32_t i = 0; i < nent; i++) {
-        const uint8_t *p = ents + (uint64_t)i * esize;
-        if (!guid_eq((const EFI_GUID *)p, &kiln_part_type)) continue;
-        uint64_t first, last;
-        memcpy(&first, p + 32, 8);
-        memcpy(&last, p + 40, 8);
-        if (first > last || last > last_lba) return err_set(e, "disk: the Kiln partition's bounds are invalid");
-        part_offset = first * bsize;
-        part_size = (last - first + 1) * bsize;
-        return true;
-    }
-    return err_set(e, "disk: the boot disk has no Kiln partition; was it made by `kiln image --kind hybrid|uefi`?");
+    if (!hdr || !read_disk(lba * bsize, hdr, bsize))
+        return err_set(e, "disk: cannot read the GPT header at LBA %llu", (unsigned long long)lba);
+    if (!gpt_parse_header(hdr, bsize, lba, last_lba, &h, e)) return err_prefix(e, "disk");
+    uint8_t *ents = heap_alloc(h.entries_bytes);
+    if (!ents || !read_disk(h.entries_lba * bsize, ents, h.entries_bytes))
+        return err_set(e, "disk: cannot read the GPT entries");
+    if (!gpt_check_entries(&h, ents, e)) return err_prefix(e, "disk");
+    struct gpt_entry kiln;
+    if (gpt_find(&h, ents, gpt_type_kiln, &kiln) < 0)
+        return err_set(e, "disk: the boot disk has no Kiln partition; was it made by `kiln image --kind hybrid|uefi`?");
+    if (!gpt_entry_valid(&h, &kiln, e)) return err_prefix(e, "disk: the Kiln partition");
+    part_offset = kiln.first_lba * bsize;
+    part_size = (kiln.last_lba - kiln.first_lba + 1) * bsize;
+    return true;
 }
 
 bool efi_disk_init(kiln_err *e) {

@@ -11,13 +11,15 @@
 #include "common/platform.h"
 #include "core/util.h"
 
+/* efi.c: set by efi_init() at entry; st and bs are NULL again once
+ * ExitBootServices has succeeded, so that a stray use faults loudly. */
 extern EFI_SYSTEM_TABLE *st;
 extern EFI_BOOT_SERVICES *bs;
 extern EFI_HANDLE image_handle;
-
+void efi_init(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab);
 const char *efi_status_str(EFI_STATUS s);
 
-/* disk.c: the Kiln partition on the disk this application was loaded from. */
+/* diskio.c: the Kiln partition on the disk this application was loaded from. */
 bool efi_disk_init(kiln_err *e);
 bool efi_disk_read(uint64_t offset, void *dst, uint64_t size, kiln_err *e);
 

@@ -16,26 +16,7 @@
 #include "core/memmap.h"
 #include "uefi/efi.h"
 
-EFI_SYSTEM_TABLE *st;
-EFI_BOOT_SERVICES *bs;
-EFI_HANDLE image_handle;
-
 #define MAP_SLACK 128 /* descriptors: allocations between sizing and leaving split a few */
-
-const char *efi_status_str(EFI_STATUS s) {
-    switch (s) {
-    case EFI_SUCCESS: return "success";
-    case EFI_INVALID_PARAMETER: return "invalid parameter";
-    case EFI_UNSUPPORTED: return "unsupported";
-    case EFI_BUFFER_TOO_SMALL: return "buffer too small";
-    case EFI_DEVICE_ERROR: return "device error";
-    case EFI_OUT_OF_RESOURCES: return "out of resources";
-    case EFI_NOT_FOUND: return "not found";
-    case EFI_NO_MEDIA: return "no media";
-    case EFI_MEDIA_CHANGED: return "media changed";
-    default: return "error";
-    }
-}
 
 /* Pages from the firmware. A page at physical 0 is valid memory but 0 means
  * "failed" to the frame allocator, so such a page is kept and skipped. */
@@ -169,9 +150,7 @@ EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab);
 EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab) {
     uint64_t tsc = rdtsc();
     kiln_err e;
-    image_handle = handle;
-    st = systab;
-    bs = systab->BootServices;
+    efi_init(handle, systab);
     bs->SetWatchdogTimer(0, 0, 0, NULL); /* the 5-minute boot watchdog must not reset a slow load */
     /* The screen is Kiln's own console on the GOP framebuffer (set up in
      * efi_gop_init), never ConOut: firmware usually mirrors ConOut to the
@@ -183,7 +162,6 @@ EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab) {
 
     struct platform p = {
         .firmware = KILN_FIRMWARE_UEFI,
-        .alloc_limit = UINT64_MAX,
         .read = efi_disk_read,
         .video_modes = efi_gop_modes,
         .video_set = efi_gop_set,

@@ -12,13 +12,13 @@
  * framebuffer. Nothing maps entries 4-7 before this write. */
 #define PAT_VALUE UINT64_C(0x0007010500070406)
 
-void handoff_jump(uint64_t page, const struct handoff_args *args, bool nx) {
+void handoff_jump(const struct handoff *h) {
     cli();
     uint64_t size = (uint64_t)(handoff_stub_end - handoff_stub);
-    uint8_t *dst = phys_ptr(page);
+    uint8_t *dst = phys_ptr(h->page);
     memcpy(dst, handoff_stub, size);
     struct handoff_args *a = (struct handoff_args *)(dst + align_up(size, 16));
-    *a = *args;
+    *a = h->args;
 
     /* Mask both 8259 PICs: nothing from the firmware's world may interrupt
      * the kernel before it sets up its own IDT. */
@@ -27,7 +27,7 @@ void handoff_jump(uint64_t page, const struct handoff_args *args, bool nx) {
 
     /* NXE must be on before CR3 points at tables that use the NX bit. */
     uint64_t efer = rdmsr(MSR_EFER);
-    if (nx) efer |= EFER_NXE;
+    if (h->nx) efer |= EFER_NXE;
     wrmsr(MSR_EFER, efer);
     wrmsr(MSR_PAT, PAT_VALUE);
     wrmsr(MSR_FS_BASE, 0);
@@ -53,7 +53,7 @@ void handoff_jump(uint64_t page, const struct handoff_args *args, bool nx) {
     } null_idt = {0, 0};
     __asm__ volatile("lidt %0" : : "m"(null_idt));
 
-    void (*stub)(struct handoff_args *) = (void (*)(struct handoff_args *))(uintptr_t)page;
+    void (*stub)(struct handoff_args *) = (void (*)(struct handoff_args *))(uintptr_t)h->page;
     stub(a);
     halt_forever();
 }

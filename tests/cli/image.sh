@@ -122,7 +122,7 @@ cp "$tmp/hybrid.img" "$tmp/gpt1.img"
 "$C" flip "$tmp/gpt1.img" $((512 + 40))
 "$K" info "$tmp/gpt1.img" > "$tmp/gpt1.info" 2>&1
 st=$?
-if [ $st -eq 1 ] && grep -q '^GPT primary header at LBA 1: missing or bad CRC$' "$tmp/gpt1.info"; then
+if [ $st -eq 1 ] && grep -q '^GPT primary header: GPT header at LBA 1 fails its CRC$' "$tmp/gpt1.info"; then
     ok gpt-primary-header-corruption-detected
 else
     bad gpt-primary-header-corruption-detected "kiln info exited $st" "$tmp/gpt1.info"

@@ -15,38 +15,15 @@
 #include <unistd.h>
 
 #include <kiln/crc32.h>
+
+#include "format/gpt.h"
+#include "format/mbr.h"
 #include "tools/kiln/disk.h"
 
 #define GPT_ENTRIES 128u
-#define GPT_ENTRY_SIZE 128u
-#define GPT_ARRAY_SECTORS (GPT_ENTRIES * GPT_ENTRY_SIZE / SECTOR) /* 32 */
+#define GPT_ARRAY_SECTORS (GPT_ENTRIES * GPT_ENTRY_MIN / SECTOR) /* 32 */
 #define ESP_SECTORS 32768u /* 16 MiB: FAT16 with 2 KiB clusters */
 #define ESP_EPOCH "946684800" /* 2000-01-01: fixed FAT timestamps (SOURCE_DATE_EPOCH) */
-
-/* GUIDs in their on-disk (mixed-endian) byte order. */
-static const uint8_t esp_type[16] = {0x28, 0x73, 0x2a, 0xc1, 0x1f, 0xf8, 0xd2, 0x11,
-                                     0xba, 0x4b, 0x00, 0xa0, 0xc9, 0x3e, 0xc9, 0x3b}; /* C12A7328-F81F-11D2-BA4B-00A0C93EC93B */
-const uint8_t kiln_part_type[16] = {0x31, 0x4e, 0x4c, 0x4b, 0x1e, 0x5b, 0x4e, 0x4c,
-                                    0x8d, 0x2a, 0x6b, 0x69, 0x6c, 0x6e, 0x00, 0x01}; /* 4B4C4E31-5B1E-4C4E-8D2A-6B696C6E0001 */
-
-void lba_to_chs(uint64_t lba, uint8_t chs[3]) {
-    uint64_t c = lba / (255 * 63), h = (lba / 63) % 255, s = lba % 63 + 1;
-    if (c > 1023) c = 1023, h = 254, s = 63;
-    chs[0] = (uint8_t)h;
-    chs[1] = (uint8_t)(s | ((c >> 2) & 0xc0));
-    chs[2] = (uint8_t)c;
-}
-
-static void mbr_entry(uint8_t *e, uint8_t status, uint8_t type, uint64_t lba, uint64_t sectors) {
-    if (lba > UINT32_MAX) lba = UINT32_MAX;
-    if (sectors > UINT32_MAX - lba) sectors = UINT32_MAX - lba;
-    e[0] = status;
-    lba_to_chs(lba, e + 1);
-    e[4] = type;
-    lba_to_chs(lba + sectors - 1, e + 5);
-    put32(e + 8, (uint32_t)lba);
-    put32(e + 12, (uint32_t)sectors);
-}
 
 void disk_plan(struct disk_layout *d, enum image_kind kind, uint64_t payload_bytes) {
     memset(d, 0, sizeof *d);
@@ -70,43 +47,29 @@ void disk_plan(struct disk_layout *d, enum image_kind kind, uint64_t payload_byt
 static void make_guid(uint8_t g[16], uint32_t seed, uint32_t salt) {
     for (int i = 0; i < 4; i++) {
         uint32_t in[2] = {seed, salt * 4 + (uint32_t)i};
-        put32(g + 4 * i, kiln_crc32(0, in, sizeof in));
+        put_le32(g + 4 * i, kiln_crc32(0, in, sizeof in));
     }
     g[7] = (uint8_t)((g[7] & 0x0f) | 0x40); /* version 4 (byte 7 is the high byte of field 3) */
     g[8] = (uint8_t)((g[8] & 0x3f) | 0x80); /* RFC 4122 variant */
 }
 
-static void utf16_name(uint8_t *dst, const char *s) {
-    for (int i = 0; s[i] && i < 36; i++) put16(dst + 2 * i, (uint8_t)s[i]);
-}
-
 static void gpt_entry(uint8_t *e, const uint8_t type[16], uint32_t seed, uint32_t salt, uint64_t first, uint64_t sectors,
                       const char *name) {
-    memcpy(e, type, 16);
-    make_guid(e + 16, seed, salt);
-    put64(e + 32, first);
-    put64(e + 40, first + sectors - 1);
-    put64(e + 48, 0);
-    utf16_name(e + 56, name);
+    uint8_t unique[16];
+    make_guid(unique, seed, salt);
+    gpt_write_entry(e, type, unique, first, first + sectors - 1, name);
 }
 
 /* GPT header at `my_lba`; the entry array lives at `entries_lba`. */
 static void gpt_header(uint8_t *h, const struct disk_layout *d, uint64_t my_lba, uint64_t alt_lba, uint64_t entries_lba,
                        const uint8_t disk_guid[16], uint32_t array_crc) {
-    memset(h, 0, SECTOR);
-    memcpy(h, "EFI PART", 8);
-    put32(h + 8, 0x00010000);
-    put32(h + 12, 92);
-    put64(h + 24, my_lba);
-    put64(h + 32, alt_lba);
-    put64(h + 40, 2 + GPT_ARRAY_SECTORS);                      /* first usable */
-    put64(h + 48, d->disk_sectors - 2 - GPT_ARRAY_SECTORS);    /* last usable */
-    memcpy(h + 56, disk_guid, 16);
-    put64(h + 72, entries_lba);
-    put32(h + 80, GPT_ENTRIES);
-    put32(h + 84, GPT_ENTRY_SIZE);
-    put32(h + 88, array_crc);
-    put32(h + 16, kiln_crc32(0, h, 92));
+    struct gpt_header g = {
+        .my_lba = my_lba, .alternate_lba = alt_lba, .first_usable = 2 + GPT_ARRAY_SECTORS,
+        .last_usable = d->disk_sectors - 2 - GPT_ARRAY_SECTORS, .entries_lba = entries_lba,
+        .entry_count = GPT_ENTRIES, .entry_size = GPT_ENTRY_MIN, .entries_crc = array_crc,
+    };
+    memcpy(g.disk_guid, disk_guid, 16);
+    gpt_write_header(h, SECTOR, &g);
 }
 
 /* Runs a command; dies with its name if it cannot run or fails. */
@@ -173,48 +136,48 @@ static void write_esp(struct out_file *out, const struct disk_layout *d, uint32_
 }
 
 static void write_gpt(struct out_file *out, const struct disk_layout *d, uint32_t seed) {
-    uint8_t *array = xcalloc(GPT_ENTRIES, GPT_ENTRY_SIZE);
-    gpt_entry(array, esp_type, seed, 1, d->esp_lba, d->esp_sectors, "EFI system partition");
-    gpt_entry(array + GPT_ENTRY_SIZE, kiln_part_type, seed, 2, d->kiln_lba, d->kiln_sectors, "Kiln");
-    uint32_t array_crc = kiln_crc32(0, array, GPT_ENTRIES * GPT_ENTRY_SIZE);
+    uint8_t *array = xcalloc(GPT_ENTRIES, GPT_ENTRY_MIN);
+    gpt_entry(array, gpt_type_esp, seed, 1, d->esp_lba, d->esp_sectors, "EFI system partition");
+    gpt_entry(array + GPT_ENTRY_MIN, gpt_type_kiln, seed, 2, d->kiln_lba, d->kiln_sectors, "Kiln");
+    uint32_t array_crc = kiln_crc32(0, array, GPT_ENTRIES * GPT_ENTRY_MIN);
     uint8_t disk_guid[16], hdr[SECTOR];
     make_guid(disk_guid, seed, 0);
     uint64_t last = d->disk_sectors - 1;
     gpt_header(hdr, d, 1, last, 2, disk_guid, array_crc);
     out_write_at(out, hdr, SECTOR, SECTOR);
-    out_write_at(out, array, GPT_ENTRIES * GPT_ENTRY_SIZE, 2 * SECTOR);
+    out_write_at(out, array, GPT_ENTRIES * GPT_ENTRY_MIN, 2 * SECTOR);
     gpt_header(hdr, d, last, 1, last - GPT_ARRAY_SECTORS, disk_guid, array_crc);
-    out_write_at(out, array, GPT_ENTRIES * GPT_ENTRY_SIZE, (last - GPT_ARRAY_SECTORS) * SECTOR);
+    out_write_at(out, array, GPT_ENTRIES * GPT_ENTRY_MIN, (last - GPT_ARRAY_SECTORS) * SECTOR);
     out_write_at(out, hdr, SECTOR, last * SECTOR);
     free(array);
 }
 
 void disk_write(struct out_file *out, const struct disk_layout *d, const uint8_t *stage1, const uint8_t *payload,
                 uint64_t payload_size, uint64_t stage2_off, uint64_t stage2_size) {
-    uint8_t mbr[SECTOR];
+    uint8_t mbr[MBR_SIZE];
     uint32_t seed = kiln_crc32(0, payload, payload_size);
     if (d->kind == KIND_UEFI) {
-        memset(mbr, 0, SECTOR); /* no BIOS boot code: this image is for UEFI only */
-        mbr[510] = 0x55, mbr[511] = 0xaa;
+        memset(mbr, 0, MBR_SIZE); /* no BIOS boot code: this image is for UEFI only */
+        mbr[MBR_BOOT_SIGNATURE] = 0x55, mbr[MBR_BOOT_SIGNATURE + 1] = 0xaa;
     } else {
-        memcpy(mbr, stage1, SECTOR);
-        if (mbr[510] != 0x55 || mbr[511] != 0xaa) die("internal: stage 1 has no boot signature");
-        put64(mbr + S1_PAYLOAD_LBA, d->kiln_lba);
-        put64(mbr + S1_STAGE2_LBA, d->kiln_lba + stage2_off / SECTOR);
-        put16(mbr + S1_STAGE2_SECTORS, (uint16_t)(align_up(stage2_size, SECTOR) / SECTOR));
+        memcpy(mbr, stage1, MBR_SIZE);
+        if (mbr[MBR_BOOT_SIGNATURE] != 0x55 || mbr[MBR_BOOT_SIGNATURE + 1] != 0xaa)
+            die("internal: stage 1 has no boot signature");
+        mbr_set_stage1(mbr, d->kiln_lba, d->kiln_lba + stage2_off / SECTOR,
+                       (uint16_t)(align_up(stage2_size, SECTOR) / SECTOR));
     }
-    put32(mbr + MBR_DISK_SIG, seed);
-    put16(mbr + MBR_DISK_SIG + 4, 0);
-    memset(mbr + MBR_PARTS, 0, 64);
+    mbr_set_disk_signature(mbr, seed);
+    memset(mbr + MBR_PARTITIONS, 0, 4 * MBR_PARTITION_SIZE);
     if (d->kind == KIND_BIOS) {
-        mbr_entry(mbr + MBR_PARTS, 0x80, MBR_KILN_TYPE, d->kiln_lba, d->kiln_sectors);
+        mbr_set_partition(mbr, 0, MBR_ACTIVE, MBR_TYPE_KILN, d->kiln_lba, d->kiln_sectors);
     } else {
         /* Protective entry over the whole disk. Active on the hybrid image for
          * BIOSes that refuse to boot a disk without an active partition;
          * UEFI ignores the flag (UEFI 2.10, 5.2.3). docs/disk-layout.md. */
-        mbr_entry(mbr + MBR_PARTS, d->kind == KIND_HYBRID ? 0x80 : 0x00, 0xee, 1, d->disk_sectors - 1);
+        mbr_set_partition(mbr, 0, d->kind == KIND_HYBRID ? MBR_ACTIVE : 0, MBR_TYPE_GPT_PROTECTIVE, 1,
+                          d->disk_sectors - 1);
     }
-    out_write_at(out, mbr, SECTOR, 0);
+    out_write_at(out, mbr, MBR_SIZE, 0);
     if (d->kind != KIND_BIOS) {
         write_gpt(out, d, seed);
         write_esp(out, d, seed);

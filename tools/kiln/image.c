@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <kiln/crc32.h>
 #include "core/elf.h"
 #include "format/imgconfig.h"
 #include "core/kconfig.h"
+#include "format/mbr.h"
 #include "format/payload.h"
 #include "core/vaplan.h"
 #include "tools/kiln/disk.h"
@@ -19,7 +19,6 @@
 
 #define MAX_KERNEL ((size_t)GIB(1))
 #define MAX_MODULE ((size_t)GIB(2))
-#define MAX_STAGE2_SECTORS 832u /* 0x8000..0x70000, stage 1's limit */
 
 bool parse_kind(const char *s, enum image_kind *k) {
     if (!strcmp(s, "hybrid")) *k = KIND_HYBRID;
@@ -34,45 +33,6 @@ const char *kind_name(enum image_kind k) { return k == KIND_BIOS ? "bios" : k ==
 static const char *base_name(const char *path) {
     const char *s = strrchr(path, '/');
     return s ? s + 1 : path;
-}
-
-struct entry {
-    uint32_t type;
-    const char *name;
-    const uint8_t *data;
-    size_t size;
-};
-
-/* Builds the payload (header + table + entries) in one buffer. */
-static uint8_t *build_payload(const struct entry *ents, uint32_t n, uint64_t *total, uint64_t *stage2_off) {
-    uint32_t header_size = (uint32_t)(sizeof(struct payload_header) + n * sizeof(struct payload_entry));
-    uint64_t off = align_up(header_size, PAYLOAD_ALIGN);
-    uint64_t offs[PAYLOAD_MAX_ENTRIES];
-    for (uint32_t i = 0; i < n; i++) {
-        offs[i] = off;
-        off = align_up(off + ents[i].size, PAYLOAD_ALIGN);
-    }
-    *total = off;
-    uint8_t *buf = xcalloc(1, off);
-    struct payload_header *h = (struct payload_header *)buf;
-    memcpy(h->magic, PAYLOAD_MAGIC, 8);
-    h->version = PAYLOAD_VERSION;
-    h->header_size = header_size;
-    h->entry_count = n;
-    h->total_size = off;
-    for (uint32_t i = 0; i < n; i++) {
-        struct payload_entry *pe = (struct payload_entry *)(buf + sizeof *h) + i;
-        pe->type = ents[i].type;
-        pe->offset = offs[i];
-        pe->size = ents[i].size;
-        pe->crc32 = kiln_crc32(0, ents[i].data, ents[i].size);
-        memset(pe->name, 0, sizeof pe->name);
-        memcpy(pe->name, ents[i].name, strlen(ents[i].name));
-        memcpy(buf + offs[i], ents[i].data, ents[i].size);
-        if (ents[i].type == PAYLOAD_STAGE2) *stage2_off = offs[i];
-    }
-    h->header_crc32 = kiln_crc32(0, buf, header_size);
-    return buf;
 }
 
 static void check_name(const char *name, const char *what) {
@@ -145,7 +105,7 @@ void image_build(const struct image_opts *o) {
     struct boot_plan plan;
     if (!plan_build(&pin, &plan, &e)) die("%s: %s", o->kernel, e.msg);
 
-    struct entry ents[PAYLOAD_MAX_ENTRIES];
+    struct payload_item ents[PAYLOAD_MAX_ENTRIES];
     uint32_t n = 0;
 
     size_t clen;
@@ -155,11 +115,11 @@ void image_build(const struct image_opts *o) {
      * given both in the file and as an option, or the total size. */
     if (!imgconfig_parse(ctext, clen, &parsed, &e))
         die("%s and the options together: %s", o->config_file ? o->config_file : "the config", e.msg);
-    if (clen) ents[n++] = (struct entry){PAYLOAD_CONFIG, "kiln.cfg", (const uint8_t *)ctext, clen};
+    if (clen) ents[n++] = (struct payload_item){PAYLOAD_CONFIG, "kiln.cfg", (const uint8_t *)ctext, clen};
 
     const char *kname = base_name(o->kernel);
     check_name(kname, o->kernel);
-    ents[n++] = (struct entry){PAYLOAD_KERNEL, kname, kernel, ksize};
+    ents[n++] = (struct payload_item){PAYLOAD_KERNEL, kname, kernel, ksize};
 
     /* MAX_MODULES plus the kernel, the config and stage 2 is one more than
      * the PAYLOAD_MAX_ENTRIES slots of ents[] (and of a payload): check the sum. */
@@ -176,15 +136,18 @@ void image_build(const struct image_opts *o) {
         for (uint32_t j = 0; j < n; j++)
             if (ents[j].type == PAYLOAD_MODULE && !strcmp(ents[j].name, name))
                 die("two modules named '%s' (use --module FILE=NAME to rename one)", name);
-        ents[n++] = (struct entry){PAYLOAD_MODULE, name, m, msize};
+        ents[n++] = (struct payload_item){PAYLOAD_MODULE, name, m, msize};
     }
 
     size_t s2size = (size_t)(kiln_stage2_end - kiln_stage2);
-    if (o->kind != KIND_UEFI) ents[n++] = (struct entry){PAYLOAD_STAGE2, "stage2.bin", kiln_stage2, s2size};
-    if (align_up(s2size, 512) / 512 > MAX_STAGE2_SECTORS) die("stage2 is larger than stage 1 can load");
+    if (o->kind != KIND_UEFI) ents[n++] = (struct payload_item){PAYLOAD_STAGE2, "stage2.bin", kiln_stage2, s2size};
+    if (align_up(s2size, 512) / 512 > STAGE2_MAX_SECTORS) die("stage2 is larger than stage 1 can load");
 
-    uint64_t total, stage2_off = 0;
-    uint8_t *payload = build_payload(ents, n, &total, &stage2_off);
+    uint64_t total = payload_size(ents, n), offs[PAYLOAD_MAX_ENTRIES], stage2_off = 0;
+    uint8_t *payload = xmalloc(total);
+    payload_write(payload, ents, n, offs);
+    for (uint32_t i = 0; i < n; i++)
+        if (ents[i].type == PAYLOAD_STAGE2) stage2_off = offs[i];
     if (!payload_validate(payload, total, total, &e)) die("internal: built an invalid payload: %s", e.msg);
 
     const uint8_t *stage1 = kiln_stage1;

@@ -7,6 +7,8 @@
 
 #include <kiln/crc32.h>
 #include "format/payload.h"
+#include "format/gpt.h"
+#include "format/mbr.h"
 #include "tools/kiln/disk.h"
 #include "tools/kiln/tool.h"
 
@@ -46,79 +48,59 @@ static void show_payload(const uint8_t *img, size_t size, uint64_t lba, uint64_t
     }
 }
 
-static void guid_str(const uint8_t *g, char *out) {
-    snprintf(out, 37, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X", get32(g), get16(g + 4), get16(g + 6), g[8],
-             g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
-}
-
-/* One GPT header and its entry array; returns false if they are invalid. */
+/* One GPT header (format/gpt.c checks it as a firmware would) and its
+ * entry array; false if they are invalid. */
 static bool check_gpt(const uint8_t *img, size_t size, uint64_t lba, const char *which, int *problems,
-                      uint64_t *entries_lba, uint32_t *count, uint32_t *esize) {
+                      struct gpt_header *h) {
+    kiln_err e;
     uint64_t sectors = size / SECTOR;
     if (lba >= sectors) {
         printf("GPT %s header: LBA %llu is past the end of the image\n", which, (unsigned long long)lba);
         (*problems)++;
         return false;
     }
-    const uint8_t *h = img + lba * SECTOR;
-    uint8_t copy[92];
-    memcpy(copy, h, 92);
-    memset(copy + 16, 0, 4);
-    uint32_t hsize = get32(h + 12);
-    if (memcmp(h, "EFI PART", 8) || hsize != 92 || kiln_crc32(0, copy, 92) != get32(h + 16)) {
-        printf("GPT %s header at LBA %llu: missing or bad CRC\n", which, (unsigned long long)lba);
+    if (!gpt_parse_header(img + lba * SECTOR, SECTOR, lba, sectors - 1, h, &e)) {
+        printf("GPT %s header: %s\n", which, e.msg);
         (*problems)++;
         return false;
     }
-    *entries_lba = get64(h + 72);
-    *count = get32(h + 80);
-    *esize = get32(h + 84);
-    uint64_t bytes = (uint64_t)*count * *esize;
-    if (*esize < 128 || *count > 4096 || *entries_lba >= sectors || bytes > (sectors - *entries_lba) * SECTOR) {
-        printf("GPT %s entry array is out of bounds\n", which);
-        (*problems)++;
-        return false;
-    }
-    bool crc_ok = kiln_crc32(0, img + *entries_lba * SECTOR, bytes) == get32(h + 88);
-    printf("GPT %s header at LBA %llu: CRC ok, entries at LBA %llu (%u x %u bytes) CRC %s, usable LBA %llu-%llu\n", which,
-           (unsigned long long)lba, (unsigned long long)*entries_lba, *count, *esize, crc_ok ? "ok" : "BAD",
-           (unsigned long long)get64(h + 40), (unsigned long long)get64(h + 48));
+    bool crc_ok = gpt_check_entries(h, img + h->entries_lba * SECTOR, &e);
+    printf("GPT %s header at LBA %llu: CRC ok, entries at LBA %llu (%u x %u bytes) CRC %s, usable LBA %llu-%llu\n",
+           which, (unsigned long long)lba, (unsigned long long)h->entries_lba, h->entry_count, h->entry_size,
+           crc_ok ? "ok" : "BAD", (unsigned long long)h->first_usable, (unsigned long long)h->last_usable);
     if (!crc_ok) (*problems)++;
     return crc_ok;
 }
 
 static bool show_gpt(const uint8_t *img, size_t size, uint64_t *kiln_lba, uint64_t *kiln_sectors, int *problems) {
-    uint64_t el, bl;
-    uint32_t n, es, bn, bes;
-    if (!check_gpt(img, size, 1, "primary", problems, &el, &n, &es)) return false;
-    uint64_t backup = get64(img + SECTOR + 32);
-    if (backup != size / SECTOR - 1) {
-        printf("GPT backup header is at LBA %llu, not at the last LBA\n", (unsigned long long)backup);
+    struct gpt_header h, b;
+    if (!check_gpt(img, size, 1, "primary", problems, &h)) return false;
+    const uint8_t *ents = img + h.entries_lba * SECTOR;
+    if (h.alternate_lba != size / SECTOR - 1) {
+        printf("GPT backup header is at LBA %llu, not at the last LBA\n", (unsigned long long)h.alternate_lba);
         (*problems)++;
     }
-    if (check_gpt(img, size, backup, "backup", problems, &bl, &bn, &bes) &&
-        (bn != n || bes != es || memcmp(img + el * SECTOR, img + bl * SECTOR, (size_t)n * es))) {
+    if (check_gpt(img, size, h.alternate_lba, "backup", problems, &b) &&
+        (b.entry_count != h.entry_count || b.entry_size != h.entry_size ||
+         memcmp(ents, img + b.entries_lba * SECTOR, h.entries_bytes))) {
         printf("GPT backup entry array differs from the primary\n");
         (*problems)++;
     }
     bool found = false;
-    for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *e = img + el * SECTOR + (uint64_t)i * es;
-        static const uint8_t zero[16];
-        if (!memcmp(e, zero, 16)) continue;
-        char type[40], uniq[40], name[37] = {0};
-        guid_str(e, type);
-        guid_str(e + 16, uniq);
-        for (int k = 0; k < 36; k++) name[k] = (char)(e[56 + 2 * k] < 0x7f ? e[56 + 2 * k] : '?');
-        uint64_t first = get64(e + 32), last = get64(e + 40);
-        bool is_kiln = !memcmp(e, kiln_part_type, 16);
-        printf("  %u: LBA %llu-%llu (%llu MiB%s) type %s \"%s\"%s\n", i + 1, (unsigned long long)first,
-               (unsigned long long)last, (unsigned long long)((last - first + 1) * SECTOR >> 20),
-               first % 2048 ? ", NOT 1 MiB aligned" : ", 1 MiB aligned", type, name, is_kiln ? " (Kiln)" : "");
-        if (first % 2048) (*problems)++;
+    for (uint32_t i = 0; i < h.entry_count; i++) {
+        struct gpt_entry p;
+        gpt_entry_read(&h, ents, i, &p);
+        if (!gpt_entry_used(&p)) continue;
+        char type[37];
+        gpt_guid_str(p.type, type);
+        bool is_kiln = !memcmp(p.type, gpt_type_kiln, 16);
+        printf("  %u: LBA %llu-%llu (%llu MiB%s) type %s \"%s\"%s\n", i + 1, (unsigned long long)p.first_lba,
+               (unsigned long long)p.last_lba, (unsigned long long)((p.last_lba - p.first_lba + 1) * SECTOR >> 20),
+               p.first_lba % 2048 ? ", NOT 1 MiB aligned" : ", 1 MiB aligned", type, p.name, is_kiln ? " (Kiln)" : "");
+        if (p.first_lba % 2048) (*problems)++;
         if (is_kiln && !found) {
-            *kiln_lba = first;
-            *kiln_sectors = last - first + 1;
+            *kiln_lba = p.first_lba;
+            *kiln_sectors = p.last_lba - p.first_lba + 1;
             found = true;
         }
     }
@@ -133,25 +115,26 @@ int cmd_info(int argc, char **argv) {
     size_t size;
     uint8_t *img = read_file(path, &size, (size_t)GIB(64));
     int problems = 0;
-    if (size < SECTOR || img[510] != 0x55 || img[511] != 0xaa) die("%s: no MBR boot signature", path);
+    struct mbr m;
+    if (size >= MBR_SIZE) mbr_parse(img, &m);
+    if (size < MBR_SIZE || !m.boot_signature) die("%s: no MBR boot signature", path);
     printf("%s: %zu bytes (%zu sectors)\n", path, size, size / SECTOR);
-    if (get16(img + S1_STAGE2_SECTORS))
+    if (m.stage2_sectors)
         printf("MBR: disk signature %08x; stage 1 loads %u sectors of stage 2 from LBA %llu; Kiln partition at LBA %llu\n",
-               get32(img + MBR_DISK_SIG), get16(img + S1_STAGE2_SECTORS), (unsigned long long)get64(img + S1_STAGE2_LBA),
-               (unsigned long long)get64(img + S1_PAYLOAD_LBA));
+               m.disk_signature, m.stage2_sectors, (unsigned long long)m.stage2_lba, (unsigned long long)m.payload_lba);
     else
-        printf("MBR: disk signature %08x; no BIOS boot code (a UEFI-only image)\n", get32(img + MBR_DISK_SIG));
+        printf("MBR: disk signature %08x; no BIOS boot code (a UEFI-only image)\n", m.disk_signature);
     uint64_t kiln_lba = 0, kiln_sectors = 0;
-    bool protective = false;
     for (int i = 0; i < 4; i++) {
-        const uint8_t *p = img + MBR_PARTS + 16 * i;
-        if (!p[4]) continue;
-        printf("  %d: type 0x%02x%s start %u, %u sectors%s\n", i + 1, p[4], p[0] == 0x80 ? " active," : ",",
-               get32(p + 8), get32(p + 12),
-               p[4] == MBR_KILN_TYPE ? " (Kiln)" : p[4] == 0xee ? " (GPT protective)" : "");
-        if (p[4] == MBR_KILN_TYPE) kiln_lba = get32(p + 8), kiln_sectors = get32(p + 12);
-        if (p[4] == 0xee) protective = true;
+        const struct mbr_partition *p = &m.part[i];
+        if (!p->type) continue;
+        printf("  %d: type 0x%02x%s start %u, %u sectors%s\n", i + 1, p->type, p->status == MBR_ACTIVE ? " active," : ",",
+               p->first_lba, p->sectors,
+               p->type == MBR_TYPE_KILN ? " (Kiln)" : p->type == MBR_TYPE_GPT_PROTECTIVE ? " (GPT protective)" : "");
     }
+    int k = mbr_find(&m, MBR_TYPE_KILN);
+    if (k >= 0) kiln_lba = m.part[k].first_lba, kiln_sectors = m.part[k].sectors;
+    bool protective = mbr_find(&m, MBR_TYPE_GPT_PROTECTIVE) >= 0;
     if (protective) {
         uint64_t gl = 0, gs = 0;
         if (show_gpt(img, size, &gl, &gs, &problems) && !kiln_lba) kiln_lba = gl, kiln_sectors = gs;

@@ -44,14 +44,6 @@ void out_write_at(struct out_file *o, const void *buf, size_t n, uint64_t off);
 void out_truncate(struct out_file *o, uint64_t size);
 void out_commit(struct out_file *o);
 
-/* Little-endian stores. */
-static inline void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
-static inline void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v), put16(p + 2, (uint16_t)(v >> 16)); }
-static inline void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v), put32(p + 4, (uint32_t)(v >> 32)); }
-static inline uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static inline uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
-static inline uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
-
 /* image.c */
 enum image_kind { KIND_HYBRID, KIND_BIOS, KIND_UEFI };
 struct image_opts {

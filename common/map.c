@@ -1,0 +1,125 @@
+/* map.c - phase 3 of the boot flow (boot.h): where everything goes in the
+ * kernel's address space (core/vaplan.c), physical frames for the segments,
+ * stack, boot info and hand-off page, the segments loaded and relocated,
+ * then the page tables. */
+#include "common/boot.h"
+
+#include "common/frames.h"
+#include "common/log.h"
+
+#define EDID_MAX 256u
+#define PT_BATCH 16 /* page-table pages taken from the frame allocator at a time */
+
+/* Frames for the kernel's segments, each run in one block; then the
+ * segments copied in and relocated. */
+static void load_segments(const struct kernel *k, struct placement *pl) {
+    kiln_err e;
+    uint8_t *run_mem[ELF_MAX_RUNS];
+    const struct elf_image *img = k->elf;
+    for (uint32_t i = 0; i < img->nrun; i++) {
+        uint64_t pages = (img->run[i].end - img->run[i].start) / PAGE_SIZE;
+        pl->run_phys[i] = frames_alloc(pages, KILN_MEMORY_KERNEL);
+        if (!pl->run_phys[i])
+            panic("kernel '%s': no memory for %llu KiB of segments", k->name, (unsigned long long)(pages * 4));
+        run_mem[i] = phys_ptr(pl->run_phys[i]);
+    }
+    elf_load_segments(img, run_mem);
+    if (!elf_relocate(img, run_mem, pl->plan->bias, &e)) panic("kernel '%s': %s", k->name, e.msg);
+}
+
+/* The hand-off page is identity-mapped in the kernel's space too, so its
+ * physical address must not collide with anything the kernel asked for. */
+static uint64_t handoff_page(struct boot_plan *plan) {
+    kiln_err e;
+    for (int tries = 0; tries < 32; tries++) {
+        uint64_t pa = frames_alloc_code(1);
+        if (!pa) break;
+        if (va_reserve(&plan->vs, pa, PAGE_SIZE, "the hand-off page", &e)) return pa;
+    }
+    panic("layout: no free page for the hand-off code outside the kernel's ranges");
+}
+
+void place_kernel(struct platform *p, const struct machine *m, const struct payload_files *f, const struct kernel *k,
+                  const struct kiln_framebuffer *fb, struct placement *pl) {
+    kiln_err e;
+    size_t fw_regions = 0, fw_raw = 0, nrec;
+    p->map_bounds(&fw_regions, &fw_raw);
+    frames_records(&nrec);
+    pl->edid_size = p->edid && p->edid_size <= EDID_MAX ? p->edid_size : 0;
+    bi_layout(&pl->bi, f->module_count, f->config->cmdline_len, fw_regions + 2 * (nrec + 64) + 16, fw_raw,
+              pl->edid_size);
+
+    pl->phys_top = MAX(GIB(4), p->phys_top);
+    struct plan_input pin = {
+        .elf = k->elf, .cfg = k->cfg, .phys_map_size = pl->phys_top, .fb_phys = fb->physical_address,
+        .fb_size = fb->physical_address ? fb->size : 0, .modules_size = f->module_bytes,
+        .boot_info_size = pl->bi.size, .kernel_file_size = f->kernel.entry->size, .seed = m->random,
+    };
+    pl->plan = heap_alloc(sizeof *pl->plan);
+    if (!pl->plan || !plan_build(&pin, pl->plan, &e)) panic("kernel '%s': %s", k->name, pl->plan ? e.msg : "no memory");
+
+    load_segments(k, pl);
+    pl->stack_phys = frames_alloc(k->cfg->stack_size / PAGE_SIZE, KILN_MEMORY_KERNEL_STACK);
+    pl->bi_phys = frames_alloc(pl->bi.size / PAGE_SIZE, KILN_MEMORY_BOOT_INFO);
+    if (!pl->stack_phys || !pl->bi_phys) panic("memory: no room for the kernel stack and boot info");
+    pl->hand_phys = handoff_page(pl->plan);
+}
+
+/* Page-table pages come in small batches of PAGE_TABLES frames. */
+static uint64_t pt_alloc(void *ctx) {
+    struct placement *pl = ctx;
+    if (!pl->pt_left) {
+        pl->pt_next = frames_alloc(PT_BATCH, KILN_MEMORY_PAGE_TABLES);
+        if (!pl->pt_next) return 0;
+        pl->pt_left = PT_BATCH;
+    }
+    pl->pt_left--;
+    uint64_t pa = pl->pt_next;
+    pl->pt_next += PAGE_SIZE;
+    return pa;
+}
+
+static void map_or_panic(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned flags, const char *what) {
+    kiln_err e;
+    if (!pt_map(pt, va, pa, size, flags, &e)) panic("mapping %s: %s", what, e.msg);
+}
+
+/* Every page of every run, with the permissions of the segments on it. */
+static void map_segments(const struct kernel *k, struct placement *pl) {
+    const struct elf_image *img = k->elf;
+    for (uint32_t r = 0; r < img->nrun; r++)
+        for (uint64_t va = img->run[r].start; va < img->run[r].end; va += PAGE_SIZE) {
+            uint32_t f = elf_page_flags(img, va);
+            if (!f) continue; /* a gap between segments of one run */
+            unsigned flags = (f & ELF_PF_W ? MAP_W : 0) | (f & ELF_PF_X ? MAP_X : 0);
+            map_or_panic(&pl->pt, va + (uint64_t)pl->plan->bias, pl->run_phys[r] + (va - img->run[r].start), PAGE_SIZE,
+                         flags, "the kernel");
+        }
+}
+
+void map_kernel(const struct machine *m, const struct payload_files *f, const struct kernel *k,
+                const struct kiln_framebuffer *fb, struct placement *pl) {
+    kiln_err e;
+    const struct boot_plan *plan = pl->plan;
+    pl->pt_next = pl->pt_left = 0;
+    if (!pt_init(&pl->pt, m->nx, m->gbpages, pt_alloc, pl, phys_ptr, &e)) panic("%s", e.msg);
+    map_segments(k, pl);
+    map_or_panic(&pl->pt, plan->stack_bottom, pl->stack_phys, k->cfg->stack_size, MAP_W, "the kernel stack");
+    map_or_panic(&pl->pt, plan->boot_info, pl->bi_phys, pl->bi.size, MAP_W, "the boot info");
+    map_or_panic(&pl->pt, plan->kernel_file, f->kernel.phys, align_up(f->kernel.entry->size, PAGE_SIZE), 0,
+                 "the kernel file");
+    map_or_panic(&pl->pt, pl->hand_phys, pl->hand_phys, PAGE_SIZE, MAP_X, "the hand-off page");
+    if (plan->fb) {
+        uint64_t fbp = align_down(fb->physical_address, PAGE_SIZE);
+        uint64_t fbs = align_up(fb->physical_address + fb->size, PAGE_SIZE) - fbp;
+        map_or_panic(&pl->pt, align_down(plan->fb, PAGE_SIZE), fbp, fbs, MAP_W | MAP_WC | MAP_LARGE, "the framebuffer");
+    }
+    uint64_t mod_va = plan->modules;
+    for (uint32_t i = 0; plan->modules && i < f->module_count; i++) {
+        map_or_panic(&pl->pt, mod_va, f->modules[i].phys, f->modules[i].bytes, 0, "a module");
+        mod_va += f->modules[i].bytes;
+    }
+    if (plan->has_phys)
+        map_or_panic(&pl->pt, plan->phys, 0, align_up(pl->phys_top, GIB(1)), MAP_W | MAP_LARGE, "physical memory");
+    if (plan->recursive >= 0 && !pt_map_recursive(&pl->pt, (unsigned)plan->recursive, &e)) panic("%s", e.msg);
+}

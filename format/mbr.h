@@ -1,0 +1,71 @@
+/* mbr.h - the first sector of a Kiln disk: stage 1's code with the fields
+ * the host tool patches into it, the disk signature and the partition table
+ * (docs/disk-layout.md). One definition for stage1/stage1.asm (through
+ * format/asm-offsets.c), stage 2 (which reads the fields from stage 1's copy
+ * at 0x7C00) and the kiln tool (which writes them and shows them). */
+#ifndef FORMAT_MBR_H
+#define FORMAT_MBR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MBR_SIZE 512u
+
+/* Stage 1's fields, from MBR_STAGE1_FIELDS on; everything before is code
+ * (after the BPB-shaped gap, MBR_BPB_END). */
+#define MBR_BPB_END 0x5au            /* 0x03-0x59: may be patched by BIOSes emulating a floppy */
+#define MBR_STAGE1_FIELDS 0x1a0u
+#define MBR_PAYLOAD_LBA 0x1a0u       /* u64: first LBA of the Kiln partition (read by stage 2) */
+#define MBR_STAGE2_LBA 0x1a8u        /* u64: first LBA of stage 2 */
+#define MBR_STAGE2_SECTORS 0x1b0u    /* u16: its length in sectors, 1..STAGE2_MAX_SECTORS */
+#define MBR_FLAGS 0x1b2u             /* u8: 0; test builds of stage 1 set MBR_FLAG_* in memory */
+#define MBR_FLAG_CHS 0x01u           /* stage 2 reads the disk with CHS too */
+#define MBR_FLAG_NO_E820 0x02u       /* stage 2 acts as if the BIOS had no E820 */
+#define MBR_DISK_SIGNATURE 0x1b8u    /* u32, then a u16 0 */
+#define MBR_PARTITIONS 0x1beu        /* 4 entries of MBR_PARTITION_SIZE bytes */
+#define MBR_PARTITION_SIZE 16u
+#define MBR_BOOT_SIGNATURE 0x1feu    /* 0x55 0xAA */
+
+#define MBR_TYPE_KILN 0x7fu          /* "reserved for individual use": the Kiln partition of a bios image */
+#define MBR_TYPE_GPT_PROTECTIVE 0xeeu
+#define MBR_ACTIVE 0x80u
+
+/* What stage 1 loads: stage 2, to STAGE2_BASE, checked by the magic
+ * STAGE2_MAGIC ("KLN2") at STAGE2_BASE + STAGE2_MAGIC_OFFSET. */
+#define STAGE2_BASE 0x8000u
+#define STAGE2_MAGIC_OFFSET 4u
+#define STAGE2_MAGIC 0x324e4c4bu     /* 'K' 'L' 'N' '2' as a little-endian u32 */
+#define STAGE2_MAX_SECTORS 832u      /* (0x70000 - STAGE2_BASE) / 512: up to the bounce buffer */
+
+struct mbr_partition {
+    uint8_t status; /* MBR_ACTIVE or 0 */
+    uint8_t type;   /* 0: unused */
+    uint32_t first_lba, sectors;
+};
+
+struct mbr {
+    bool boot_signature; /* 55 AA present */
+    uint32_t disk_signature;
+    struct mbr_partition part[4];
+    /* Stage 1's fields (all 0 where no Kiln stage 1 was written: uefi images). */
+    uint64_t payload_lba, stage2_lba;
+    uint16_t stage2_sectors;
+    uint8_t flags;
+};
+
+/* Reads a sector as an MBR. Every field is taken as it is; what it means
+ * (a usable Kiln partition, a protective MBR) is for the caller to judge. */
+void mbr_parse(const uint8_t sector[MBR_SIZE], struct mbr *m);
+/* The index of the first partition of the given type, or -1. */
+int mbr_find(const struct mbr *m, uint8_t type);
+
+/* Writing one (format/mbr_write.c: the host tool only). */
+/* CHS triple for a partition entry (255 heads, 63 sectors per track; LBAs
+ * beyond CHS reach get the conventional 1023/254/63). */
+void mbr_lba_to_chs(uint64_t lba, uint8_t chs[3]);
+/* Partition entry i (0-3); LBA and size clipped to 32 bits. */
+void mbr_set_partition(uint8_t sector[MBR_SIZE], int i, uint8_t status, uint8_t type, uint64_t lba, uint64_t sectors);
+void mbr_set_stage1(uint8_t sector[MBR_SIZE], uint64_t payload_lba, uint64_t stage2_lba, uint16_t stage2_sectors);
+void mbr_set_disk_signature(uint8_t sector[MBR_SIZE], uint32_t signature);
+
+#endif

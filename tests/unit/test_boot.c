@@ -1,0 +1,421 @@
+/* test_boot.c - the whole boot flow (common/boot.c and its phases) on the
+ * host, against a fake BIOS-like and a fake UEFI-like platform over the
+ * mock of physical memory. The payload is built with format/payload_write.c
+ * from real test kernels (build/tests/kernels/tk-fixed.elf: every placement
+ * fixed; tk-pie.elf: a PIE placed and relocated by the loader), an image
+ * config and two modules. What the flow hands over is checked as the kernel
+ * would see it: the boot info field by field, read through the page tables
+ * it built, the memory map's kinds, and the mappings' permissions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/boot.h"
+#include "common/frames.h"
+#include "common/video.h"
+#include "core/memmap.h"
+#include "core/util.h"
+#include "format/payload.h"
+#include "tests/unit/mock_log.h"
+#include "tests/unit/mock_phys.h"
+#include "tests/unit/testlib.h"
+
+#define ARENA MIB(64)
+#define FB_PHYS UINT64_C(0xfd000000)
+#define EFI_DESC 48 /* the descriptor size the fake firmware reports (larger than the struct, as OVMF's) */
+
+/* ---- the fake firmware ------------------------------------------------- */
+
+static struct {
+    uint8_t *payload;
+    uint64_t payload_size;
+    bool uefi;
+    bool fail_read, fail_leave;
+    uint8_t edid[128];
+} fw;
+
+static bool fake_read(uint64_t offset, void *dst, uint64_t size, kiln_err *e) {
+    if (fw.fail_read) return err_set(e, "disk: reading sector 9 failed");
+    if (offset > fw.payload_size) return err_set(e, "read past the partition");
+    uint64_t n = MIN(size, fw.payload_size - offset); /* the header read asks for more than a small payload */
+    memcpy(dst, fw.payload + offset, n);
+    memset((uint8_t *)dst + n, 0, size - n);
+    return true;
+}
+
+static size_t fake_modes(struct video_mode *out, size_t cap, int *current) {
+    static const struct video_mode m[] = {
+        {1, 800, 600, 3200, 32, 0, 8, 16, 8, 8, 8, 0, 8, 24},
+        {2, 1024, 768, 4096, 32, 0, 8, 16, 8, 8, 8, 0, 8, 24},
+    };
+    size_t n = MIN(cap, ARRAY_LEN(m));
+    memcpy(out, m, n * sizeof *m);
+    *current = 0;
+    return n;
+}
+
+static bool fake_set(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_err *e) {
+    (void)e;
+    video_fb_from_mode(m, FB_PHYS, fb);
+    return true;
+}
+
+/* The firmware's memory: low memory, the BIOS area, the mock arena (where
+ * every frame the loader takes comes from), ACPI tables above it. */
+struct fw_range {
+    uint64_t base, len;
+    uint32_t e820, efi;
+};
+static const struct fw_range ranges[] = {
+    {0, 0x9f000, 1, 7},                                            /* usable / conventional */
+    {0xf0000, 0x10000, 2, 0},                                      /* reserved */
+    {MOCK_PHYS_BASE, ARENA, 1, 4},                                 /* usable / boot-services data */
+    {MOCK_PHYS_BASE + ARENA, MIB(1), 3, 9},                        /* ACPI reclaimable */
+    {MOCK_PHYS_BASE + ARENA + MIB(1), MIB(1), 2, 5},               /* reserved / runtime-services code */
+};
+
+static void fake_bounds(size_t *regions, size_t *raw) {
+    *regions = ARRAY_LEN(ranges);
+    *raw = fw.uefi ? ARRAY_LEN(ranges) * EFI_DESC : 0;
+}
+
+static bool fake_leave(struct firmware_map *m, kiln_err *e) {
+    if (fw.fail_leave) return err_set(e, "ExitBootServices failed (invalid parameter)");
+    if (m->regions_cap < ARRAY_LEN(ranges) || (fw.uefi && m->raw_cap < ARRAY_LEN(ranges) * EFI_DESC))
+        return err_set(e, "memory map buffer too small");
+    for (size_t i = 0; i < ARRAY_LEN(ranges); i++) {
+        const struct fw_range *r = &ranges[i];
+        uint32_t type = fw.uefi ? r->efi : r->e820;
+        m->regions[i] = (struct kiln_memory_region){r->base, r->len, fw.uefi ? memmap_efi_kind(type) : memmap_e820_kind(type),
+                                                    type};
+        if (fw.uefi) { /* EFI_MEMORY_DESCRIPTOR: type, pad, physical start, virtual start, pages, attributes */
+            uint8_t *d = (uint8_t *)m->raw + i * EFI_DESC;
+            memset(d, 0, EFI_DESC);
+            put_le32(d, type);
+            put_le64(d + 8, r->base);
+            put_le64(d + 24, r->len / PAGE_SIZE);
+        }
+    }
+    m->regions_count = ARRAY_LEN(ranges);
+    m->raw_size = fw.uefi ? ARRAY_LEN(ranges) * EFI_DESC : 0;
+    m->desc_size = fw.uefi ? EFI_DESC : 0;
+    m->desc_version = fw.uefi ? 1 : 0;
+    return true;
+}
+
+static void make_edid(uint8_t *d, uint32_t w, uint32_t h) {
+    static const uint8_t header[8] = {0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0};
+    memset(d, 0, 128);
+    memcpy(d, header, 8);
+    d[54] = 1; /* a pixel clock: a detailed timing, not a display descriptor */
+    d[56] = (uint8_t)w, d[58] = (uint8_t)((w >> 8) << 4);
+    d[59] = (uint8_t)h, d[61] = (uint8_t)((h >> 8) << 4);
+    uint8_t sum = 0;
+    for (int i = 0; i < 127; i++) sum = (uint8_t)(sum + d[i]);
+    d[127] = (uint8_t)(0x100 - sum);
+}
+
+static struct platform platform(bool uefi) {
+    fw.uefi = uefi;
+    make_edid(fw.edid, 1024, 768);
+    return (struct platform){
+        .firmware = uefi ? KILN_FIRMWARE_UEFI : KILN_FIRMWARE_BIOS,
+        .read = fake_read, .video_modes = fake_modes, .video_set = fake_set, .map_bounds = fake_bounds,
+        .leave = fake_leave, .rsdp = 0xe0010, .smbios32 = 0xf0020, .smbios64 = uefi ? 0xf0040 : 0,
+        .efi_system_table = uefi ? 0x7f000000 : 0, .edid = fw.edid, .edid_size = sizeof fw.edid,
+        .phys_top = MOCK_PHYS_BASE + ARENA + MIB(2), .vga_text = !uefi, .tsc_entry = 12345,
+    };
+}
+
+/* ---- the payload --------------------------------------------------------- */
+
+static const char mod_a[] = "module a: 0123456789";
+static uint8_t mod_b[3 * PAGE_SIZE + 7];
+
+static uint8_t *read_kernel(const char *name, size_t *size) {
+    const char *b = getenv("B");
+    char path[256];
+    snprintf(path, sizeof path, "%s/tests/kernels/%s", b && *b ? b : "build", name);
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    uint8_t *buf = malloc(MIB(2));
+    *size = buf ? fread(buf, 1, MIB(2), f) : 0;
+    fclose(f);
+    return buf;
+}
+
+/* Builds the payload of `kernel` with an image config and the two modules. */
+static bool make_payload(const char *kernel, const char *config) {
+    size_t ksize;
+    uint8_t *k = read_kernel(kernel, &ksize);
+    if (!k) return false;
+    for (size_t i = 0; i < sizeof mod_b; i++) mod_b[i] = (uint8_t)(i * 7 + 3);
+    struct payload_item items[] = {
+        {PAYLOAD_CONFIG, "kiln.cfg", config, strlen(config)},
+        {PAYLOAD_KERNEL, kernel, k, ksize},
+        {PAYLOAD_MODULE, "a", mod_a, sizeof mod_a - 1},
+        {PAYLOAD_MODULE, "initrd.bin", mod_b, sizeof mod_b},
+    };
+    uint64_t offs[4];
+    free(fw.payload);
+    fw.payload_size = payload_size(items, 4);
+    fw.payload = malloc(fw.payload_size);
+    payload_write(fw.payload, items, 4, offs);
+    free(k);
+    return true;
+}
+
+/* ---- running the flow ------------------------------------------------------- */
+
+static const struct machine machine = {.nx = true, .gbpages = true, .tsc_frequency = 2000000000, .random = 42};
+
+/* The boot flow from a clean machine; false (with the panic in the mock
+ * log) if it panicked. */
+static bool run_flow(struct platform *p, struct handoff *h) {
+    mock_phys_init(ARENA);
+    frames_init(mock_phys_alloc, UINT64_MAX);
+    mock_log_reset();
+    if (setjmp(*mock_log_catch()) != 0) return false;
+    boot_flow(p, &machine, h);
+    return true;
+}
+
+/* The kernel's view: a virtual address through the tables the flow built. */
+static struct pt kernel_pt(const struct handoff *h) { return (struct pt){.pml4 = h->args.cr3, .nx = true, .view = phys_ptr}; }
+
+static bool translate(const struct handoff *h, uint64_t va, struct pt_lookup_result *r) {
+    struct pt pt = kernel_pt(h);
+    return pt_lookup(&pt, va, r);
+}
+
+/* A pointer the kernel would follow, made readable here. */
+static const void *kptr(const struct handoff *h, const void *va) {
+    struct pt_lookup_result r;
+    return translate(h, (uint64_t)(uintptr_t)va, &r) ? phys_ptr(r.pa) : NULL;
+}
+
+/* The kind of the memory-map entry holding pa, or 0. */
+static uint32_t kind_at(const struct kiln_boot_info *bi, const struct kiln_memory_region *map, uint64_t pa) {
+    for (uint64_t i = 0; i < bi->memory_map_count; i++)
+        if (pa >= map[i].base && pa - map[i].base < map[i].length) return map[i].kind;
+    return 0;
+}
+
+/* ---- the checks ------------------------------------------------------------ */
+
+static void check_header_and_strings(const struct handoff *h, const struct kiln_boot_info *bi, uint32_t firmware,
+                                     const char *cmdline) {
+    CHECK(bi->magic == KILN_BOOT_INFO_MAGIC && bi->version_major == KILN_VERSION_MAJOR &&
+              bi->version_minor == KILN_VERSION_MINOR && bi->size == sizeof *bi && bi->firmware == firmware,
+          "header: magic %llx version %u.%u firmware %u", (unsigned long long)bi->magic, bi->version_major,
+          bi->version_minor, bi->firmware);
+    CHECK(kptr(h, (const void *)h->args.boot_info) == bi, "RDI points at the boot info");
+    const char *name = kptr(h, bi->loader_name), *version = kptr(h, bi->loader_version), *cl = kptr(h, bi->cmdline);
+    CHECK(name && !strcmp(name, "Kiln") && version && !strcmp(version, "0.1.0"), "loader name and version");
+    CHECK(cl && !strcmp(cl, cmdline) && bi->cmdline_length == strlen(cmdline), "cmdline '%s'", cl ? cl : "(unmapped)");
+    CHECK(bi->rsdp_phys == 0xe0010 && bi->smbios32_phys == 0xf0020 && bi->tsc_loader_entry == 12345 &&
+              bi->tsc_frequency == 2000000000,
+          "firmware tables and timestamps");
+    CHECK(bi->flags & KILN_FLAG_NX, "NX flag");
+}
+
+static void check_modules(const struct handoff *h, const struct kiln_boot_info *bi, bool mapped) {
+    REQUIRE(bi->module_count == 2, "%llu modules", (unsigned long long)bi->module_count);
+    const struct kiln_module *m = kptr(h, bi->modules);
+    REQUIRE(m, "the module table is mapped");
+    const char *n0 = kptr(h, m[0].name), *n1 = kptr(h, m[1].name);
+    CHECK(n0 && !strcmp(n0, "a") && n1 && !strcmp(n1, "initrd.bin"), "module names");
+    CHECK(m[0].size == sizeof mod_a - 1 && m[1].size == sizeof mod_b, "module sizes");
+    CHECK(!memcmp(phys_ptr(m[0].physical_address), mod_a, sizeof mod_a - 1) &&
+              !memcmp(phys_ptr(m[1].physical_address), mod_b, sizeof mod_b),
+          "module bytes at their physical addresses");
+    CHECK(m[0].physical_address % PAGE_SIZE == 0 && m[1].physical_address % PAGE_SIZE == 0, "modules page-aligned");
+    for (int i = 0; i < 2; i++) {
+        struct pt_lookup_result r;
+        if (!mapped) {
+            CHECK(m[i].address == NULL, "module %d not mapped", i);
+            continue;
+        }
+        CHECK(translate(h, (uint64_t)(uintptr_t)m[i].address, &r) && r.pa == m[i].physical_address && !r.w && !r.x,
+              "module %d mapped read-only at %p", i, m[i].address);
+    }
+}
+
+/* The map the kernel gets: sorted, disjoint, usable entries page-aligned,
+ * and every frame the loader handed over reported as what it is. */
+static void check_memory_map(const struct handoff *h, const struct kiln_boot_info *bi) {
+    const struct kiln_memory_region *map = kptr(h, bi->memory_map);
+    REQUIRE(map && bi->memory_map_count > 5, "memory map of %llu entries", (unsigned long long)bi->memory_map_count);
+    for (uint64_t i = 0; i < bi->memory_map_count; i++) {
+        CHECK(map[i].length && (i == 0 || map[i].base >= map[i - 1].base + map[i - 1].length),
+              "entry %llu sorted and disjoint", (unsigned long long)i);
+        if (map[i].kind == KILN_MEMORY_USABLE)
+            CHECK(map[i].base % PAGE_SIZE == 0 && map[i].length % PAGE_SIZE == 0, "usable entry %llu aligned",
+                  (unsigned long long)i);
+    }
+    const struct kiln_module *m = kptr(h, bi->modules);
+    CHECK(kind_at(bi, map, bi->kernel_image_phys) == KILN_MEMORY_KERNEL, "the kernel's frames: KERNEL");
+    CHECK(kind_at(bi, map, bi->kernel_file_phys) == KILN_MEMORY_KERNEL, "the kernel file: KERNEL");
+    CHECK(kind_at(bi, map, bi->boot_info_phys) == KILN_MEMORY_BOOT_INFO, "the boot info: BOOT_INFO");
+    CHECK(kind_at(bi, map, h->args.cr3) == KILN_MEMORY_PAGE_TABLES, "the PML4: PAGE_TABLES");
+    CHECK(m && kind_at(bi, map, m[0].physical_address) == KILN_MEMORY_MODULE &&
+              kind_at(bi, map, m[1].physical_address + sizeof mod_b - 1) == KILN_MEMORY_MODULE,
+          "modules: MODULE");
+    struct pt_lookup_result r;
+    CHECK(translate(h, bi->stack_bottom, &r) && kind_at(bi, map, r.pa) == KILN_MEMORY_KERNEL_STACK, "the stack");
+    CHECK(kind_at(bi, map, FB_PHYS) == KILN_MEMORY_FRAMEBUFFER, "the framebuffer: FRAMEBUFFER");
+    CHECK(kind_at(bi, map, h->page) == KILN_MEMORY_BOOTLOADER_RECLAIMABLE, "the hand-off page: reclaimable");
+    CHECK(kind_at(bi, map, MOCK_PHYS_BASE + ARENA - PAGE_SIZE) == KILN_MEMORY_USABLE, "the arena's free end: USABLE");
+    CHECK(kind_at(bi, map, MOCK_PHYS_BASE + ARENA) == KILN_MEMORY_ACPI_RECLAIMABLE, "ACPI tables");
+    uint64_t usable = memmap_total(map, bi->memory_map_count, KILN_MEMORY_USABLE);
+    CHECK(usable > MIB(32) && usable < ARENA + 0x9f000, "usable total %llu", (unsigned long long)usable);
+}
+
+/* The machine state the hand-off sets up, and what is mapped how. */
+static void check_mappings(const struct handoff *h, const struct kiln_boot_info *bi) {
+    struct pt_lookup_result r;
+    CHECK(translate(h, bi->kernel_entry, &r) && r.x && !r.w, "the entry point is mapped executable, not writable");
+    CHECK(h->args.entry == bi->kernel_entry && h->args.rsp == bi->stack_bottom + bi->stack_size,
+          "entry and RSP: 0x%llx 0x%llx", (unsigned long long)h->args.entry, (unsigned long long)h->args.rsp);
+    CHECK(translate(h, bi->stack_bottom + bi->stack_size - 8, &r) && r.w && !r.x, "stack writable, NX");
+    CHECK(!translate(h, bi->stack_bottom - 1, &r), "a guard page below the stack");
+    CHECK(translate(h, (uint64_t)(uintptr_t)bi->kernel_file, &r) && r.pa == bi->kernel_file_phys && !r.w && !r.x,
+          "the kernel file read-only");
+    CHECK(translate(h, h->page, &r) && r.pa == h->page && r.x, "the hand-off page identity-mapped, executable");
+    CHECK(translate(h, bi->framebuffer.address, &r) && r.pa == FB_PHYS && r.w && r.wc && !r.x,
+          "the framebuffer write-combining");
+    CHECK(h->args.gdt_limit == BOOT_GDT_BYTES - 1, "GDT limit");
+    const uint64_t *gdt = kptr(h, (const void *)h->args.gdt_base);
+    CHECK(gdt && gdt[0] == 0 && gdt[1] == UINT64_C(0x00af9a000000ffff) && gdt[2] == UINT64_C(0x00cf92000000ffff),
+          "the GDT: null, 64-bit code, data");
+    if (bi->flags & KILN_FLAG_PHYSICAL_MEMORY)
+        CHECK(translate(h, bi->physical_memory_offset + MOCK_PHYS_BASE + 5 * PAGE_SIZE, &r) &&
+                  r.pa == MOCK_PHYS_BASE + 5 * PAGE_SIZE && r.w && bi->physical_memory_size >= GIB(4),
+              "physical memory mapped at 0x%llx", (unsigned long long)bi->physical_memory_offset);
+}
+
+static void check_display(const struct handoff *h, const struct kiln_boot_info *bi) {
+    const struct kiln_framebuffer *fb = &bi->framebuffer;
+    CHECK(fb->physical_address == FB_PHYS && fb->width == 1024 && fb->height == 768 && fb->bpp == 32 &&
+              fb->pitch == 4096 && fb->size == 4096u * 768,
+          "the EDID's native 1024x768: %ux%u", fb->width, fb->height);
+    const uint8_t *edid = kptr(h, fb->edid);
+    CHECK(edid && fb->edid_size == 128 && !memcmp(edid, fw.edid, 128), "EDID copied");
+    CHECK(!(bi->flags & KILN_FLAG_VGA_TEXT), "a framebuffer, so not VGA text");
+}
+
+/* ---- the tests -------------------------------------------------------------- */
+
+TEST(bios_fixed_placements) {
+    REQUIRE(make_payload("tk-fixed.elf", "cmdline=all fw=bios\nlog=debug\n"), "build/tests/kernels/tk-fixed.elf");
+    struct platform p = platform(false);
+    struct handoff h;
+    REQUIRE(run_flow(&p, &h), "the flow panicked: %s", mock_log_panic());
+    const struct kiln_boot_info *bi = h.bi;
+    check_header_and_strings(&h, bi, KILN_FIRMWARE_BIOS, "all fw=bios");
+    /* tk-fixed asks for every placement at a fixed address */
+    CHECK(h.args.boot_info >= UINT64_C(0xffffc00000400000) && h.args.boot_info < UINT64_C(0xffffc00000401000),
+          "boot info at its fixed address: 0x%llx", (unsigned long long)h.args.boot_info);
+    CHECK(bi->stack_bottom == UINT64_C(0xffffc00000100000) && bi->stack_size == KIB(32), "stack 0x%llx",
+          (unsigned long long)bi->stack_bottom);
+    CHECK(bi->framebuffer.address == UINT64_C(0xffffc00040000000), "framebuffer at its fixed address");
+    CHECK((bi->flags & KILN_FLAG_PHYSICAL_MEMORY) && bi->physical_memory_offset == UINT64_C(0xffff900000000000),
+          "physical memory at its fixed address");
+    CHECK((bi->flags & KILN_FLAG_RECURSIVE) && bi->recursive_index == 300, "recursive slot 300");
+    const struct kiln_module *m = kptr(&h, bi->modules);
+    CHECK(m && (uint64_t)(uintptr_t)m[0].address == UINT64_C(0xffffc00080000000), "modules at their fixed address");
+    CHECK(bi->kernel_load_bias == 0 && bi->efi_memory_map == NULL && bi->efi_system_table_phys == 0,
+          "no bias, no EFI map on BIOS");
+    check_modules(&h, bi, true);
+    check_memory_map(&h, bi);
+    check_mappings(&h, bi);
+    check_display(&h, bi);
+    const struct kiln_memory_region *map = kptr(&h, bi->memory_map);
+    CHECK(map && map[0].base == 0 && map[0].kind == KILN_MEMORY_USABLE && map[0].firmware_type == 1,
+          "low memory usable, E820 type 1 kept");
+    CHECK(mock_log_level() == LOG_DEBUG && strstr(mock_log_text(), "info: loading kernel 'tk-fixed.elf'") &&
+              strstr(mock_log_text(), "info: module 'initrd.bin' (13 KiB) at 0x") &&
+              strstr(mock_log_text(), "info: video: 1024x768, 32 bpp, pitch 4096, framebuffer at 0xfd000000") &&
+              strstr(mock_log_text(), "map entries; entering the kernel"),
+          "the log:\n%s", mock_log_text());
+}
+
+TEST(uefi_pie_relocated) {
+    REQUIRE(make_payload("tk-pie.elf", "cmdline=pie on uefi\n"), "build/tests/kernels/tk-pie.elf");
+    struct platform p = platform(true);
+    struct handoff h;
+    REQUIRE(run_flow(&p, &h), "the flow panicked: %s", mock_log_panic());
+    const struct kiln_boot_info *bi = h.bi;
+    check_header_and_strings(&h, bi, KILN_FIRMWARE_UEFI, "pie on uefi");
+    CHECK(bi->kernel_load_bias != 0 && bi->kernel_image_virt >= UINT64_C(0xffff800000000000),
+          "placed in the higher half: bias 0x%llx", (unsigned long long)bi->kernel_load_bias);
+    CHECK(bi->efi_system_table_phys == 0x7f000000 && bi->smbios64_phys == 0xf0040, "EFI system table, SMBIOS 3");
+    check_modules(&h, bi, true);
+    check_memory_map(&h, bi);
+    check_mappings(&h, bi);
+    check_display(&h, bi);
+    /* the raw EFI map, as the firmware gave it, in the boot-info pages */
+    const uint8_t *raw = kptr(&h, bi->efi_memory_map);
+    REQUIRE(raw && bi->efi_memory_map_size == ARRAY_LEN(ranges) * EFI_DESC && bi->efi_descriptor_size == EFI_DESC &&
+                bi->efi_descriptor_version == 1,
+            "EFI map of %llu bytes", (unsigned long long)bi->efi_memory_map_size);
+    CHECK(get_le32(raw + 2 * EFI_DESC) == 4 && get_le64(raw + 2 * EFI_DESC + 8) == MOCK_PHYS_BASE, "descriptor 2");
+    const struct kiln_memory_region *map = kptr(&h, bi->memory_map);
+    CHECK(map && map[0].kind == KILN_MEMORY_USABLE && map[0].firmware_type == 7, "conventional memory: type 7 kept");
+    CHECK(kind_at(bi, map, MOCK_PHYS_BASE + ARENA + MIB(1)) == KILN_MEMORY_FIRMWARE_RUNTIME, "runtime code");
+    CHECK(mock_log_level() == LOG_INFO, "default log level");
+}
+
+TEST(no_config_no_modules_mapped) {
+    /* tk-nomap maps neither modules, framebuffer nor physical memory; no image config: defaults */
+    size_t ksize;
+    uint8_t *k = read_kernel("tk-nomap.elf", &ksize);
+    REQUIRE(k, "build/tests/kernels/tk-nomap.elf");
+    struct payload_item items[] = {{PAYLOAD_KERNEL, "tk-nomap.elf", k, ksize},
+                                   {PAYLOAD_MODULE, "a", mod_a, sizeof mod_a - 1},
+                                   {PAYLOAD_MODULE, "initrd.bin", mod_b, sizeof mod_b}};
+    uint64_t offs[3];
+    free(fw.payload);
+    fw.payload_size = payload_size(items, 3);
+    fw.payload = malloc(fw.payload_size);
+    payload_write(fw.payload, items, 3, offs);
+    free(k);
+    struct platform p = platform(false);
+    struct handoff h;
+    REQUIRE(run_flow(&p, &h), "the flow panicked: %s", mock_log_panic());
+    const struct kiln_boot_info *bi = h.bi;
+    const char *cl = kptr(&h, bi->cmdline);
+    CHECK(cl && cl[0] == 0 && bi->cmdline_length == 0, "an empty command line");
+    check_modules(&h, bi, false);
+    CHECK(bi->framebuffer.physical_address == FB_PHYS && bi->framebuffer.address == 0, "framebuffer reported, not mapped");
+    CHECK(!(bi->flags & (KILN_FLAG_PHYSICAL_MEMORY | KILN_FLAG_RECURSIVE)), "no physical map, no recursive slot");
+}
+
+TEST(failures_are_panics_naming_the_problem) {
+    struct platform p = platform(false);
+    struct handoff h;
+    REQUIRE(make_payload("tk-fixed.elf", "cmdline=x\n"), "tk-fixed.elf");
+    fw.payload[offsetof(struct payload_header, header_crc32)] ^= 1;
+    CHECK(!run_flow(&p, &h) && strstr(mock_log_panic(), "payload: header checksum mismatch (stored "), "a bad header: %s", mock_log_panic());
+
+    make_payload("tk-fixed.elf", "cmdline=x\n");
+    const struct payload_entry *pe = payload_find((const struct payload_header *)fw.payload, PAYLOAD_MODULE);
+    fw.payload[pe->offset + 3] ^= 0x40;
+    CHECK(!run_flow(&p, &h) && strstr(mock_log_panic(), "payload: module 'a' is corrupt: checksum mismatch"),
+          "a corrupt module: %s", mock_log_panic());
+
+    make_payload("tk-fixed.elf", "cmdline=x\nfb=wrong\n");
+    CHECK(!run_flow(&p, &h) && strstr(mock_log_panic(), "image config line 2"), "a bad image config: %s",
+          mock_log_panic());
+
+    make_payload("tk-fixed.elf", "cmdline=x\n");
+    fw.fail_read = true;
+    CHECK(!run_flow(&p, &h) && !strcmp(mock_log_panic(), "payload: reading the header: disk: reading sector 9 failed"),
+          "a read error: %s", mock_log_panic());
+    fw.fail_read = false;
+    fw.fail_leave = true;
+    CHECK(!run_flow(&p, &h) && !strcmp(mock_log_panic(), "firmware: ExitBootServices failed (invalid parameter)"),
+          "leaving the firmware: %s", mock_log_panic());
+    fw.fail_leave = false;
+    CHECK(run_flow(&p, &h), "and then it boots: %s", mock_log_panic());
+}

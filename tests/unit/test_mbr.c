@@ -1,0 +1,80 @@
+/* test_mbr.c - the first sector (format/mbr.c): stage 1's fields, the
+ * partition table, and the built stage 1 laid out as format/mbr.h says. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/mbr.h"
+#include "core/util.h"
+#include "tests/unit/testlib.h"
+
+TEST(fields_and_partitions) {
+    uint8_t s[MBR_SIZE] = {0};
+    put_le64(s + MBR_PAYLOAD_LBA, 0x123456789aull);
+    put_le64(s + MBR_STAGE2_LBA, 2048 + 8);
+    put_le16(s + MBR_STAGE2_SECTORS, 130);
+    s[MBR_FLAGS] = MBR_FLAG_CHS | MBR_FLAG_NO_E820;
+    put_le32(s + MBR_DISK_SIGNATURE, 0xdeadbeef);
+    uint8_t *p = s + MBR_PARTITIONS + 2 * MBR_PARTITION_SIZE;
+    p[0] = MBR_ACTIVE, p[4] = MBR_TYPE_KILN;
+    put_le32(p + 8, 2048), put_le32(p + 12, 4096);
+    struct mbr m;
+    mbr_parse(s, &m);
+    CHECK(!m.boot_signature, "no 55 AA yet");
+    s[MBR_BOOT_SIGNATURE] = 0x55, s[MBR_BOOT_SIGNATURE + 1] = 0xaa;
+    mbr_parse(s, &m);
+    CHECK(m.boot_signature && m.disk_signature == 0xdeadbeef, "signatures");
+    CHECK(m.payload_lba == 0x123456789aull && m.stage2_lba == 2056 && m.stage2_sectors == 130 && m.flags == 3,
+          "stage 1 fields");
+    CHECK(mbr_find(&m, MBR_TYPE_KILN) == 2 && m.part[2].status == MBR_ACTIVE && m.part[2].first_lba == 2048 &&
+              m.part[2].sectors == 4096,
+          "the Kiln partition");
+    CHECK(mbr_find(&m, MBR_TYPE_GPT_PROTECTIVE) == -1 && m.part[0].type == 0, "no protective entry");
+}
+
+/* The assembled stage 1 (build/stage1.bin) has its fields where the header
+ * says, all zero until the tool writes them, and the boot signature. */
+TEST(built_stage1_matches_the_header) {
+    const char *b = getenv("B");
+    char path[256];
+    snprintf(path, sizeof path, "%s/stage1.bin", b && *b ? b : "build");
+    FILE *f = fopen(path, "rb");
+    REQUIRE(f, "%s: not built", path);
+    uint8_t s[MBR_SIZE + 1];
+    size_t n = fread(s, 1, sizeof s, f);
+    fclose(f);
+    REQUIRE(n == MBR_SIZE, "stage 1 is %zu bytes", n);
+    struct mbr m;
+    mbr_parse(s, &m);
+    CHECK(m.boot_signature && m.payload_lba == 0 && m.stage2_lba == 0 && m.stage2_sectors == 0 && m.flags == 0 &&
+              m.disk_signature == 0,
+          "fields zero, 55 AA present");
+    bool gap_zero = true;
+    for (unsigned i = 3 + 8; i < MBR_BPB_END; i++) gap_zero = gap_zero && s[i] == 0;
+    CHECK(gap_zero, "the BPB-shaped gap holds no code");
+}
+
+/* The writer (mbr_write.c) and the reader agree; CHS as MBR tools expect. */
+TEST(written_entries_parse_back) {
+    uint8_t s[MBR_SIZE] = {0};
+    mbr_set_partition(s, 0, MBR_ACTIVE, MBR_TYPE_GPT_PROTECTIVE, 1, 20479);
+    mbr_set_partition(s, 3, 0, MBR_TYPE_KILN, UINT64_C(1) << 33, 100); /* past 32 bits: clipped */
+    mbr_set_stage1(s, 34816, 34824, 130);
+    mbr_set_disk_signature(s, 0x12345678);
+    struct mbr m;
+    mbr_parse(s, &m);
+    CHECK(m.part[0].status == MBR_ACTIVE && m.part[0].type == MBR_TYPE_GPT_PROTECTIVE && m.part[0].first_lba == 1 &&
+              m.part[0].sectors == 20479,
+          "entry 0");
+    CHECK(m.part[3].first_lba == UINT32_MAX && m.part[3].sectors == 0, "entry 3 clipped: %u %u", m.part[3].first_lba,
+          m.part[3].sectors);
+    CHECK(m.payload_lba == 34816 && m.stage2_lba == 34824 && m.stage2_sectors == 130 && m.disk_signature == 0x12345678,
+          "fields");
+    uint8_t chs[3];
+    mbr_lba_to_chs(0, chs);
+    CHECK(chs[0] == 0 && chs[1] == 1 && chs[2] == 0, "LBA 0 is C/H/S 0/0/1");
+    mbr_lba_to_chs(63 * 255 + 63 + 5, chs); /* cylinder 1, head 1, sector 6 */
+    CHECK(chs[0] == 1 && chs[1] == 6 && chs[2] == 1, "LBA 16133: %u %u %u", chs[0], chs[1], chs[2]);
+    mbr_lba_to_chs(1024u * 255 * 63, chs); /* beyond CHS: 1023/254/63 */
+    CHECK(chs[0] == 254 && chs[1] == (63 | 0xc0) && chs[2] == 0xff, "past CHS reach");
+}
