@@ -41,7 +41,7 @@ HOSTCC := gcc
 
 GOALS := $(or $(MAKECMDGOALS),all)
 DEPS_GROUPS := $(sort build \
-	$(if $(filter run debug bench test unit-test boot-test,$(GOALS)),run) \
+	$(if $(filter run debug bench test boot-test,$(GOALS)),run) \
 	$(if $(filter test unit-test boot-test,$(GOALS)),test) \
 	$(if $(filter debug test,$(GOALS)),debug))
 DEPS := sh scripts/deps.sh
@@ -67,8 +67,11 @@ LOADER_CFLAGS := -std=c11 -O2 -g -m64 -ffreestanding -nostdlib -fno-stack-protec
 	-fno-common -I. -Iinclude $(WARN) -MMD -MP \
 	--param=min-pagesize=0 # fixed low addresses (BDA, VGA) are not null pointers
 
-# Stage 2 runs at 0x8000, identity-mapped: small code model, no PIC.
-STAGE2_CFLAGS := $(LOADER_CFLAGS) -fno-pic -fno-pie -mcmodel=small
+# Stage 2 runs at 0x8000, identity-mapped: small code model, no PIC. A
+# section per function and object, so that the link drops what stage 2 does
+# not call (shared code the tool or the UEFI path uses). Not for UEFI:
+# gnu-efi's linker script has no place for .bss.* sections.
+STAGE2_CFLAGS := $(LOADER_CFLAGS) -fno-pic -fno-pie -mcmodel=small -ffunction-sections -fdata-sections
 
 # The host tool and unit tests share core/, format/ and libkiln/ with the loader.
 HOST_CFLAGS := -std=c11 -O2 -g -D_GNU_SOURCE -I. -Iinclude $(WARN) -MMD -MP
@@ -102,13 +105,20 @@ UEFI_SRC := $(wildcard uefi/*.c)
 KILN_SRC := $(shell find tools/kiln -name '*.c' | sort)
 
 SHARED_SRC := $(CORE_SRC) $(FORMAT_SRC) $(LIBKILN_SRC)
-LOADER_SRC := $(SHARED_SRC) $(COMMON_SRC) $(X86_SRC)
 
 # An object of SRC for target T: $(B)/T/SRC.o (asm compiled once, in $(B)/asm).
 objs = $(patsubst %.c,$(B)/$(1)/%.o,$(filter %.c,$(2))) $(patsubst %.asm,$(B)/asm/%.o,$(filter %.asm,$(2)))
 
-STAGE2_OBJS := $(call objs,stage2,$(STAGE2_SRC) $(LOADER_SRC))
-UEFI_OBJS := $(call objs,uefi,$(UEFI_SRC) $(LOADER_SRC))
+# The loaders link the shared code as an archive, so that only the objects
+# they call are in them (the host tool's and kernels' parts stay out).
+STAGE2_OBJS := $(call objs,stage2,$(STAGE2_SRC) $(COMMON_SRC) $(X86_SRC))
+STAGE2_LIB := $(B)/stage2/shared.a
+UEFI_OBJS := $(call objs,uefi,$(UEFI_SRC) $(COMMON_SRC) $(X86_SRC))
+UEFI_LIB := $(B)/uefi/shared.a
+$(STAGE2_LIB): $(call objs,stage2,$(SHARED_SRC))
+$(UEFI_LIB): $(call objs,uefi,$(SHARED_SRC))
+$(STAGE2_LIB) $(UEFI_LIB):
+	$(Q)rm -f $@ && ar rcs $@ $^
 HOST_OBJS := $(call objs,host,$(KILN_SRC) $(SHARED_SRC) $(FORMAT_WRITE_SRC)) $(B)/host/blobs.o
 
 .PHONY: all deps libkiln image run debug test unit-test boot-test bench install clean
@@ -158,9 +168,9 @@ $(B)/stage2/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(LOADER_CC) $(STAGE2_CFLAGS) -c -o $@ $<
 
-$(B)/stage2.elf: $(STAGE2_OBJS) linker/stage2.ld
-	$(Q)$(LD) -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
-		-T linker/stage2.ld -Map $(B)/stage2.map -o $@ $(STAGE2_OBJS)
+$(B)/stage2.elf: $(STAGE2_OBJS) $(STAGE2_LIB) linker/stage2.ld
+	$(Q)$(LD) -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments --gc-sections \
+		-T linker/stage2.ld -Map $(B)/stage2.map -o $@ $(STAGE2_OBJS) $(STAGE2_LIB)
 $(B)/stage2.bin: $(B)/stage2.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
 	$(Q)objdump -d -M intel $< > $(B)/stage2.lst
@@ -173,7 +183,10 @@ $(B)/stage2.bin: $(B)/stage2.elf
 
 EFI_INC := /usr/include/efi
 EFI_LIB := /usr/lib
-UEFI_CFLAGS := $(LOADER_CFLAGS) -fpic -fshort-wchar -DGNU_EFI_USE_MS_ABI -isystem $(EFI_INC) -isystem $(EFI_INC)/x86_64
+# Hidden visibility: nothing is exported from the .so (no dynamic symbol
+# table to carry into the PE file); calls stay direct.
+UEFI_CFLAGS := $(LOADER_CFLAGS) -fpic -fvisibility=hidden -fshort-wchar -DGNU_EFI_USE_MS_ABI -isystem $(EFI_INC) \
+	-isystem $(EFI_INC)/x86_64
 
 $(B)/uefi/%.o: %.c
 	@mkdir -p $(@D)
@@ -191,8 +204,8 @@ define efi_app
 		-j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $(basename $(1)).so $(1)
 endef
 
-$(B)/BOOTX64.EFI: $(UEFI_OBJS)
-	$(call efi_app,$(B)/uefi/kiln.efi,$(UEFI_OBJS))
+$(B)/BOOTX64.EFI: $(UEFI_OBJS) $(UEFI_LIB)
+	$(call efi_app,$(B)/uefi/kiln.efi,$(UEFI_OBJS) $(UEFI_LIB))
 	$(Q)cp $(B)/uefi/kiln.efi $@
 
 # ---------------------------------------------------------------------------

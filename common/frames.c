@@ -66,11 +66,7 @@ static uint64_t take(frames_source_fn src, uint64_t pages, uint32_t kind, uint64
     return frames_record(pa, pages * PAGE_SIZE, kind) ? pa : 0;
 }
 
-uint64_t frames_alloc_below(uint64_t pages, uint32_t kind, uint64_t limit) {
-    return take(source, pages, kind, limit);
-}
-
-uint64_t frames_alloc(uint64_t pages, uint32_t kind) { return frames_alloc_below(pages, kind, default_limit); }
+uint64_t frames_alloc(uint64_t pages, uint32_t kind) { return take(source, pages, kind, default_limit); }
 
 void frames_set_code_source(frames_source_fn src) { code_source = src; }
 
@@ -81,13 +77,6 @@ uint64_t frames_alloc_code(uint64_t pages) {
 const struct kiln_memory_region *frames_records(size_t *count) {
     *count = nrec;
     return rec;
-}
-
-uint64_t frames_total(uint32_t kind) {
-    uint64_t t = 0;
-    for (size_t i = 0; i < nrec; i++)
-        if (rec[i].kind == kind) t += rec[i].length;
-    return t;
 }
 
 /* Heap: bump allocation in chunks of at least 64 KiB. */

@@ -19,7 +19,6 @@ typedef uint64_t (*frames_source_fn)(uint64_t pages, uint64_t limit);
 void frames_init(frames_source_fn source, uint64_t limit);
 /* Zeroed pages, or 0 when memory is exhausted. */
 uint64_t frames_alloc(uint64_t pages, uint32_t kind);
-uint64_t frames_alloc_below(uint64_t pages, uint32_t kind, uint64_t limit);
 /* Pages the loader will execute from while still on the firmware's page
  * tables (the hand-off stub). UEFI firmware may map loader *data* NX, so
  * the platform can give a separate source (EfiLoaderCode); without one the
@@ -29,7 +28,6 @@ uint64_t frames_alloc_code(uint64_t pages);
 /* Record memory already in use (e.g. the BIOS stage 2 image). */
 bool frames_record(uint64_t base, uint64_t len, uint32_t kind);
 const struct kiln_memory_region *frames_records(size_t *count);
-uint64_t frames_total(uint32_t kind);
 
 /* Loader view of physical memory. Identity on both firmware paths; the
  * host unit tests provide their own. */

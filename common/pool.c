@@ -58,9 +58,3 @@ uint64_t pool_alloc(struct pool *p, uint64_t pages, uint64_t limit) {
     }
     return 0;
 }
-
-uint64_t pool_free_bytes(const struct pool *p) {
-    uint64_t t = 0;
-    for (size_t i = 0; i < p->n; i++) t += p->free[i].length;
-    return t;
-}

@@ -48,12 +48,4 @@ bool pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned fla
 /* Point PML4 slot `index` at the PML4 itself (writable, NX). */
 bool pt_map_recursive(struct pt *pt, unsigned index, kiln_err *e);
 
-struct pt_lookup_result {
-    uint64_t pa;        /* physical address va translates to */
-    uint64_t page_size; /* 4 KiB, 2 MiB or 1 GiB */
-    bool w, x, wc;
-};
-/* Walks the tables like the CPU would. False when va is not mapped. */
-bool pt_lookup(const struct pt *pt, uint64_t va, struct pt_lookup_result *r);
-
 #endif

@@ -13,6 +13,3 @@ void *memset(void *dst, int c, size_t n) { return kiln_memset(dst, c, n); }
 int memcmp(const void *a, const void *b, size_t n) { return kiln_memcmp(a, b, n); }
 size_t strlen(const char *s) { return kiln_strlen(s); }
 size_t strnlen(const char *s, size_t max) { return kiln_strnlen(s, max); }
-int strcmp(const char *a, const char *b) { return kiln_strcmp(a, b); }
-int strncmp(const char *a, const char *b, size_t n) { return kiln_strncmp(a, b, n); }
-char *strchr(const char *s, int c) { return kiln_strchr(s, c); }

@@ -18,6 +18,7 @@
 #include "format/payload.h"
 #include "tests/unit/mock_log.h"
 #include "tests/unit/mock_phys.h"
+#include "tests/unit/pt_walk.h"
 #include "tests/unit/testlib.h"
 
 #define ARENA MIB(64)

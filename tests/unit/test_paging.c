@@ -10,6 +10,7 @@
 #include "core/paging.h"
 #include "core/vaplan.h"
 #include "tests/unit/mock_phys.h"
+#include "tests/unit/pt_walk.h"
 #include "tests/unit/testlib.h"
 
 #define HIGH UINT64_C(0xffff800000000000)

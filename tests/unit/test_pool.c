@@ -8,6 +8,12 @@
 #include "tests/unit/testlib.h"
 
 typedef struct kiln_memory_region region;
+
+static uint64_t pool_free_bytes(const struct pool *p) {
+    uint64_t t = 0;
+    for (size_t i = 0; i < p->n; i++) t += p->free[i].length;
+    return t;
+}
 #define R(b, l, k) ((region){(b), (l), (k), 1})
 
 static bool pool_is(const struct pool *p, const region *want, size_t n) {
