@@ -42,9 +42,15 @@ static inline bool va_canonical(uint64_t va) {
 }
 
 /* An error message built by the layer that found the problem; the caller
- * decides whether it is fatal (panic at boot, "kiln: error:" on the host). */
+ * decides whether it is fatal (panic at boot, "kiln: error:" on the host).
+ * The host tool's messages quote paths, options and kiln.toml lines, so
+ * they get more room than the loader's. */
 typedef struct {
+#if __STDC_HOSTED__
+    char msg[1024];
+#else
     char msg[256];
+#endif
 } kiln_err;
 
 /* Formats into e->msg and returns false, so `return err_set(e, ...)` works. */
