@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tools/kiln/util/shellwords.h"
+
 char tmp[64];
 const char *const no_env[] = {NULL};
 
@@ -42,7 +44,7 @@ void resolve_full(struct fixture *f, const char *toml, const char *const *env, c
     else unlink(path);
     char err[256], **w;
     int nw;
-    if (!rc_split_words(&f->a, args, &w, &nw, err, sizeof err)) {
+    if (!shell_split(&f->a, args, &w, &nw, err, sizeof err)) {
         snprintf(f->e.msg, sizeof f->e.msg, "split: %s", err);
         return;
     }
@@ -52,7 +54,7 @@ void resolve_full(struct fixture *f, const char *toml, const char *const *env, c
     struct rc_cli *plan = NULL;
     if (plan_args) {
         struct rc_source plan_base = {RC_PLAN, "runner.plan", 7, NULL, NULL};
-        if (!rc_split_words(&f->a, plan_args, &w, &nw, err, sizeof err) ||
+        if (!shell_split(&f->a, plan_args, &w, &nw, err, sizeof err) ||
             !rc_parse_cli(&f->a, nw, w, &plan_base, &f->plan, NULL, NULL, &f->e))
             return;
         plan = &f->plan;

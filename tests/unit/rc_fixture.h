@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "tools/kiln/runconfig.h"
+#include "tools/kiln/config/config.h"
 
 extern char tmp[64]; /* the scratch directory (made by fixture_scratch) */
 extern const char *const no_env[];

@@ -12,11 +12,13 @@
 
 #include "tests/unit/rc_fixture.h"
 #include "tests/unit/testlib.h"
-#include "tools/kiln/boot.h"
-#include "tools/kiln/qemu.h"
-#include "tools/kiln/runconfig.h"
-#include "tools/kiln/tool.h"
-#include "tools/kiln/watch.h"
+#include "tools/kiln/config/config.h"
+#include "tools/kiln/run/oneboot.h"
+#include "tools/kiln/run/qemu.h"
+#include "tools/kiln/run/run.h"
+#include "tools/kiln/run/watch.h"
+#include "tools/kiln/util/sha256.h"
+#include "tools/kiln/util/shellwords.h"
 
 /* --- the QEMU command line ------------------------------------------------------------------------ */
 

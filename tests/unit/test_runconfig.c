@@ -12,8 +12,8 @@
 
 #include "tests/unit/rc_fixture.h"
 #include "tests/unit/testlib.h"
-#include "tools/kiln/runconfig.h"
-#include "tools/kiln/tool.h"
+#include "tools/kiln/config/config.h"
+#include "tools/kiln/util/shellwords.h"
 
 /* Does the source of k end with want? (File names start with tmp.) */
 static bool src_is(struct fixture *f, enum rc_key k, const char *want) {
@@ -581,7 +581,7 @@ static bool words_are(const char *line, const char *const *want, size_t n) {
     struct arena a = {0};
     char **w, err[128];
     int nw;
-    bool ok = rc_split_words(&a, line, &w, &nw, err, sizeof err) && (size_t)nw == n;
+    bool ok = shell_split(&a, line, &w, &nw, err, sizeof err) && (size_t)nw == n;
     for (size_t i = 0; ok && i < n; i++) ok = !strcmp(w[i], want[i]);
     ok = ok && w[n] == NULL;
     arena_free(&a);
@@ -599,9 +599,9 @@ TEST(split_words) {
     struct arena a = {0};
     char **w, err[128];
     int nw;
-    CHECK(!rc_split_words(&a, "a 'b", &w, &nw, err, sizeof err) && strstr(err, "single quote"), "open '");
-    CHECK(!rc_split_words(&a, "a \"b", &w, &nw, err, sizeof err) && strstr(err, "double quote"), "open \"");
-    CHECK(!rc_split_words(&a, "a \\", &w, &nw, err, sizeof err) && strstr(err, "backslash"), "trailing \\");
+    CHECK(!shell_split(&a, "a 'b", &w, &nw, err, sizeof err) && strstr(err, "single quote"), "open '");
+    CHECK(!shell_split(&a, "a \"b", &w, &nw, err, sizeof err) && strstr(err, "double quote"), "open \"");
+    CHECK(!shell_split(&a, "a \\", &w, &nw, err, sizeof err) && strstr(err, "backslash"), "trailing \\");
     arena_free(&a);
 }
 

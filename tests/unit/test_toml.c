@@ -1,12 +1,12 @@
 /* test_toml.c - host unit tests of the TOML subset kiln.toml is written
- * in (tools/kiln/toml.c): every construct it accepts, and a message naming
+ * in (tools/kiln/config/toml.c): every construct it accepts, and a message naming
  * the line for everything it refuses. */
 #include <stdio.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "tests/unit/testlib.h"
-#include "tools/kiln/toml.h"
-#include "tools/kiln/tool.h"
+#include "tools/kiln/config/toml.h"
 
 /* --- TOML ---------------------------------------------------------------------------------- */
 

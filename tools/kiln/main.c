@@ -4,7 +4,10 @@
 
 #include "core/version.h"
 #include "kiln.h"
-#include "tools/kiln/tool.h"
+#include "tools/kiln/image/image.h"
+#include "tools/kiln/run/run.h"
+#include "tools/kiln/util/die.h"
+#include "tools/kiln/util/files.h"
 
 static void usage(void) {
     printf("kiln %s - a BIOS and UEFI bootloader for 64-bit ELF kernels\n"

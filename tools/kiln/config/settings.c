@@ -1,0 +1,378 @@
+/* settings.c - the settings of a command (see config.h): the table that
+ * says, for every setting, its name in kiln.toml, its command-line option,
+ * its environment variable and its type; where a value came from; and
+ * checking and applying one value from any layer. The layers themselves
+ * are put together in rcresolve.c. */
+#include "tools/kiln/config/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/kiln/config/internal.h"
+#include "tools/kiln/config/toml.h"
+#include "tools/kiln/util/shellwords.h"
+
+bool rc_fail(struct rc_err *e, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+void rc_init(struct run_config *c) { memset(c, 0, sizeof *c); }
+
+void rc_free(struct run_config *c) { arena_free(&c->a); }
+
+/* --- the settings ------------------------------------------------------------ */
+
+static const char *const firmware_names[] = {"bios", "uefi", NULL};
+static const char *const kind_names[] = {"hybrid", "bios", "uefi", NULL}; /* enum image_kind order */
+static const char *const machine_names[] = {"q35", "pc", NULL};
+static const char *const disk_names[] = {"ide", "ahci", "nvme", "virtio", "usb", NULL};
+static const char *const accel_names[] = {"tcg", "kvm", "auto", NULL}; /* enum rc_accel order */
+
+_Static_assert(KIND_HYBRID == 0 && KIND_BIOS == 1 && KIND_UEFI == 2, "kind_names follows enum image_kind");
+_Static_assert(ACCEL_TCG == 0 && ACCEL_KVM == 1 && ACCEL_AUTO == 2, "accel_names follows enum rc_accel");
+
+const struct keydef rc_keys[K_COUNT] = {
+    [K_KERNEL] = {"kernel", NULL, NULL, T_PATH, NULL, 0, 0, NULL},
+    [K_FIRMWARE] = {"firmware", "--firmware", "KILN_FIRMWARE", T_ENUM, firmware_names, 0, 0, NULL},
+    [K_KIND] = {"kind", "--kind", "KILN_KIND", T_ENUM, kind_names, 0, 0, NULL},
+    [K_MACHINE] = {"machine", "--machine", "KILN_MACHINE", T_ENUM, machine_names, 0, 0, NULL},
+    [K_MEMORY] = {"memory", "--memory", "KILN_MEMORY", T_INT, NULL, 16, 4194304, "MiB"},
+    [K_CPUS] = {"cpus", "--cpus", "KILN_CPUS", T_INT, NULL, 1, 255, NULL},
+    [K_DISK] = {"disk", "--disk", "KILN_DISK", T_ENUM, disk_names, 0, 0, NULL},
+    [K_ACCEL] = {"accel", "--accel", "KILN_ACCEL", T_ENUM, accel_names, 0, 0, NULL},
+    [K_QEMU] = {"qemu", "--qemu", "KILN_QEMU", T_STR, NULL, 0, 0, NULL},
+    [K_CMDLINE] = {"cmdline", "--cmdline", NULL, T_STR, NULL, 0, 0, NULL},
+    [K_IMAGE_CONFIG] = {"image_config", "--image-config", NULL, T_PATH, NULL, 0, 0, NULL},
+    [K_GUI] = {"gui", "--gui", NULL, T_BOOL, NULL, 0, 0, NULL},
+    [K_NET] = {"net", "--net", NULL, T_BOOL, NULL, 0, 0, NULL},
+    [K_TIMEOUT] = {"timeout", "--timeout", "KILN_TIMEOUT", T_INT, NULL, 0, 86400, "seconds"},
+    [K_PASS_ON] = {"pass_on", "--pass-on", NULL, T_REGEX, NULL, 0, 0, NULL},
+    [K_DEBUGCON] = {"debugcon", "--debugcon", "KILN_DEBUGCON", T_PATH, NULL, 0, 0, NULL},
+    [K_LOG] = {"log", "--log", "KILN_LOG", T_PATH, NULL, 0, 0, NULL},
+    [K_GDB] = {"gdb", "--gdb", NULL, T_BOOL, NULL, 0, 0, NULL},
+    [K_MONITOR] = {"monitor", "--monitor", NULL, T_BOOL, NULL, 0, 0, NULL},
+    [K_EXPECT_FAIL] = {NULL, "--expect-fail", NULL, T_FAIL, NULL, 0, 0, NULL},
+    [K_VERBOSE] = {NULL, "--verbose", NULL, T_BOOL, NULL, 0, 0, NULL},
+    [K_MODULES] = {"modules", "--module", NULL, T_MODULES, NULL, 0, 0, NULL},
+    [K_QEMU_ARGS] = {"qemu_args", NULL, "KILN_QEMU_ARGS", T_ARGS, NULL, 0, 0, NULL},
+    [K_EXPECT] = {"expect", "--expect", NULL, T_REGEXES, NULL, 0, 0, NULL},
+    [K_REPLY] = {"reply", "--reply", NULL, T_REPLIES, NULL, 0, 0, NULL},
+};
+
+const char *rc_key_name(enum rc_key k) { return rc_keys[k].key ? rc_keys[k].key : rc_keys[k].opt + 2; }
+
+const char *rc_enum_name(enum rc_key k, long v) {
+    const char *const *n = rc_keys[k].names;
+    for (long i = 0; n && n[i]; i++)
+        if (i == v) return n[i];
+    return "?";
+}
+
+/* --- sources and messages ---------------------------------------------------- */
+
+const char *rc_source_str(struct arena *a, const struct rc_source *s) {
+    switch (s->layer) {
+    case RC_DEFAULT: return s->name ? arena_printf(a, "default %s", s->name) : "default";
+    case RC_FILE:
+    case RC_PROFILE:
+        return s->table && *s->table ? arena_printf(a, "%s:%d [%s]", s->file, s->line, s->table)
+                                     : arena_printf(a, "%s:%d", s->file, s->line);
+    case RC_ENV: return arena_printf(a, "env %s", s->name);
+    case RC_CLI: return s->name;
+    case RC_PLAN: return arena_printf(a, "%s:%d %s", s->file, s->line, s->name);
+    }
+    return "?";
+}
+
+const char *rc_named(struct run_config *c, enum rc_key k) {
+    const struct rc_source *s = &c->v[k].src;
+    if (s->layer == RC_CLI || s->layer == RC_PLAN) return rc_source_str(&c->a, s);
+    return arena_printf(&c->a, "%s (%s)", rc_key_name(k), rc_source_str(&c->a, s));
+}
+
+/* What an error message starts with: where the value came from and what it
+ * was. "--cpus 0", "KILN_MEMORY=abc", "kiln.toml:4: memory = 0". */
+static const char *describe(struct arena *a, enum rc_key k, const struct rc_input *in, const struct rc_source *src) {
+    switch (src->layer) {
+    case RC_ENV: return arena_printf(a, "%s=%s", src->name, in->text ? in->text : "");
+    case RC_FILE:
+    case RC_PROFILE: {
+        const struct toml_entry *t = in->t;
+        const char *val = "";
+        if (in->text) val = arena_printf(a, " = \"%s\"", in->text);
+        else if (t && t->type == TOML_INT) val = arena_printf(a, " = %lld", t->num);
+        else if (t && t->type == TOML_STRING) val = arena_printf(a, " = \"%s\"", t->str);
+        else if (t && t->type == TOML_BOOL) val = t->boolean ? " = true" : " = false";
+        return arena_printf(a, "%s:%d: %s%s", src->file, src->line, t ? t->key : rc_key_name(k), val);
+    }
+    case RC_CLI:
+    case RC_PLAN: {
+        const char *where = src->layer == RC_PLAN ? arena_printf(a, "%s:%d: ", src->file, src->line) : "";
+        if (in->is_flag || !in->text) return arena_printf(a, "%s%s", where, src->name);
+        return arena_printf(a, "%s%s %s", where, src->name, in->text);
+    }
+    case RC_DEFAULT: break;
+    }
+    return rc_key_name(k);
+}
+
+/* --- small parsers ------------------------------------------------------------ */
+
+static bool parse_long(const char *s, long *out) {
+    if (!*s) return false;
+    errno = 0;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || !(*s >= '0' && *s <= '9') || v < 0) return false;
+    *out = v;
+    return true;
+}
+
+/* MiB, with an optional M/MiB or G/GiB suffix. */
+static bool parse_mib(const char *s, long *out) {
+    size_t n = strspn(s, "0123456789");
+    if (n == 0 || n > 12) return false;
+    char num[16];
+    memcpy(num, s, n);
+    num[n] = 0;
+    long v;
+    if (!parse_long(num, &v)) return false;
+    const char *suf = s + n;
+    if (!*suf || !strcasecmp(suf, "M") || !strcasecmp(suf, "MiB")) {
+        *out = v;
+        return true;
+    }
+    if (!strcasecmp(suf, "G") || !strcasecmp(suf, "GiB")) {
+        if (v > LONG_MAX / 1024) return false;
+        *out = v * 1024;
+        return true;
+    }
+    return false;
+}
+
+bool rc_check_regex(const char *re, char *err, size_t errsz) {
+    regex_t r;
+    int rc = regcomp(&r, re, REG_EXTENDED | REG_NOSUB);
+    if (rc) {
+        char buf[256];
+        regerror(rc, &r, buf, sizeof buf);
+        snprintf(err, errsz, "bad regular expression: %s", buf);
+        return false;
+    }
+    regfree(&r);
+    return true;
+}
+
+bool rc_reply_split(struct arena *a, const char *item, char **pattern, char **text, size_t *len, char *err,
+                    size_t errsz) {
+    size_t n = strlen(item);
+    char *pat = arena_alloc(a, n + 1), *txt = arena_alloc(a, n + 1);
+    size_t pn = 0, tn = 0, i = 0;
+    for (; i < n && item[i] != '='; i++) {
+        if (item[i] == '\\' && item[i + 1] == '=') i++;
+        else if (item[i] == '\\' && item[i + 1]) pat[pn++] = item[i++]; /* keep regex escapes whole */
+        pat[pn++] = item[i];
+    }
+    if (i == n) return snprintf(err, errsz, "expected PATTERN=TEXT (no '=')"), false;
+    if (pn == 0) return snprintf(err, errsz, "expected PATTERN=TEXT (empty PATTERN)"), false;
+    for (i++; i < n; i++) {
+        if (item[i] != '\\') {
+            txt[tn++] = item[i];
+            continue;
+        }
+        char c = item[++i];
+        if (c == 'n') txt[tn++] = '\n';
+        else if (c == 'r') txt[tn++] = '\r';
+        else if (c == 't') txt[tn++] = '\t';
+        else if (c == 'e') txt[tn++] = 0x1b;
+        else if (c == '\\') txt[tn++] = '\\';
+        else if (c == 'x' && isxdigit((unsigned char)item[i + 1]) && isxdigit((unsigned char)item[i + 2])) {
+            char hex[3] = {item[i + 1], item[i + 2], 0};
+            txt[tn++] = (char)strtol(hex, NULL, 16);
+            i += 2;
+        } else if (c == 0) {
+            return snprintf(err, errsz, "TEXT ends in a lone backslash (write \\\\)"), false;
+        } else {
+            return snprintf(err, errsz, "unknown escape \\%c in TEXT (known: \\n \\r \\t \\e \\\\ \\xHH)", c), false;
+        }
+    }
+    if (!rc_check_regex(pat, err, errsz)) return false;
+    *pattern = pat;
+    *text = txt;
+    *len = tn;
+    return true;
+}
+
+bool rc_is_ident(const char *s) {
+    if (!(*s == '_' || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z'))) return false;
+    for (; *s; s++)
+        if (!(*s == '_' || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+            return false;
+    return true;
+}
+
+/* --- applying one value --------------------------------------------------------- */
+
+static const char *join_project(struct run_config *c, const char *path, const struct rc_source *src) {
+    if ((src->layer != RC_FILE && src->layer != RC_PROFILE) || path[0] == '/' || !c->project_dir ||
+        !strcmp(c->project_dir, "."))
+        return arena_strdup(&c->a, path);
+    return arena_printf(&c->a, "%s/%s", c->project_dir, path);
+}
+
+/* A source kept in the config's own arena (the caller's strings may not
+ * live as long). */
+struct rc_source rc_keep_src(struct run_config *c, const struct rc_source *src) {
+    struct rc_source s = *src;
+    s.file = arena_strdup(&c->a, s.file);
+    s.table = arena_strdup(&c->a, s.table);
+    s.name = arena_strdup(&c->a, s.name);
+    return s;
+}
+
+static void list_add(struct run_config *c, enum rc_key k, const char *s, const struct rc_source *src) {
+    struct rc_list *l = rc_list(c, k);
+    l->items = arena_grow(&c->a, l->items, l->n, &l->cap, sizeof *l->items);
+    l->items[l->n++] = (struct rc_item){s, rc_keep_src(c, src)};
+}
+
+/* Checks one list item and appends it. */
+static bool add_item(struct run_config *c, enum rc_key k, const char *s, const char *what, const struct rc_source *src,
+                     struct rc_err *e) {
+    char err[512];
+    switch (rc_keys[k].type) {
+    case T_MODULES: {
+        const char *eq = strchr(s, '=');
+        if (!*s || eq == s) return rc_fail(e, "%s: expected FILE[=NAME] (empty FILE)", what);
+        if (eq && !eq[1]) return rc_fail(e, "%s: expected FILE[=NAME] (empty NAME)", what);
+        const char *file = eq ? arena_strndup(&c->a, s, (size_t)(eq - s)) : s;
+        file = join_project(c, file, src);
+        s = eq ? arena_printf(&c->a, "%s%s", file, eq) : file;
+        break;
+    }
+    case T_REGEXES:
+        if (!*s) return rc_fail(e, "%s: empty regular expression", what);
+        if (!rc_check_regex(s, err, sizeof err)) return rc_fail(e, "%s: %s", what, err);
+        break;
+    case T_REPLIES: {
+        char *p, *t;
+        size_t n;
+        if (!rc_reply_split(&c->a, s, &p, &t, &n, err, sizeof err)) return rc_fail(e, "%s: %s", what, err);
+        break;
+    }
+    default: break;
+    }
+    list_add(c, k, arena_strdup(&c->a, s), src);
+    return true;
+}
+
+static const char *one_of(struct arena *a, const char *const *names) {
+    const char *s = "";
+    for (size_t i = 0; names[i]; i++)
+        s = arena_printf(a, "%s%s%s", s, i == 0 ? "" : names[i + 1] ? ", " : " or ", names[i]);
+    return s;
+}
+
+bool rc_apply(struct run_config *c, enum rc_key k, const struct rc_input *in, const struct rc_source *src,
+                  struct rc_err *e) {
+    const struct keydef *d = &rc_keys[k];
+    const struct toml_entry *t = in->t;
+    const char *what = describe(&c->a, k, in, src);
+    struct rc_value *v = rc_is_list(k) ? NULL : &c->v[k];
+
+    /* kiln.toml: the TOML type must fit. */
+    if (t) {
+        enum toml_type want = d->type == T_INT ? TOML_INT : d->type == T_BOOL ? TOML_BOOL
+                              : rc_is_list(k)     ? TOML_ARRAY
+                                               : TOML_STRING;
+        if (t->type != want)
+            return rc_fail(e, "%s:%d: %s: expected %s, found %s", src->file, src->line, t->key,
+                           want == TOML_ARRAY  ? "an array of strings"
+                           : want == TOML_BOOL ? "true or false"
+                                               : toml_a_type(want),
+                           toml_a_type(t->type));
+        if (rc_is_list(k)) {
+            for (size_t i = 0; i < t->nitems; i++) {
+                const char *w = arena_printf(&c->a, "%s:%d: %s[%zu] = \"%s\"", src->file, src->line, t->key, i,
+                                             t->items[i]);
+                if (!add_item(c, k, t->items[i], w, src, e)) return false;
+            }
+            return true;
+        }
+    }
+    const char *text = t ? t->str : in->text;
+    char err[512];
+
+    switch (d->type) {
+    case T_STR:
+        v->str = arena_strdup(&c->a, text);
+        break;
+    case T_PATH:
+        if (!*text) return rc_fail(e, "%s: empty file name", what);
+        v->str = join_project(c, text, src);
+        break;
+    case T_REGEX:
+        if (*text && !rc_check_regex(text, err, sizeof err)) return rc_fail(e, "%s: %s", what, err);
+        v->str = arena_strdup(&c->a, text);
+        break;
+    case T_FAIL:
+        if (text && *text && !rc_check_regex(text, err, sizeof err)) return rc_fail(e, "%s: %s", what, err);
+        v->num = 1;
+        v->str = arena_strdup(&c->a, text ? text : "");
+        break;
+    case T_BOOL:
+        v->num = t ? t->boolean : in->flag;
+        break;
+    case T_INT: {
+        long n;
+        if (t) {
+            if (t->num < d->min || t->num > d->max)
+                return rc_fail(e, "%s: must be %ld..%ld%s%s", what, d->min, d->max, d->unit ? " " : "",
+                               d->unit ? d->unit : "");
+            n = (long)t->num;
+        } else {
+            bool ok = k == K_MEMORY ? parse_mib(text, &n) : parse_long(text, &n);
+            if (!ok)
+                return rc_fail(e, "%s: not a number%s%s%s", what, d->unit ? " of " : "", d->unit ? d->unit : "",
+                               k == K_MEMORY ? " (e.g. 512, 512M or 2G)" : "");
+            if (n < d->min || n > d->max)
+                return rc_fail(e, "%s: must be %ld..%ld%s%s", what, d->min, d->max, d->unit ? " " : "",
+                               d->unit ? d->unit : "");
+        }
+        v->num = n;
+        break;
+    }
+    case T_ENUM: {
+        long i = 0;
+        while (d->names[i] && strcmp(d->names[i], text)) i++;
+        if (!d->names[i]) return rc_fail(e, "%s: must be %s", what, one_of(&c->a, d->names));
+        v->num = i;
+        break;
+    }
+    case T_ARGS:
+        if (src->layer == RC_ENV) { /* KILN_QEMU_ARGS: one string, split like a shell */
+            char **w;
+            int nw;
+            if (!shell_split(&c->a, text, &w, &nw, err, sizeof err)) return rc_fail(e, "%s: %s", what, err);
+            for (int i = 0; i < nw; i++) list_add(c, k, w[i], src);
+            return true;
+        }
+        return add_item(c, k, text, what, src, e);
+    case T_MODULES:
+    case T_REGEXES:
+    case T_REPLIES:
+        return add_item(c, k, text, what, src, e);
+    }
+    v->set = true;
+    v->src = rc_keep_src(c, src);
+    return true;
+}
