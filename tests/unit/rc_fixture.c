@@ -42,10 +42,10 @@ void resolve_full(struct fixture *f, const char *toml, const char *const *env, c
     snprintf(path, sizeof path, "%s/kiln.toml", tmp);
     if (toml) write_text(path, toml);
     else unlink(path);
-    char err[256], **w;
+    char **w;
     int nw;
-    if (!shell_split(&f->a, args, &w, &nw, err, sizeof err)) {
-        snprintf(f->e.msg, sizeof f->e.msg, "split: %s", err);
+    if (!shell_split(&f->a, args, &w, &nw, &f->e)) {
+        err_prefix(&f->e, "split");
         return;
     }
     struct rc_source cli_base = {RC_CLI, NULL, 0, NULL, NULL};
@@ -54,7 +54,7 @@ void resolve_full(struct fixture *f, const char *toml, const char *const *env, c
     struct rc_cli *plan = NULL;
     if (plan_args) {
         struct rc_source plan_base = {RC_PLAN, "runner.plan", 7, NULL, NULL};
-        if (!shell_split(&f->a, plan_args, &w, &nw, err, sizeof err) ||
+        if (!shell_split(&f->a, plan_args, &w, &nw, &f->e) ||
             !rc_parse_cli(&f->a, nw, w, &plan_base, &f->plan, NULL, NULL, &f->e))
             return;
         plan = &f->plan;

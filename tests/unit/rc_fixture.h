@@ -19,7 +19,7 @@ struct fixture {
     struct arena a;
     struct rc_cli cli, plan;
     struct run_config c;
-    struct rc_err e;
+    kiln_err e;
     bool ok;
 };
 

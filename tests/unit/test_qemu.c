@@ -191,7 +191,7 @@ static void touch(const char *rel) {
 
 TEST(ovmf_discovery) {
     struct arena a = {0};
-    struct rc_err e;
+    kiln_err e;
     const char *code, *vars;
     char root[128], want[256];
     snprintf(root, sizeof root, "%s/fw", tmp);
@@ -253,10 +253,10 @@ TEST(binary_and_kvm) {
               !strcmp(f.e.msg, "QEMU '/nonexistent/qemu' (--qemu): not found or not executable"),
           "explicit: %s", f.e.msg);
     fixture_free(&f);
-    char why[256];
-    CHECK(!qemu_kvm_usable("/dev/null", why, sizeof why) && strstr(why, "/dev/null: KVM_GET_API_VERSION failed"),
-          "/dev/null is no KVM: %s", why);
-    CHECK(!qemu_kvm_usable("/nonexistent/kvm", why, sizeof why) && strstr(why, "No such file"), "%s", why);
+    kiln_err e;
+    CHECK(!qemu_kvm_usable("/dev/null", &e) && strstr(e.msg, "/dev/null: KVM_GET_API_VERSION failed"),
+          "/dev/null is no KVM: %s", e.msg);
+    CHECK(!qemu_kvm_usable("/nonexistent/kvm", &e) && strstr(e.msg, "No such file"), "%s", e.msg);
 }
 
 /* --- the accelerator ------------------------------------------------------------------------------ */
@@ -375,7 +375,7 @@ static const char *fake_qemu(const char *name, const char *script) {
 
 TEST(asking_qemu) {
     struct arena a = {0};
-    char why[256];
+    kiln_err e;
     const char *q = fake_qemu("q-ok", "#!/bin/sh\n"
                                       "case \"$1\" in\n"
                                       "-version) printf 'QEMU emulator version 9.9.9\\nCopyright\\n' ;;\n"
@@ -385,10 +385,10 @@ TEST(asking_qemu) {
     const char *v = qemu_version(&a, q);
     CHECK(v && !strcmp(v, "QEMU emulator version 9.9.9"), "version: %s", v ? v : "(none)");
     static const char *const display[] = {"-display", "help", NULL};
-    const char *out = qemu_ask(&a, q, display, why, sizeof why);
-    CHECK(out && !qemu_display_has_window(out) && strstr(out, "curses"), "display help: %s", out ? out : why);
+    const char *out = qemu_ask(&a, q, display, &e);
+    CHECK(out && !qemu_display_has_window(out) && strstr(out, "curses"), "display help: %s", out ? out : e.msg);
     static const char *const other[] = {"-frob", NULL};
-    CHECK(!qemu_ask(&a, q, other, why, sizeof why) && strstr(why, "-frob: exit status 1"), "failure: %s", why);
+    CHECK(!qemu_ask(&a, q, other, &e) && strstr(e.msg, "-frob: exit status 1"), "failure: %s", e.msg);
     char missing[200];
     snprintf(missing, sizeof missing, "%s/no-such-qemu", tmp);
     CHECK(!qemu_version(&a, missing), "a missing QEMU has no version");
@@ -446,7 +446,7 @@ static void watch_for(struct fixture *f, struct serial_watch *w, const char *arg
         CHECK(false, "%s", f->e.msg);
         return;
     }
-    struct rc_err e;
+    kiln_err e;
     if (!watch_init(w, &f->c, &e)) CHECK(false, "%s", e.msg);
 }
 

@@ -525,9 +525,9 @@ TEST(run_options) {
     CHECK(rc_clist(&f.c, K_EXPECT)->n == 2, "expects");
     const struct rc_list *qa = rc_clist(&f.c, K_QEMU_ARGS);
     CHECK(qa->n == 2 && !strcmp(qa->items[0].str, "-d") && !strcmp(qa->items[1].str, "int"), "after --");
-    char *pat, *text, err[128];
+    char *pat, *text;
     size_t len;
-    CHECK(rc_reply_split(&f.a, rc_clist(&f.c, K_REPLY)->items[0].str, &pat, &text, &len, err, sizeof err) &&
+    CHECK(rc_reply_split(&f.a, rc_clist(&f.c, K_REPLY)->items[0].str, &pat, &text, &len, &f.e) &&
               !strcmp(pat, "login\\: = ") && !strcmp(text, "root\n"),
           "reply split: '%s' '%s'", pat, text);
     fixture_free(&f);
@@ -579,9 +579,10 @@ TEST(run_options) {
 
 static bool words_are(const char *line, const char *const *want, size_t n) {
     struct arena a = {0};
-    char **w, err[128];
+    char **w;
     int nw;
-    bool ok = shell_split(&a, line, &w, &nw, err, sizeof err) && (size_t)nw == n;
+    kiln_err e;
+    bool ok = shell_split(&a, line, &w, &nw, &e) && (size_t)nw == n;
     for (size_t i = 0; ok && i < n; i++) ok = !strcmp(w[i], want[i]);
     ok = ok && w[n] == NULL;
     arena_free(&a);
@@ -597,11 +598,12 @@ TEST(split_words) {
     CHECK(words_are("a'b' \\\n c d\\\ne", w3, 3), "adjacent quoting, backslash-newline");
     CHECK(words_are("", NULL, 0) && words_are("   # only a comment", NULL, 0), "empty");
     struct arena a = {0};
-    char **w, err[128];
+    char **w;
     int nw;
-    CHECK(!shell_split(&a, "a 'b", &w, &nw, err, sizeof err) && strstr(err, "single quote"), "open '");
-    CHECK(!shell_split(&a, "a \"b", &w, &nw, err, sizeof err) && strstr(err, "double quote"), "open \"");
-    CHECK(!shell_split(&a, "a \\", &w, &nw, err, sizeof err) && strstr(err, "backslash"), "trailing \\");
+    kiln_err e;
+    CHECK(!shell_split(&a, "a 'b", &w, &nw, &e) && strstr(e.msg, "single quote"), "open '");
+    CHECK(!shell_split(&a, "a \"b", &w, &nw, &e) && strstr(e.msg, "double quote"), "open \"");
+    CHECK(!shell_split(&a, "a \\", &w, &nw, &e) && strstr(e.msg, "backslash"), "trailing \\");
     arena_free(&a);
 }
 
@@ -616,7 +618,7 @@ TEST(plan_files) {
     struct arena a = {0};
     struct rc_plan_line *l;
     size_t n;
-    struct rc_err e;
+    kiln_err e;
     REQUIRE(rc_plan_parse(&a, text, strlen(text), "p.plan", &l, &n, &e), "%s", e.msg);
     REQUIRE(n == 3, "%zu lines", n);
     CHECK(!strcmp(l[0].name, "one") && l[0].line == 3 && l[0].argc == 3 && !strcmp(l[0].argv[2], "a b"), "line one");

@@ -26,11 +26,6 @@
 #include "core/util.h"
 #include "tools/kiln/util/arena.h"
 
-struct rc_err {
-    char msg[1024];
-};
-__attribute__((format(printf, 2, 3))) bool rc_fail(struct rc_err *e, const char *fmt, ...);
-
 enum rc_layer { RC_DEFAULT, RC_FILE, RC_PROFILE, RC_ENV, RC_CLI, RC_PLAN };
 
 struct rc_source {
@@ -138,14 +133,14 @@ struct rc_cli {
 /* Called for an option rc_parse_cli does not know (`kiln test`'s own
  * options): returns how many arguments it used, 0 if it does not know the
  * option either, -1 after setting e. */
-typedef int rc_extra_fn(void *ctx, int argc, char **argv, int i, struct rc_err *e);
+typedef int rc_extra_fn(void *ctx, int argc, char **argv, int i, kiln_err *e);
 
 /* Parses options and positionals; everything after "--" becomes qemu_args.
  * base is the source of the arguments (RC_CLI, or RC_PLAN with file and
  * line). Values are checked when they are applied (rc_resolve), so every
  * error names its source. Strings are kept in a. */
 bool rc_parse_cli(struct arena *a, int argc, char **argv, const struct rc_source *base, struct rc_cli *cli,
-                  rc_extra_fn *extra, void *ctx, struct rc_err *e);
+                  rc_extra_fn *extra, void *ctx, kiln_err *e);
 
 struct rc_ctx {
     const char *const *envp; /* "NAME=value" strings, NULL-terminated */
@@ -158,18 +153,18 @@ struct rc_ctx {
  * cmdline and qemu_args expanded. On error c is left for rc_free. */
 void rc_init(struct run_config *c);
 bool rc_resolve(struct run_config *c, const struct rc_cli *cli, const struct rc_cli *plan, const struct rc_ctx *ctx,
-                struct rc_err *e);
+                kiln_err *e);
 void rc_free(struct run_config *c);
 
 /* The checks that depend on what TARGET is: a kernel ELF (is_elf; its
  * image is built with kind) or a disk image (booted as it is). Firmware and
  * image kind must fit. */
-bool rc_check_target(struct run_config *c, bool is_elf, struct rc_err *e);
+bool rc_check_target(struct run_config *c, bool is_elf, kiln_err *e);
 
 /* Expands {{NAME}} in text ({{{{ is a literal {{); user variables' values
  * are expanded too. what and src name the text in error messages. */
 bool rc_expand(struct run_config *c, const char *text, const char *what, const struct rc_source *src, char **out,
-               struct rc_err *e);
+               kiln_err *e);
 
 /* Prints the resolved configuration with the source of every value. */
 void rc_print(FILE *f, struct run_config *c);
@@ -177,8 +172,7 @@ void rc_print(FILE *f, struct run_config *c);
 /* Splits "PATTERN=TEXT" (a '=' in PATTERN is written \=) and decodes the
  * escapes in TEXT (\n \r \t \e \\ \xHH). *text is NUL-terminated; *len
  * counts NUL bytes in it too. */
-bool rc_reply_split(struct arena *a, const char *item, char **pattern, char **text, size_t *len, char *err,
-                    size_t errsz);
+bool rc_reply_split(struct arena *a, const char *item, char **pattern, char **text, size_t *len, kiln_err *e);
 
 /* A plan file: one boot a line, "NAME TARGET [options...]". */
 struct rc_plan_line {
@@ -188,7 +182,7 @@ struct rc_plan_line {
     int line;
 };
 bool rc_plan_parse(struct arena *a, const char *text, size_t len, const char *file, struct rc_plan_line **lines,
-                   size_t *nlines, struct rc_err *e);
+                   size_t *nlines, kiln_err *e);
 
 /* "NAME=value" lookup in an envp array. */
 const char *rc_getenv(const char *const *envp, const char *name);

@@ -17,7 +17,7 @@ const char *rc_getenv(const char *const *envp, const char *name) {
 
 /* Layer 3: every KILN_* variable of the settings table that is set and not
  * empty, then the user's template variables (KILN_VAR_NAME). */
-bool rc_apply_env(struct run_config *c, const char *const *envp, struct rc_err *e) {
+bool rc_apply_env(struct run_config *c, const char *const *envp, kiln_err *e) {
     for (int k = 0; k < K_COUNT; k++) {
         const char *val = rc_keys[k].env ? rc_getenv(envp, rc_keys[k].env) : NULL;
         if (!val || !*val) continue;
@@ -30,8 +30,8 @@ bool rc_apply_env(struct run_config *c, const char *const *envp, struct rc_err *
         const char *eq = strchr(*p, '=');
         char *name = arena_strndup(&c->a, *p + 9, (size_t)(eq - *p - 9));
         char *var = arena_strndup(&c->a, *p, (size_t)(eq - *p));
-        if (!rc_is_ident(name)) return rc_fail(e, "%s: '%s' is not a variable name (letters, digits, '_')", var, name);
-        if (rc_is_builtin(name)) return rc_fail(e, "%s: {{%s}} is a built-in variable", var, name);
+        if (!rc_is_ident(name)) return err_set(e, "%s: '%s' is not a variable name (letters, digits, '_')", var, name);
+        if (rc_is_builtin(name)) return err_set(e, "%s: {{%s}} is a built-in variable", var, name);
         struct rc_source src = {RC_ENV, NULL, 0, NULL, var};
         rc_add_var(c, name, eq + 1, &src);
     }

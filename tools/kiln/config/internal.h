@@ -53,24 +53,24 @@ struct rc_input {
 
 /* Checks one value and sets it (or appends it to a list) with its source. */
 bool rc_apply(struct run_config *c, enum rc_key k, const struct rc_input *in, const struct rc_source *src,
-              struct rc_err *e);
+              kiln_err *e);
 /* A source kept in the config's own arena (the caller's strings may not
  * live as long). */
 struct rc_source rc_keep_src(struct run_config *c, const struct rc_source *src);
 
-bool rc_check_regex(const char *re, char *err, size_t errsz);
+bool rc_check_regex(const char *re, kiln_err *e);
 bool rc_is_ident(const char *s); /* letters, digits, '_'; not starting with a digit */
 
 /* projectfile.c: layers 1 and 2, the project file and the profile. */
-bool rc_apply_file(struct run_config *c, const struct rc_cli *cli, const struct rc_ctx *ctx, struct rc_err *e);
+bool rc_apply_file(struct run_config *c, const struct rc_cli *cli, const struct rc_ctx *ctx, kiln_err *e);
 /* environment.c: layer 3. */
-bool rc_apply_env(struct run_config *c, const char *const *envp, struct rc_err *e);
+bool rc_apply_env(struct run_config *c, const char *const *envp, kiln_err *e);
 
 /* template.c: variables. */
 bool rc_is_builtin(const char *name);
 void rc_add_var(struct run_config *c, const char *name, const char *value, const struct rc_source *src);
 /* Expands every variable's value once, so a mistake in one is found on
  * every run, used or not. */
-bool rc_check_vars(struct run_config *c, struct rc_err *e);
+bool rc_check_vars(struct run_config *c, kiln_err *e);
 
 #endif

@@ -17,7 +17,7 @@ static void cli_add(struct arena *a, struct rc_cli *cli, enum rc_key k, const ch
 }
 
 bool rc_parse_cli(struct arena *a, int argc, char **argv, const struct rc_source *base, struct rc_cli *cli,
-                  rc_extra_fn *extra, void *ctx, struct rc_err *e) {
+                  rc_extra_fn *extra, void *ctx, kiln_err *e) {
     bool plan = base->layer == RC_PLAN;
     cli->base = *base;
     cli->base.file = arena_strdup(a, base->file);
@@ -42,7 +42,7 @@ bool rc_parse_cli(struct arena *a, int argc, char **argv, const struct rc_source
 #define VALUE() \
     (inline_val ? inline_val \
      : i + 1 < argc ? argv[++i] \
-                    : (rc_fail(e, "%s%s needs a value", where, opt), (const char *)NULL))
+                    : (err_set(e, "%s%s needs a value", where, opt), (const char *)NULL))
 
         if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
             cli->help = true;
@@ -58,7 +58,7 @@ bool rc_parse_cli(struct arena *a, int argc, char **argv, const struct rc_source
         }
         if (!strcmp(opt, "--dry-run") || !strcmp(opt, "--config") || !strcmp(opt, "--no-config") ||
             !strcmp(opt, "--profile")) {
-            if (plan) return rc_fail(e, "%s%s cannot be used in a plan line", where, opt);
+            if (plan) return err_set(e, "%s%s cannot be used in a plan line", where, opt);
             if (!strcmp(opt, "--dry-run")) cli->dry_run = true;
             else if (!strcmp(opt, "--no-config")) cli->no_config = true;
             else if (!strcmp(opt, "--config") && !(cli->config_file = VALUE())) return false;
@@ -70,7 +70,7 @@ bool rc_parse_cli(struct arena *a, int argc, char **argv, const struct rc_source
             const struct keydef *d = &rc_keys[k];
             if (!d->opt) continue;
             if (d->type == T_BOOL && (!strcmp(opt, d->opt) || (!strncmp(opt, "--no-", 5) && !strcmp(opt + 5, d->opt + 2)))) {
-                if (eq) return rc_fail(e, "%s%s takes no value", where, opt);
+                if (eq) return err_set(e, "%s%s takes no value", where, opt);
                 cli_add(a, cli, (enum rc_key)k, NULL, strncmp(opt, "--no-", 5) != 0, base, opt);
                 done = true;
             } else if (d->type == T_FAIL && !strcmp(opt, d->opt)) {
@@ -92,7 +92,7 @@ bool rc_parse_cli(struct arena *a, int argc, char **argv, const struct rc_source
                 continue;
             }
         }
-        return rc_fail(e, "%sunknown option '%s'", where, arg);
+        return err_set(e, "%sunknown option '%s'", where, arg);
 #undef VALUE
     }
     return true;
@@ -101,10 +101,10 @@ bool rc_parse_cli(struct arena *a, int argc, char **argv, const struct rc_source
 /* --- plan files ---------------------------------------------------------------- */
 
 bool rc_plan_parse(struct arena *a, const char *text, size_t len, const char *file, struct rc_plan_line **lines,
-                   size_t *nlines, struct rc_err *e) {
+                   size_t *nlines, kiln_err *e) {
     size_t cap = 16, n = 0;
     struct rc_plan_line *out = arena_alloc(a, cap * sizeof *out);
-    if (memchr(text, 0, len)) return rc_fail(e, "%s: NUL byte in the plan", file);
+    if (memchr(text, 0, len)) return err_set(e, "%s: NUL byte in the plan", file);
     const char *p = text, *end = text + len;
     for (int line = 1, next = 1; p < end; line = next) {
         /* A logical line: a backslash at the end joins the next one. */
@@ -119,21 +119,21 @@ bool rc_plan_parse(struct arena *a, const char *text, size_t len, const char *fi
             if (bs % 2 == 0 || !nl) break;
         }
         char *l = arena_strndup(a, start, (size_t)(eol - start));
-        char err[256];
+        kiln_err why;
         char **w;
         int nw;
-        if (!shell_split(a, l, &w, &nw, err, sizeof err)) return rc_fail(e, "%s:%d: %s", file, line, err);
+        if (!shell_split(a, l, &w, &nw, &why)) return err_set(e, "%s:%d: %s", file, line, why.msg);
         if (nw == 0) continue;
-        if (nw < 2) return rc_fail(e, "%s:%d: expected NAME TARGET [options...]", file, line);
+        if (nw < 2) return err_set(e, "%s:%d: expected NAME TARGET [options...]", file, line);
         for (const char *c = w[0]; *c; c++)
             if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
                   strchr("._-+", *c)))
-                return rc_fail(e, "%s:%d: boot name '%s': use letters, digits and . _ - + (it names the log file)",
+                return err_set(e, "%s:%d: boot name '%s': use letters, digits and . _ - + (it names the log file)",
                                file, line, w[0]);
-        if (w[0][0] == '-' || w[0][0] == '.') return rc_fail(e, "%s:%d: boot name '%s' may not start with '%c'", file, line, w[0], w[0][0]);
+        if (w[0][0] == '-' || w[0][0] == '.') return err_set(e, "%s:%d: boot name '%s' may not start with '%c'", file, line, w[0], w[0][0]);
         for (size_t i = 0; i < n; i++)
             if (!strcmp(out[i].name, w[0]))
-                return rc_fail(e, "%s:%d: boot name '%s' is used twice (first on line %d)", file, line, w[0],
+                return err_set(e, "%s:%d: boot name '%s' is used twice (first on line %d)", file, line, w[0],
                                out[i].line);
         if (n == cap) {
             cap *= 2;

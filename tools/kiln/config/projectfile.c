@@ -14,20 +14,20 @@
 #include "tools/kiln/config/toml.h"
 #include "tools/kiln/util/die.h"
 
-static bool slurp(const char *path, char **text, size_t *len, struct rc_err *e) {
+static bool slurp(const char *path, char **text, size_t *len, kiln_err *e) {
     FILE *f = fopen(path, "rb");
-    if (!f) return rc_fail(e, "%s: %s", path, strerror(errno));
+    if (!f) return err_set(e, "%s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
         fclose(f);
-        return rc_fail(e, "%s: not a regular file of at most 1 MiB", path);
+        return err_set(e, "%s: not a regular file of at most 1 MiB", path);
     }
     size_t n = (size_t)st.st_size;
     char *buf = xmalloc(n + 1);
     if (n && fread(buf, 1, n, f) != n) {
         fclose(f);
         free(buf);
-        return rc_fail(e, "%s: read error", path);
+        return err_set(e, "%s: read error", path);
     }
     fclose(f);
     buf[n] = 0;
@@ -44,13 +44,13 @@ static bool is_regular(const char *path) {
 /* Where kiln.toml is: --config, KILN_CONFIG_FILE, or the nearest one
  * walking up from the current directory (ctx->cwd, else the real one). An
  * empty KILN_CONFIG_FILE or --no-config means none. */
-static bool find_config(struct run_config *c, const struct rc_cli *cli, const struct rc_ctx *ctx, struct rc_err *e) {
+static bool find_config(struct run_config *c, const struct rc_cli *cli, const struct rc_ctx *ctx, kiln_err *e) {
     const char *env = rc_getenv(ctx->envp, "KILN_CONFIG_FILE");
     if (cli->no_config || (!cli->config_file && env && !*env)) return true;
     const char *given = cli->config_file ? cli->config_file : env;
     if (given) {
         if (!is_regular(given))
-            return rc_fail(e, "%s%s: no such file", cli->config_file ? "--config " : "KILN_CONFIG_FILE=", given);
+            return err_set(e, "%s%s: no such file", cli->config_file ? "--config " : "KILN_CONFIG_FILE=", given);
         c->config_file = arena_strdup(&c->a, given);
     } else {
         char buf[PATH_MAX];
@@ -107,15 +107,15 @@ static const char *known_keys(struct arena *a) {
 }
 
 static bool apply_entry(struct run_config *c, const struct toml_entry *t, enum rc_layer layer, const char *file,
-                        struct rc_err *e) {
+                        kiln_err *e) {
     struct rc_source src = {layer, file, t->line, arena_strdup(&c->a, t->table), NULL};
     enum rc_key k = key_by_name(t->key);
     if (k == K_COUNT) {
         for (int i = 0; i < K_COUNT; i++)
             if (rc_keys[i].opt && !rc_keys[i].key && !strcmp(rc_keys[i].opt + 2, t->key))
-                return rc_fail(e, "%s:%d: '%s' is a command-line option only (%s), not a kiln.toml key", file, t->line,
+                return err_set(e, "%s:%d: '%s' is a command-line option only (%s), not a kiln.toml key", file, t->line,
                                t->key, rc_keys[i].opt);
-        return rc_fail(e, "%s:%d: unknown key '%s' (known: %s)", file, t->line, t->key, known_keys(&c->a));
+        return err_set(e, "%s:%d: unknown key '%s' (known: %s)", file, t->line, t->key, known_keys(&c->a));
     }
     struct rc_input in = {.t = t};
     return rc_apply(c, k, &in, &src, e);
@@ -124,14 +124,14 @@ static bool apply_entry(struct run_config *c, const struct toml_entry *t, enum r
 /* Checks every table and entry of the file (whatever mode and profile are
  * in use, so a typo in [profile.ci] is found on any run), collects the
  * profile names and the [vars]. */
-static bool check_file(struct run_config *c, const struct toml_doc *doc, struct rc_err *e) {
+static bool check_file(struct run_config *c, const struct toml_doc *doc, kiln_err *e) {
     const char *file = c->config_file;
     for (size_t i = 0; i < doc->ntables; i++) {
         const char *pname = NULL;
         size_t plen = 0;
         enum tkind tk = table_kind(doc->tables[i].name, &pname, &plen);
         if (tk == TB_BAD)
-            return rc_fail(e, "%s:%d: unknown table [%s] (known: [run], [test], [vars], [profile.NAME], "
+            return err_set(e, "%s:%d: unknown table [%s] (known: [run], [test], [vars], [profile.NAME], "
                               "[profile.NAME.run], [profile.NAME.test])",
                            file, doc->tables[i].line, doc->tables[i].name);
         if (tk == TB_PROFILE || tk == TB_PROFILE_RUN || tk == TB_PROFILE_TEST) {
@@ -156,17 +156,17 @@ static bool check_file(struct run_config *c, const struct toml_doc *doc, struct 
         size_t plen;
         enum tkind tk = table_kind(t->table, &pname, &plen);
         if (tk == TB_PROFILE_ROOT) {
-            ok = rc_fail(e, "%s:%d: '%s' directly under [profile]: name the profile, [profile.NAME]", file, t->line,
+            ok = err_set(e, "%s:%d: '%s' directly under [profile]: name the profile, [profile.NAME]", file, t->line,
                          t->key);
         } else if (tk == TB_VARS) {
             struct rc_source src = {RC_FILE, file, t->line, "vars", NULL};
             if (!rc_is_ident(t->key))
-                ok = rc_fail(e, "%s:%d: variable name '%s' must be letters, digits and '_'", file, t->line, t->key);
+                ok = err_set(e, "%s:%d: variable name '%s' must be letters, digits and '_'", file, t->line, t->key);
             else if (rc_is_builtin(t->key))
-                ok = rc_fail(e, "%s:%d: {{%s}} is a built-in variable and cannot be set in [vars]", file, t->line,
+                ok = err_set(e, "%s:%d: {{%s}} is a built-in variable and cannot be set in [vars]", file, t->line,
                              t->key);
             else if (t->type != TOML_STRING)
-                ok = rc_fail(e, "%s:%d: %s: a variable must be a string, found %s", file, t->line, t->key,
+                ok = err_set(e, "%s:%d: %s: a variable must be a string, found %s", file, t->line, t->key,
                              toml_a_type(t->type));
             else
                 rc_add_var(c, t->key, t->str, &src);
@@ -179,7 +179,7 @@ static bool check_file(struct run_config *c, const struct toml_doc *doc, struct 
 }
 
 static bool apply_table(struct run_config *c, const struct toml_doc *doc, const char *table, enum rc_layer layer,
-                        struct rc_err *e) {
+                        kiln_err *e) {
     for (size_t i = 0; i < doc->nentries; i++)
         if (!strcmp(doc->entries[i].table, table) && !apply_entry(c, &doc->entries[i], layer, c->config_file, e))
             return false;
@@ -188,7 +188,7 @@ static bool apply_table(struct run_config *c, const struct toml_doc *doc, const 
 
 /* Finds the project file and the profile, checks the whole file and
  * applies the top level, [run] or [test], and the profile's tables. */
-bool rc_apply_file(struct run_config *c, const struct rc_cli *cli, const struct rc_ctx *ctx, struct rc_err *e) {
+bool rc_apply_file(struct run_config *c, const struct rc_cli *cli, const struct rc_ctx *ctx, kiln_err *e) {
     if (!find_config(c, cli, ctx, e)) return false;
     const char *env_profile = rc_getenv(ctx->envp, "KILN_PROFILE");
     if (cli->profile) {
@@ -203,7 +203,7 @@ bool rc_apply_file(struct run_config *c, const struct rc_cli *cli, const struct 
         size_t len = 0;
         if (!slurp(c->config_file, &text, &len, e)) return false;
         struct toml_doc doc;
-        bool ok = toml_parse(text, len, c->config_file, &doc, e->msg, sizeof e->msg);
+        bool ok = toml_parse(text, len, c->config_file, &doc, e);
         free(text);
         if (!ok) return false;
         const char *mode = c->test ? "test" : "run";
@@ -215,7 +215,7 @@ bool rc_apply_file(struct run_config *c, const struct rc_cli *cli, const struct 
                 const char *list = "";
                 for (size_t i = 0; i < c->nprofiles; i++)
                     list = arena_printf(&c->a, "%s%s%s", list, i ? ", " : "", c->profiles[i]);
-                ok = rc_fail(e, "unknown profile '%s' (%s): %s %s", c->profile,
+                ok = err_set(e, "unknown profile '%s' (%s): %s %s", c->profile,
                              rc_source_str(&c->a, &c->profile_src), c->config_file,
                              c->nprofiles ? arena_printf(&c->a, "defines: %s", list) : "defines no profiles");
             } else {
@@ -227,7 +227,7 @@ bool rc_apply_file(struct run_config *c, const struct rc_cli *cli, const struct 
         return ok;
     }
     if (c->profile)
-        return rc_fail(e, "unknown profile '%s' (%s): no kiln.toml found (profiles live in kiln.toml)", c->profile,
+        return err_set(e, "unknown profile '%s' (%s): no kiln.toml found (profiles live in kiln.toml)", c->profile,
                        rc_source_str(&c->a, &c->profile_src));
     return true;
 }

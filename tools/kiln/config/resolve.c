@@ -14,7 +14,7 @@ static void set_default(struct run_config *c, enum rc_key k, long num, const cha
     c->v[k] = (struct rc_value){true, num, str, {RC_DEFAULT, NULL, 0, NULL, note}};
 }
 
-static bool apply_settings(struct run_config *c, const struct rc_cli *cli, struct rc_err *e) {
+static bool apply_settings(struct run_config *c, const struct rc_cli *cli, kiln_err *e) {
     for (size_t i = 0; i < cli->n; i++) {
         const struct rc_setting *s = &cli->set[i];
         struct rc_input in = {.text = s->text, .flag = s->flag, .is_flag = s->text == NULL};
@@ -23,9 +23,9 @@ static bool apply_settings(struct run_config *c, const struct rc_cli *cli, struc
     return true;
 }
 
-static bool apply_target(struct run_config *c, const struct rc_cli *cli, struct rc_err *e) {
+static bool apply_target(struct run_config *c, const struct rc_cli *cli, kiln_err *e) {
     if (cli->ntargets > 1)
-        return rc_fail(e, "%smore than one TARGET ('%s' and '%s')",
+        return err_set(e, "%smore than one TARGET ('%s' and '%s')",
                        cli->base.layer == RC_PLAN ? arena_printf(&c->a, "%s:%d: ", cli->base.file, cli->base.line) : "",
                        cli->targets[0], cli->targets[1]);
     if (cli->ntargets == 1) {
@@ -37,17 +37,17 @@ static bool apply_target(struct run_config *c, const struct rc_cli *cli, struct 
     return true;
 }
 
-static bool finish(struct run_config *c, struct rc_err *e) {
+static bool finish(struct run_config *c, kiln_err *e) {
     struct rc_value *v = c->v;
     if (!v[K_KERNEL].set)
-        return rc_fail(e, "no TARGET: name a kernel ELF or a disk image (kiln run TARGET), or set kernel = \"...\" "
+        return err_set(e, "no TARGET: name a kernel ELF or a disk image (kiln run TARGET), or set kernel = \"...\" "
                           "in kiln.toml");
     if (!v[K_DISK].set)
         set_default(c, K_DISK, v[K_MACHINE].num == MACHINE_PC ? DISK_IDE : DISK_AHCI, NULL,
                     v[K_MACHINE].num == MACHINE_PC ? "for machine pc" : "for machine q35");
     if (v[K_MACHINE].num == MACHINE_Q35 && v[K_DISK].num == DISK_IDE) {
         const char *s1 = rc_source_str(&c->a, &v[K_DISK].src), *s2 = rc_source_str(&c->a, &v[K_MACHINE].src);
-        return rc_fail(e, "disk ide (%s) needs machine pc: the q35 machine (%s) has no legacy IDE controller; use "
+        return err_set(e, "disk ide (%s) needs machine pc: the q35 machine (%s) has no legacy IDE controller; use "
                           "disk ahci (its SATA controller) or machine pc",
                        s1, s2);
     }
@@ -55,7 +55,7 @@ static bool finish(struct run_config *c, struct rc_err *e) {
     if (v[K_CMDLINE].set) {
         char *x;
         if (!rc_expand(c, v[K_CMDLINE].str, "cmdline", &v[K_CMDLINE].src, &x, e)) return false;
-        if (strchr(x, '\n')) return rc_fail(e, "%s: the kernel command line may not contain a newline",
+        if (strchr(x, '\n')) return err_set(e, "%s: the kernel command line may not contain a newline",
                                             rc_source_str(&c->a, &v[K_CMDLINE].src));
         v[K_CMDLINE].str = x;
     }
@@ -69,7 +69,7 @@ static bool finish(struct run_config *c, struct rc_err *e) {
 }
 
 bool rc_resolve(struct run_config *c, const struct rc_cli *cli, const struct rc_cli *plan, const struct rc_ctx *ctx,
-                struct rc_err *e) {
+                kiln_err *e) {
     c->test = ctx->test || cli->test || (plan && plan->test);
     if (ctx->test) c->test_src = (struct rc_source){RC_CLI, NULL, 0, NULL, "kiln test"};
     else if (c->test) c->test_src = (struct rc_source){RC_CLI, NULL, 0, NULL, "--test"};
@@ -168,16 +168,16 @@ void rc_print(FILE *f, struct run_config *c) {
 
 /* --- checks that need to know what TARGET is ----------------------------------------- */
 
-bool rc_check_target(struct run_config *c, bool is_elf, struct rc_err *e) {
+bool rc_check_target(struct run_config *c, bool is_elf, kiln_err *e) {
     const struct rc_value *v = c->v;
     if (!is_elf) return true; /* an image is booted as it is: kind does not apply */
     const char *ks = rc_source_str(&c->a, &v[K_KIND].src), *fs = rc_source_str(&c->a, &v[K_FIRMWARE].src);
     if (v[K_FIRMWARE].num == FW_UEFI && v[K_KIND].num == KIND_BIOS)
-        return rc_fail(e, "kind bios (%s) cannot boot with firmware uefi (%s): a bios image has no EFI system "
+        return err_set(e, "kind bios (%s) cannot boot with firmware uefi (%s): a bios image has no EFI system "
                           "partition; use kind hybrid or uefi",
                        ks, fs);
     if (v[K_FIRMWARE].num == FW_BIOS && v[K_KIND].num == KIND_UEFI)
-        return rc_fail(e, "kind uefi (%s) cannot boot with firmware bios (%s): a uefi image has no BIOS boot code; "
+        return err_set(e, "kind uefi (%s) cannot boot with firmware bios (%s): a uefi image has no BIOS boot code; "
                           "use kind hybrid or bios",
                        ks, fs);
     return true;

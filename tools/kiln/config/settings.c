@@ -17,14 +17,6 @@
 #include "tools/kiln/config/toml.h"
 #include "tools/kiln/util/shellwords.h"
 
-bool rc_fail(struct rc_err *e, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
 void rc_init(struct run_config *c) { memset(c, 0, sizeof *c); }
 
 void rc_free(struct run_config *c) { arena_free(&c->a); }
@@ -159,21 +151,19 @@ static bool parse_mib(const char *s, long *out) {
     return false;
 }
 
-bool rc_check_regex(const char *re, char *err, size_t errsz) {
+bool rc_check_regex(const char *re, kiln_err *e) {
     regex_t r;
     int rc = regcomp(&r, re, REG_EXTENDED | REG_NOSUB);
     if (rc) {
         char buf[256];
         regerror(rc, &r, buf, sizeof buf);
-        snprintf(err, errsz, "bad regular expression: %s", buf);
-        return false;
+        return err_set(e, "bad regular expression: %s", buf);
     }
     regfree(&r);
     return true;
 }
 
-bool rc_reply_split(struct arena *a, const char *item, char **pattern, char **text, size_t *len, char *err,
-                    size_t errsz) {
+bool rc_reply_split(struct arena *a, const char *item, char **pattern, char **text, size_t *len, kiln_err *e) {
     size_t n = strlen(item);
     char *pat = arena_alloc(a, n + 1), *txt = arena_alloc(a, n + 1);
     size_t pn = 0, tn = 0, i = 0;
@@ -182,8 +172,8 @@ bool rc_reply_split(struct arena *a, const char *item, char **pattern, char **te
         else if (item[i] == '\\' && item[i + 1]) pat[pn++] = item[i++]; /* keep regex escapes whole */
         pat[pn++] = item[i];
     }
-    if (i == n) return snprintf(err, errsz, "expected PATTERN=TEXT (no '=')"), false;
-    if (pn == 0) return snprintf(err, errsz, "expected PATTERN=TEXT (empty PATTERN)"), false;
+    if (i == n) return err_set(e, "expected PATTERN=TEXT (no '=')");
+    if (pn == 0) return err_set(e, "expected PATTERN=TEXT (empty PATTERN)");
     for (i++; i < n; i++) {
         if (item[i] != '\\') {
             txt[tn++] = item[i];
@@ -200,12 +190,12 @@ bool rc_reply_split(struct arena *a, const char *item, char **pattern, char **te
             txt[tn++] = (char)strtol(hex, NULL, 16);
             i += 2;
         } else if (c == 0) {
-            return snprintf(err, errsz, "TEXT ends in a lone backslash (write \\\\)"), false;
+            return err_set(e, "TEXT ends in a lone backslash (write \\\\)");
         } else {
-            return snprintf(err, errsz, "unknown escape \\%c in TEXT (known: \\n \\r \\t \\e \\\\ \\xHH)", c), false;
+            return err_set(e, "unknown escape \\%c in TEXT (known: \\n \\r \\t \\e \\\\ \\xHH)", c);
         }
     }
-    if (!rc_check_regex(pat, err, errsz)) return false;
+    if (!rc_check_regex(pat, e)) return false;
     *pattern = pat;
     *text = txt;
     *len = tn;
@@ -247,26 +237,26 @@ static void list_add(struct run_config *c, enum rc_key k, const char *s, const s
 
 /* Checks one list item and appends it. */
 static bool add_item(struct run_config *c, enum rc_key k, const char *s, const char *what, const struct rc_source *src,
-                     struct rc_err *e) {
-    char err[512];
+                     kiln_err *e) {
+    kiln_err why;
     switch (rc_keys[k].type) {
     case T_MODULES: {
         const char *eq = strchr(s, '=');
-        if (!*s || eq == s) return rc_fail(e, "%s: expected FILE[=NAME] (empty FILE)", what);
-        if (eq && !eq[1]) return rc_fail(e, "%s: expected FILE[=NAME] (empty NAME)", what);
+        if (!*s || eq == s) return err_set(e, "%s: expected FILE[=NAME] (empty FILE)", what);
+        if (eq && !eq[1]) return err_set(e, "%s: expected FILE[=NAME] (empty NAME)", what);
         const char *file = eq ? arena_strndup(&c->a, s, (size_t)(eq - s)) : s;
         file = join_project(c, file, src);
         s = eq ? arena_printf(&c->a, "%s%s", file, eq) : file;
         break;
     }
     case T_REGEXES:
-        if (!*s) return rc_fail(e, "%s: empty regular expression", what);
-        if (!rc_check_regex(s, err, sizeof err)) return rc_fail(e, "%s: %s", what, err);
+        if (!*s) return err_set(e, "%s: empty regular expression", what);
+        if (!rc_check_regex(s, &why)) return err_set(e, "%s: %s", what, why.msg);
         break;
     case T_REPLIES: {
         char *p, *t;
         size_t n;
-        if (!rc_reply_split(&c->a, s, &p, &t, &n, err, sizeof err)) return rc_fail(e, "%s: %s", what, err);
+        if (!rc_reply_split(&c->a, s, &p, &t, &n, &why)) return err_set(e, "%s: %s", what, why.msg);
         break;
     }
     default: break;
@@ -283,7 +273,7 @@ static const char *one_of(struct arena *a, const char *const *names) {
 }
 
 bool rc_apply(struct run_config *c, enum rc_key k, const struct rc_input *in, const struct rc_source *src,
-                  struct rc_err *e) {
+                  kiln_err *e) {
     const struct keydef *d = &rc_keys[k];
     const struct toml_entry *t = in->t;
     const char *what = describe(&c->a, k, in, src);
@@ -295,7 +285,7 @@ bool rc_apply(struct run_config *c, enum rc_key k, const struct rc_input *in, co
                               : rc_is_list(k)     ? TOML_ARRAY
                                                : TOML_STRING;
         if (t->type != want)
-            return rc_fail(e, "%s:%d: %s: expected %s, found %s", src->file, src->line, t->key,
+            return err_set(e, "%s:%d: %s: expected %s, found %s", src->file, src->line, t->key,
                            want == TOML_ARRAY  ? "an array of strings"
                            : want == TOML_BOOL ? "true or false"
                                                : toml_a_type(want),
@@ -310,22 +300,22 @@ bool rc_apply(struct run_config *c, enum rc_key k, const struct rc_input *in, co
         }
     }
     const char *text = t ? t->str : in->text;
-    char err[512];
+    kiln_err why;
 
     switch (d->type) {
     case T_STR:
         v->str = arena_strdup(&c->a, text);
         break;
     case T_PATH:
-        if (!*text) return rc_fail(e, "%s: empty file name", what);
+        if (!*text) return err_set(e, "%s: empty file name", what);
         v->str = join_project(c, text, src);
         break;
     case T_REGEX:
-        if (*text && !rc_check_regex(text, err, sizeof err)) return rc_fail(e, "%s: %s", what, err);
+        if (*text && !rc_check_regex(text, &why)) return err_set(e, "%s: %s", what, why.msg);
         v->str = arena_strdup(&c->a, text);
         break;
     case T_FAIL:
-        if (text && *text && !rc_check_regex(text, err, sizeof err)) return rc_fail(e, "%s: %s", what, err);
+        if (text && *text && !rc_check_regex(text, &why)) return err_set(e, "%s: %s", what, why.msg);
         v->num = 1;
         v->str = arena_strdup(&c->a, text ? text : "");
         break;
@@ -336,16 +326,16 @@ bool rc_apply(struct run_config *c, enum rc_key k, const struct rc_input *in, co
         long n;
         if (t) {
             if (t->num < d->min || t->num > d->max)
-                return rc_fail(e, "%s: must be %ld..%ld%s%s", what, d->min, d->max, d->unit ? " " : "",
+                return err_set(e, "%s: must be %ld..%ld%s%s", what, d->min, d->max, d->unit ? " " : "",
                                d->unit ? d->unit : "");
             n = (long)t->num;
         } else {
             bool ok = k == K_MEMORY ? parse_mib(text, &n) : parse_long(text, &n);
             if (!ok)
-                return rc_fail(e, "%s: not a number%s%s%s", what, d->unit ? " of " : "", d->unit ? d->unit : "",
+                return err_set(e, "%s: not a number%s%s%s", what, d->unit ? " of " : "", d->unit ? d->unit : "",
                                k == K_MEMORY ? " (e.g. 512, 512M or 2G)" : "");
             if (n < d->min || n > d->max)
-                return rc_fail(e, "%s: must be %ld..%ld%s%s", what, d->min, d->max, d->unit ? " " : "",
+                return err_set(e, "%s: must be %ld..%ld%s%s", what, d->min, d->max, d->unit ? " " : "",
                                d->unit ? d->unit : "");
         }
         v->num = n;
@@ -354,7 +344,7 @@ bool rc_apply(struct run_config *c, enum rc_key k, const struct rc_input *in, co
     case T_ENUM: {
         long i = 0;
         while (d->names[i] && strcmp(d->names[i], text)) i++;
-        if (!d->names[i]) return rc_fail(e, "%s: must be %s", what, one_of(&c->a, d->names));
+        if (!d->names[i]) return err_set(e, "%s: must be %s", what, one_of(&c->a, d->names));
         v->num = i;
         break;
     }
@@ -362,7 +352,7 @@ bool rc_apply(struct run_config *c, enum rc_key k, const struct rc_input *in, co
         if (src->layer == RC_ENV) { /* KILN_QEMU_ARGS: one string, split like a shell */
             char **w;
             int nw;
-            if (!shell_split(&c->a, text, &w, &nw, err, sizeof err)) return rc_fail(e, "%s: %s", what, err);
+            if (!shell_split(&c->a, text, &w, &nw, &why)) return err_set(e, "%s: %s", what, why.msg);
             for (int i = 0; i < nw; i++) list_add(c, k, w[i], src);
             return true;
         }

@@ -45,7 +45,7 @@ void rc_add_var(struct run_config *c, const char *name, const char *value, const
 /* One expansion: the variables being expanded, outermost first. */
 struct expander {
     struct run_config *c;
-    struct rc_err *e;
+    kiln_err *e;
     size_t stack[TEMPLATE_DEPTH]; /* indexes into c->vars */
     size_t depth;
 };
@@ -72,11 +72,11 @@ static bool var_value(struct expander *x, size_t i, const char *w, const char **
         const char *through = "";
         for (size_t j = k + 1; j < x->depth; j++)
             through = arena_printf(&c->a, "%s%s{{%s}}", through, j > k + 1 ? ", " : "", c->vars[x->stack[j]].name);
-        return rc_fail(x->e, "%s: template: {{%s}} refers to itself%s%s", w, v->name, *through ? " through " : "",
+        return err_set(x->e, "%s: template: {{%s}} refers to itself%s%s", w, v->name, *through ? " through " : "",
                        through);
     }
     if (x->depth == TEMPLATE_DEPTH)
-        return rc_fail(x->e, "%s: template: {{%s}}: variables nested more than %d deep", w, v->name, TEMPLATE_DEPTH);
+        return err_set(x->e, "%s: template: {{%s}}: variables nested more than %d deep", w, v->name, TEMPLATE_DEPTH);
     x->stack[x->depth++] = i;
     const char *vw = v->src.layer == RC_ENV ? arena_printf(&c->a, "KILN_VAR_%s", v->name)
                                             : arena_printf(&c->a, "[vars] %s", v->name);
@@ -102,7 +102,7 @@ static bool expand(struct expander *x, const char *text, const char *w, char **o
         } else if (!strncmp(p, "{{", 2)) {
             const char *close = strstr(p + 2, "}}");
             if (!close) {
-                ok = rc_fail(x->e, "%s: unterminated {{ (write {{{{ for a literal {{)", w);
+                ok = err_set(x->e, "%s: unterminated {{ (write {{{{ for a literal {{)", w);
                 break;
             }
             const char *s = p + 2, *t = close;
@@ -110,7 +110,7 @@ static bool expand(struct expander *x, const char *text, const char *w, char **o
             while (t > s && t[-1] == ' ') t--;
             char *name = arena_strndup(&c->a, s, (size_t)(t - s));
             if (!rc_is_ident(name)) {
-                ok = rc_fail(x->e, "%s: '{{%s}}' is not a variable name (write {{{{ for a literal {{)", w, name);
+                ok = err_set(x->e, "%s: '{{%s}}' is not a variable name (write {{{{ for a literal {{)", w, name);
                 break;
             }
             if (!strcmp(name, "KERNEL")) val = kernel;
@@ -123,7 +123,7 @@ static bool expand(struct expander *x, const char *text, const char *w, char **o
             if (!val) {
                 const char *known = "KERNEL, KERNEL_NAME, IS_TEST, PROJECT_DIR";
                 for (size_t i = 0; i < c->nvars; i++) known = arena_printf(&c->a, "%s, %s", known, c->vars[i].name);
-                ok = rc_fail(x->e,
+                ok = err_set(x->e,
                              "%s: unknown template variable {{%s}} (known: %s; add it to [vars] or set KILN_VAR_%s)",
                              w, name, known, name);
                 break;
@@ -133,7 +133,7 @@ static bool expand(struct expander *x, const char *text, const char *w, char **o
             p++;
         }
         if (n + litn > TEMPLATE_MAX) {
-            ok = rc_fail(x->e, "%s: template: the expansion is longer than %u bytes", w, TEMPLATE_MAX);
+            ok = err_set(x->e, "%s: template: the expansion is longer than %u bytes", w, TEMPLATE_MAX);
             break;
         }
         if (n + litn + 1 > cap) {
@@ -155,12 +155,12 @@ static bool expand(struct expander *x, const char *text, const char *w, char **o
 }
 
 bool rc_expand(struct run_config *c, const char *text, const char *what, const struct rc_source *src, char **out,
-               struct rc_err *e) {
+               kiln_err *e) {
     struct expander x = {.c = c, .e = e};
     return expand(&x, text, where(&c->a, what, src), out);
 }
 
-bool rc_check_vars(struct run_config *c, struct rc_err *e) {
+bool rc_check_vars(struct run_config *c, kiln_err *e) {
     for (size_t i = 0; i < c->nvars; i++) {
         struct expander x = {.c = c, .e = e};
         const char *val;

@@ -15,8 +15,7 @@ struct parser {
     const char *p, *end;
     int line;
     const char *file;
-    char *err;
-    size_t errsz;
+    kiln_err *e;
     struct toml_doc *doc;
     size_t cap_entries, cap_tables;
     const char *table; /* current table name (owned by doc->tables) */
@@ -60,12 +59,14 @@ static char *sb_take(struct sbuf *b) {
 }
 
 __attribute__((format(printf, 2, 3))) static bool fail(struct parser *ps, const char *fmt, ...) {
-    int n = snprintf(ps->err, ps->errsz, "%s:%d: ", ps->file, ps->line);
+    char *msg = ps->e->msg;
+    size_t size = sizeof ps->e->msg;
+    int n = snprintf(msg, size, "%s:%d: ", ps->file, ps->line);
     if (n < 0) n = 0;
-    if ((size_t)n < ps->errsz) {
+    if ((size_t)n < size) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(ps->err + n, ps->errsz - (size_t)n, fmt, ap);
+        vsnprintf(msg + n, size - (size_t)n, fmt, ap);
         va_end(ap);
     }
     return false;
@@ -414,8 +415,8 @@ static bool keyval(struct parser *ps) {
     return true;
 }
 
-bool toml_parse(const char *text, size_t len, const char *file, struct toml_doc *doc, char *err, size_t errsz) {
-    struct parser ps = {.p = text, .end = text + len, .line = 1, .file = file, .err = err, .errsz = errsz,
+bool toml_parse(const char *text, size_t len, const char *file, struct toml_doc *doc, kiln_err *e) {
+    struct parser ps = {.p = text, .end = text + len, .line = 1, .file = file, .e = e,
                         .doc = doc, .table = ""};
     memset(doc, 0, sizeof *doc);
     if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) ps.p += 3; /* a UTF-8 byte-order mark */

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/util.h"
+
 enum toml_type { TOML_STRING, TOML_INT, TOML_BOOL, TOML_ARRAY };
 
 struct toml_entry {
@@ -44,8 +46,8 @@ struct toml_doc {
 };
 
 /* Parses text (len bytes, need not be NUL-terminated). On error returns
- * false with "FILE:LINE: message" in err; the doc is then empty. */
-bool toml_parse(const char *text, size_t len, const char *file, struct toml_doc *doc, char *err, size_t errsz);
+ * false with "FILE:LINE: message" in e; the doc is then empty. */
+bool toml_parse(const char *text, size_t len, const char *file, struct toml_doc *doc, kiln_err *e);
 void toml_free(struct toml_doc *doc);
 const char *toml_a_type(enum toml_type t); /* "a string", "an integer" */
 

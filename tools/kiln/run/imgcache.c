@@ -82,7 +82,7 @@ static char *image_config_text(struct run_config *c) {
     char *raw = (char *)read_file(v->str, &n, 1 << 20);
     if (strlen(raw) != n) die("%s: NUL byte in the image config", v->str);
     char *out;
-    struct rc_err e;
+    kiln_err e;
     bool ok = rc_expand(c, raw, v->str, &v->src, &out, &e);
     free(raw);
     if (!ok) die("%s", e.msg);

@@ -32,7 +32,7 @@ static bool kvm_broken_now;
 
 bool boot_command_line(struct arena *a, const char *cmd, int argc, char **argv, rc_extra_fn *extra, void *ctx,
                        void (*usage)(void), struct rc_cli *cli) {
-    struct rc_err e;
+    kiln_err e;
     const struct rc_source base = {RC_CLI, NULL, 0, NULL, NULL};
     if (!rc_parse_cli(a, argc, argv, &base, cli, extra, ctx, &e)) die("%s: %s (see kiln %s --help)", cmd, e.msg, cmd);
     if (cli->help) {
@@ -99,10 +99,10 @@ static void choose_accel(struct boot *b, bool dry_run) {
     struct run_config *c = &b->cfg;
     const struct rc_value *v = &c->v[K_ACCEL];
     struct accel_facts f = {.asked = (enum rc_accel)v->num, .asked_src = rc_source_str(&c->a, &v->src)};
-    char why[256] = "";
+    kiln_err why = {""};
     if (f.asked != ACCEL_TCG) {
-        f.kvm_usable = qemu_kvm_usable("/dev/kvm", why, sizeof why);
-        f.kvm_why = why;
+        f.kvm_usable = qemu_kvm_usable("/dev/kvm", &why);
+        f.kvm_why = why.msg;
     }
     if (f.asked == ACCEL_AUTO && f.kvm_usable) {
         struct stat st;
@@ -128,9 +128,9 @@ static void choose_accel(struct boot *b, bool dry_run) {
 static void record_kvm_broken(struct boot *b, const char *reason) {
     struct arena *a = &b->cfg.a;
     const char *dir = cache_dir(a), *path = kvm_record_path(a);
-    char why[512];
-    if (!mkdir_try(dir, why, sizeof why)) {
-        warnx("cannot remember that KVM fails here: %s", why);
+    kiln_err why;
+    if (!mkdir_try(dir, &why)) {
+        warnx("cannot remember that KVM fails here: %s", why.msg);
         return;
     }
     const char *text = kvm_record_format(a, qemu_version(a, b->qemu), reason);
@@ -156,7 +156,7 @@ static void record_kvm_broken(struct boot *b, const char *reason) {
 void boot_prepare(struct boot *b, bool dry_run) {
     struct run_config *c = &b->cfg;
     const char *const *envp = (const char *const *)environ;
-    struct rc_err e;
+    kiln_err e;
     const char *target = c->v[K_KERNEL].str;
     b->is_elf = file_is_elf(target);
     if (!b->is_elf) {
@@ -191,8 +191,8 @@ void boot_prepare(struct boot *b, bool dry_run) {
         /* Without a window QEMU would serve the screen over VNC, unasked. A
          * QEMU that cannot answer will say what is wrong when it runs. */
         static const char *const args[] = {"-display", "help", NULL};
-        char why[256];
-        const char *help = qemu_ask(&c->a, b->qemu, args, why, sizeof why);
+        kiln_err why;
+        const char *help = qemu_ask(&c->a, b->qemu, args, &why);
         if (help && !qemu_display_has_window(help)) {
             const char *msg = arena_printf(&c->a, "%s needs QEMU's display support: apt-get install qemu-system-gui",
                                            rc_named(c, K_GUI));
@@ -226,7 +226,7 @@ static const char *copy_vars(struct boot *b) {
     return path;
 }
 
-bool boot_start(struct boot *b, bool live, bool forward_stdin, const int logs[SESSION_LOGS], struct rc_err *e) {
+bool boot_start(struct boot *b, bool live, bool forward_stdin, const int logs[SESSION_LOGS], kiln_err *e) {
     struct run_config *c = &b->cfg;
     static unsigned seq;
     if (b->kvm && b->accel.fallback && kvm_broken_now) b->kvm = false;
@@ -252,7 +252,7 @@ bool boot_start(struct boot *b, bool live, bool forward_stdin, const int logs[SE
     return session_start(&b->sess, e);
 }
 
-int boot_retry(struct boot *b, struct rc_err *e) {
+int boot_retry(struct boot *b, kiln_err *e) {
     struct session *s = &b->sess;
     if (!b->started || !b->kvm || !b->accel.fallback || !s->kvm_failed || s->interrupted || qemu_signalled) return 0;
     static bool said;

@@ -55,12 +55,12 @@ struct boot {
 void boot_prepare(struct boot *b, bool dry_run);
 /* Copies the OVMF variables, builds the command line and starts QEMU.
  * logs: the serial output's copies (fd -1: none). */
-bool boot_start(struct boot *b, bool live, bool forward_stdin, const int logs[SESSION_LOGS], struct rc_err *e);
+bool boot_start(struct boot *b, bool live, bool forward_stdin, const int logs[SESSION_LOGS], kiln_err *e);
 /* After the session ended: when it tried KVM under --accel auto and KVM
  * failed, records that in the cache, says so (once per process) and
  * starts the same boot again with TCG. Returns 1 when it did, 0 when there
  * was nothing to do, -1 on an error (in e). */
-int boot_retry(struct boot *b, struct rc_err *e);
+int boot_retry(struct boot *b, kiln_err *e);
 /* After the session is done: the verdict; removes the temporary files. */
 void boot_finish(struct boot *b);
 void boot_print_tail(struct boot *b, FILE *f, const char *indent);

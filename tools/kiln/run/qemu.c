@@ -28,12 +28,12 @@ static bool executable(const char *path) {
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-bool qemu_find_binary(struct run_config *c, const char *const *envp, const char **path, struct rc_err *e) {
+bool qemu_find_binary(struct run_config *c, const char *const *envp, const char **path, kiln_err *e) {
     const struct rc_value *v = &c->v[K_QEMU];
     const char *name = v->str;
     const char *src = rc_source_str(&c->a, &v->src);
     if (strchr(name, '/')) {
-        if (!executable(name)) return rc_fail(e, "QEMU '%s' (%s): not found or not executable", name, src);
+        if (!executable(name)) return err_set(e, "QEMU '%s' (%s): not found or not executable", name, src);
         *path = name;
         return true;
     }
@@ -49,9 +49,9 @@ bool qemu_find_binary(struct run_config *c, const char *const *envp, const char 
         p += n + (p[n] == ':');
     }
     if (v->src.layer == RC_DEFAULT)
-        return rc_fail(e, "%s not found in PATH: install QEMU (apt-get install qemu-system-x86) or set KILN_QEMU",
+        return err_set(e, "%s not found in PATH: install QEMU (apt-get install qemu-system-x86) or set KILN_QEMU",
                        name);
-    return rc_fail(e, "QEMU '%s' (%s) not found in PATH", name, src);
+    return err_set(e, "QEMU '%s' (%s) not found in PATH", name, src);
 }
 
 static const char *const ovmf_paths[][2] = {
@@ -82,12 +82,12 @@ static bool regular(const char *path) {
 }
 
 bool qemu_find_ovmf(struct arena *a, const char *const *envp, const char *root, const char **code, const char **vars,
-                    struct rc_err *e) {
+                    kiln_err *e) {
     const char *ec = rc_getenv(envp, "KILN_OVMF_CODE"), *ev = rc_getenv(envp, "KILN_OVMF_VARS");
     if (ec && !*ec) ec = NULL;
     if (ev && !*ev) ev = NULL;
-    if (ec && !regular(ec)) return rc_fail(e, "KILN_OVMF_CODE=%s: no such file", ec);
-    if (ev && !regular(ev)) return rc_fail(e, "KILN_OVMF_VARS=%s: no such file", ev);
+    if (ec && !regular(ec)) return err_set(e, "KILN_OVMF_CODE=%s: no such file", ec);
+    if (ev && !regular(ev)) return err_set(e, "KILN_OVMF_VARS=%s: no such file", ev);
     if (ec) {
         *code = ec;
         if (ev) {
@@ -96,7 +96,7 @@ bool qemu_find_ovmf(struct arena *a, const char *const *envp, const char *root, 
         }
         const char *v = vars_for(a, ec);
         if (!v || !regular(v))
-            return rc_fail(e, "KILN_OVMF_CODE=%s: no matching variables file%s%s; set KILN_OVMF_VARS", ec,
+            return err_set(e, "KILN_OVMF_CODE=%s: no matching variables file%s%s; set KILN_OVMF_VARS", ec,
                            v ? " " : "", v ? v : "");
         *vars = v;
         return true;
@@ -112,34 +112,28 @@ bool qemu_find_ovmf(struct arena *a, const char *const *envp, const char *root, 
             return true;
         }
     }
-    return rc_fail(e, "firmware uefi needs OVMF, and none was found (looked for %s): install it (apt-get install "
+    return err_set(e, "firmware uefi needs OVMF, and none was found (looked for %s): install it (apt-get install "
                       "ovmf) or set KILN_OVMF_CODE and KILN_OVMF_VARS",
                    tried);
 }
 
-bool qemu_kvm_usable(const char *dev, char *why, size_t whysz) {
+bool qemu_kvm_usable(const char *dev, kiln_err *e) {
     int fd = open(dev, O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(why, whysz, "%s: %s", dev, strerror(errno));
-        return false;
-    }
+    if (fd < 0) return err_set(e, "%s: %s", dev, strerror(errno));
     int v = ioctl(fd, KVM_GET_API_VERSION_IOCTL, 0);
     int err = errno;
     close(fd);
-    if (v != KVM_API_VERSION) {
-        if (v < 0) snprintf(why, whysz, "%s: KVM_GET_API_VERSION failed: %s", dev, strerror(err));
-        else snprintf(why, whysz, "%s: KVM API version %d, QEMU needs %d", dev, v, KVM_API_VERSION);
-        return false;
-    }
+    if (v < 0) return err_set(e, "%s: KVM_GET_API_VERSION failed: %s", dev, strerror(err));
+    if (v != KVM_API_VERSION) return err_set(e, "%s: KVM API version %d, QEMU needs %d", dev, v, KVM_API_VERSION);
     return true;
 }
 
 
 /* --- asking QEMU -------------------------------------------------------------------- */
 
-char *qemu_ask(struct arena *a, const char *qemu, const char *const *args, char *why, size_t whysz) {
+char *qemu_ask(struct arena *a, const char *qemu, const char *const *args, kiln_err *e) {
     int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) return snprintf(why, whysz, "pipe: %s", strerror(errno)), NULL;
+    if (pipe2(out, O_CLOEXEC) != 0) return err_set(e, "pipe: %s", strerror(errno)), NULL;
     size_t nargs = 0;
     while (args[nargs]) nargs++;
     char **argv = arena_alloc(a, (nargs + 2) * sizeof *argv);
@@ -150,7 +144,7 @@ char *qemu_ask(struct arena *a, const char *qemu, const char *const *args, char 
     pid_t pid = fork();
     if (pid < 0) {
         close(out[0]), close(out[1]);
-        return snprintf(why, whysz, "fork: %s", strerror(errno)), NULL;
+        return err_set(e, "fork: %s", strerror(errno)), NULL;
     }
     if (pid == 0) {
         int null = open("/dev/null", O_RDWR);
@@ -188,16 +182,16 @@ char *qemu_ask(struct arena *a, const char *qemu, const char *const *args, char 
     int st;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
     buf[n] = 0;
-    if (timed_out) return snprintf(why, whysz, "%s %s: no answer in %d s", qemu, args[0], ASK_TIMEOUT_MS / 1000), NULL;
+    if (timed_out) return err_set(e, "%s %s: no answer in %d s", qemu, args[0], ASK_TIMEOUT_MS / 1000), NULL;
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return snprintf(why, whysz, "%s %s: exit status %d", qemu, args[0], WIFEXITED(st) ? WEXITSTATUS(st) : -1), NULL;
+        return err_set(e, "%s %s: exit status %d", qemu, args[0], WIFEXITED(st) ? WEXITSTATUS(st) : -1), NULL;
     return buf;
 }
 
 const char *qemu_version(struct arena *a, const char *qemu) {
     static const char *const args[] = {"-version", NULL};
-    char why[256];
-    char *out = qemu_ask(a, qemu, args, why, sizeof why);
+    kiln_err e;
+    char *out = qemu_ask(a, qemu, args, &e);
     if (!out) return NULL;
     out[strcspn(out, "\r\n")] = 0;
     return *out ? out : NULL;
@@ -272,7 +266,7 @@ void accel_decide(struct arena *a, const struct accel_facts *f, struct accel_dec
     d->why = "KVM is usable; the boot runs again with TCG if KVM fails";
 }
 
-bool kvm_failure(const char *err, size_t n, char *why, size_t whysz) {
+bool kvm_failure(const char *text, size_t n, char *reason, size_t size) {
     /* QEMU's own words when KVM cannot run this guest: at start, while
      * running, or (QEMU 7.2 on a paravirtual KVM) an abort in its KVM glue
      * after the host refused an MSR. */
@@ -280,13 +274,13 @@ bool kvm_failure(const char *err, size_t n, char *why, size_t whysz) {
                                         "Could not access KVM kernel module", "failed to set MSR",
                                         "/kvm/kvm.c:"};
     for (size_t i = 0; i < ARRAY_LEN(marks); i++) {
-        const char *p = memmem(err, n, marks[i], strlen(marks[i]));
+        const char *p = memmem(text, n, marks[i], strlen(marks[i]));
         if (!p) continue;
-        const char *end = memchr(p, '\n', n - (size_t)(p - err));
-        if (!end) end = err + n;
+        const char *end = memchr(p, '\n', n - (size_t)(p - text));
+        if (!end) end = text + n;
         while (end > p && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '.')) end--;
-        bool emulation = i == 0 && memmem(err, n, "emulation failure", 17);
-        snprintf(why, whysz, "%.*s%s", (int)(end - p), p, emulation ? "; emulation failure" : "");
+        bool emulation = i == 0 && memmem(text, n, "emulation failure", 17);
+        snprintf(reason, size, "%.*s%s", (int)(end - p), p, emulation ? "; emulation failure" : "");
         return true;
     }
     return false;

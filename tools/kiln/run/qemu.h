@@ -20,20 +20,20 @@
 
 /* The QEMU binary: the configured name (K_QEMU: KILN_QEMU, kiln.toml, --qemu)
  * as a path, or searched in PATH. */
-bool qemu_find_binary(struct run_config *c, const char *const *envp, const char **path, struct rc_err *e);
+bool qemu_find_binary(struct run_config *c, const char *const *envp, const char **path, kiln_err *e);
 
 /* OVMF code and variables: KILN_OVMF_CODE / KILN_OVMF_VARS, else the first
  * pair found under root ("" in real use) in the usual distribution paths. */
 bool qemu_find_ovmf(struct arena *a, const char *const *envp, const char *root, const char **code, const char **vars,
-                    struct rc_err *e);
+                    kiln_err *e);
 
 /* Can QEMU use KVM here? Opens dev ("/dev/kvm") read-write and asks for
  * the API version (12). */
-bool qemu_kvm_usable(const char *dev, char *why, size_t whysz);
+bool qemu_kvm_usable(const char *dev, kiln_err *e);
 
 /* Runs `QEMU ARGS...` (stdin and stderr /dev/null, at most 10 s) and
- * returns what it printed on stdout (at most 64 KiB), or NULL with why. */
-char *qemu_ask(struct arena *a, const char *qemu, const char *const *args, char *why, size_t whysz);
+ * returns what it printed on stdout (at most 64 KiB), or NULL with e set. */
+char *qemu_ask(struct arena *a, const char *qemu, const char *const *args, kiln_err *e);
 /* The first line of `QEMU -version`, or NULL. */
 const char *qemu_version(struct arena *a, const char *qemu);
 /* Does `QEMU -display help` list a display QEMU opens a window with when
@@ -78,10 +78,11 @@ struct kvm_record {
 const char *kvm_record_format(struct arena *a, const char *qemu_version, const char *reason);
 bool kvm_record_parse(struct arena *a, const char *text, struct kvm_record *r);
 
-/* Does QEMU's stderr say this KVM cannot run the guest? Then why, in a
- * line: "KVM internal error. Suberror: 1; emulation failure", "failed to
- * initialize kvm: Operation not permitted". */
-bool kvm_failure(const char *err, size_t n, char *why, size_t whysz);
+/* Does QEMU's stderr (text, n bytes) say this KVM cannot run the guest?
+ * Then what it said, in a line, into reason (size bytes): "KVM internal
+ * error. Suberror: 1; emulation failure", "failed to initialize kvm:
+ * Operation not permitted". (A finding, not an error of this function.) */
+bool kvm_failure(const char *text, size_t n, char *reason, size_t size);
 
 /* --- the command line ------------------------------------------------------------- */
 
@@ -95,7 +96,7 @@ struct qemu_inputs {
 };
 
 /* QEMU's argv, NULL-terminated, in c's arena. */
-bool qemu_argv(struct run_config *c, const struct qemu_inputs *in, char ***argv, int *argc, struct rc_err *e);
+bool qemu_argv(struct run_config *c, const struct qemu_inputs *in, char ***argv, int *argc, kiln_err *e);
 
 /* A file name as the value of a QEMU option (file=, path=): commas doubled;
  * for a -drive file=, a relative name with a ':' before any '/' gets "./"

@@ -48,7 +48,7 @@ __attribute__((format(printf, 2, 3))) static void push(struct argvec *av, const 
     av->v[av->n] = NULL;
 }
 
-bool qemu_argv(struct run_config *c, const struct qemu_inputs *in, char ***argv, int *argc, struct rc_err *e) {
+bool qemu_argv(struct run_config *c, const struct qemu_inputs *in, char ***argv, int *argc, kiln_err *e) {
     struct argvec av = {&c->a, NULL, 0, 0};
     const struct rc_value *v = c->v;
     bool pc = v[K_MACHINE].num == MACHINE_PC;
@@ -59,14 +59,14 @@ bool qemu_argv(struct run_config *c, const struct qemu_inputs *in, char ***argv,
     push(&av, "-m"), push(&av, "%ld", v[K_MEMORY].num);
     push(&av, "-smp"), push(&av, "%ld", v[K_CPUS].num);
     if (v[K_FIRMWARE].num == FW_UEFI) {
-        if (!in->ovmf_code || !in->ovmf_vars) return rc_fail(e, "internal: firmware uefi without OVMF files");
+        if (!in->ovmf_code || !in->ovmf_vars) return err_set(e, "internal: firmware uefi without OVMF files");
         push(&av, "-drive"), push(&av, "if=pflash,format=raw,readonly=on,file=%s", qemu_drive_file(&c->a, in->ovmf_code));
         push(&av, "-drive"), push(&av, "if=pflash,format=raw,file=%s", qemu_drive_file(&c->a, in->ovmf_vars));
     }
     push(&av, "-drive"), push(&av, "if=none,id=disk0,format=raw,file=%s,snapshot=on", qemu_drive_file(&c->a, in->image));
     switch ((enum rc_disk)v[K_DISK].num) {
     case DISK_IDE:
-        if (!pc) return rc_fail(e, "disk ide needs machine pc (q35 has no legacy IDE controller): use disk ahci");
+        if (!pc) return err_set(e, "disk ide needs machine pc (q35 has no legacy IDE controller): use disk ahci");
         push(&av, "-device"), push(&av, "ide-hd,drive=disk0,bootindex=0");
         break;
     case DISK_AHCI:

@@ -114,7 +114,7 @@ int cmd_run(int argc, char **argv) {
         arena_free(&a);
         return 0;
     }
-    struct rc_err e;
+    kiln_err e;
     const char *const *envp = (const char *const *)environ;
     struct boot b;
     memset(&b, 0, sizeof b);

@@ -50,32 +50,32 @@ static void close_fd(int *fd) {
 
 static void nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
-bool session_start(struct session *s, struct rc_err *e) {
+bool session_start(struct session *s, kiln_err *e) {
     s->pid = -1;
     s->out_fd = s->in_fd = s->err_fd = s->listen_fd = -1;
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, ex[2];
     if (s->monitor) {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         if (strlen(s->serial_socket) >= sizeof sa.sun_path)
-            return rc_fail(e, "%s: socket path too long", s->serial_socket);
+            return err_set(e, "%s: socket path too long", s->serial_socket);
         strcpy(sa.sun_path, s->serial_socket);
         s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (s->listen_fd < 0 || bind(s->listen_fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
             listen(s->listen_fd, 1) != 0)
-            return rc_fail(e, "%s: cannot listen: %s", s->serial_socket, strerror(errno));
+            return err_set(e, "%s: cannot listen: %s", s->serial_socket, strerror(errno));
         cleanup_add(s->serial_socket);
         nonblock(s->listen_fd);
     } else if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
-        return rc_fail(e, "pipe: %s", strerror(errno));
+        return err_set(e, "pipe: %s", strerror(errno));
     }
     /* QEMU's stderr comes through kiln with the monitor too: kiln watches
      * it for a KVM that fails. */
-    if (pipe2(err, O_CLOEXEC)) return rc_fail(e, "pipe: %s", strerror(errno));
-    if (pipe2(ex, O_CLOEXEC)) return rc_fail(e, "pipe: %s", strerror(errno));
+    if (pipe2(err, O_CLOEXEC)) return err_set(e, "pipe: %s", strerror(errno));
+    if (pipe2(ex, O_CLOEXEC)) return err_set(e, "pipe: %s", strerror(errno));
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
-    if (pid < 0) return rc_fail(e, "fork: %s", strerror(errno));
+    if (pid < 0) return err_set(e, "fork: %s", strerror(errno));
     if (pid == 0) {
         sigset_t none;
         sigemptyset(&none);
@@ -107,7 +107,7 @@ bool session_start(struct session *s, struct rc_err *e) {
     if (r > 0) {
         waitpid(pid, NULL, 0);
         close_fd(&s->in_fd), close_fd(&s->out_fd), close_fd(&s->err_fd), close_fd(&s->listen_fd);
-        return rc_fail(e, "cannot run %s: %s", s->argv[0], strerror(child_errno));
+        return err_set(e, "cannot run %s: %s", s->argv[0], strerror(child_errno));
     }
     s->pid = pid;
     cleanup_add_pid(pid);

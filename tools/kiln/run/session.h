@@ -54,7 +54,7 @@ extern volatile int qemu_signalled;
 void qemu_install_signals(void);
 
 /* Starts QEMU. */
-bool session_start(struct session *s, struct rc_err *e);
+bool session_start(struct session *s, kiln_err *e);
 /* Waits up to max_ms for anything to happen in the running sessions and
  * handles it: output, input, timeouts, exits. */
 void sessions_poll(struct session **s, size_t n, int max_ms);

@@ -37,13 +37,13 @@ struct planned {
     struct rc_cli args;  /* parsed */
 };
 
-static int take_value(const char *opt, int argc, char **argv, int i, const char **val, struct rc_err *e) {
+static int take_value(const char *opt, int argc, char **argv, int i, const char **val, kiln_err *e) {
     size_t n = strlen(opt);
     if (!strncmp(argv[i], opt, n) && argv[i][n] == '=') {
         *val = argv[i] + n + 1;
         return 1;
     }
-    if (i + 1 >= argc) return rc_fail(e, "%s needs a value", opt), -1;
+    if (i + 1 >= argc) return err_set(e, "%s needs a value", opt), -1;
     *val = argv[i + 1];
     return 2;
 }
@@ -54,7 +54,7 @@ static bool is_opt(const char *arg, const char *opt) {
 }
 
 /* kiln test's own options; the rest are kiln run's (rc_parse_cli). */
-static int test_option(void *ctx, int argc, char **argv, int i, struct rc_err *e) {
+static int test_option(void *ctx, int argc, char **argv, int i, kiln_err *e) {
     struct test_opts *t = ctx;
     const char *arg = argv[i], *v;
     int used;
@@ -68,7 +68,7 @@ static int test_option(void *ctx, int argc, char **argv, int i, struct rc_err *e
         char *end;
         errno = 0;
         long n = strtol(v, &end, 10);
-        if (errno || *end || n < 1 || n > 256) return rc_fail(e, "-j %s: must be 1..256", v), -1;
+        if (errno || *end || n < 1 || n > 256) return err_set(e, "-j %s: must be 1..256", v), -1;
         t->jobs = n;
         return used;
     }
@@ -135,7 +135,7 @@ static struct planned *collect(struct test_opts *t, const struct rc_cli *cli, si
     struct arena *a = t->a;
     size_t n = 0, cap = 0;
     struct planned *p = NULL;
-    struct rc_err e;
+    kiln_err e;
     for (size_t f = 0; f < t->nplans; f++) {
         size_t len;
         char *text = (char *)read_file(t->plans[f], &len, 1 << 20);
@@ -334,7 +334,7 @@ int cmd_test(int argc, char **argv) {
         arena_free(&a);
         return 0;
     }
-    struct rc_err e;
+    kiln_err e;
     const char *const *envp = (const char *const *)environ;
     size_t n;
     struct planned *plan = collect(&t, &cli, &n);

@@ -14,17 +14,17 @@
 
 /* --- watching serial output -------------------------------------------------------------- */
 
-static bool compile(regex_t *re, const char *pattern, const char *what, struct rc_err *e) {
+static bool compile(regex_t *re, const char *pattern, const char *what, kiln_err *e) {
     int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
     if (rc) {
         char buf[256];
         regerror(rc, re, buf, sizeof buf);
-        return rc_fail(e, "%s \"%s\": bad regular expression: %s", what, pattern, buf);
+        return err_set(e, "%s \"%s\": bad regular expression: %s", what, pattern, buf);
     }
     return true;
 }
 
-bool watch_init(struct serial_watch *w, struct run_config *c, struct rc_err *e) {
+bool watch_init(struct serial_watch *w, struct run_config *c, kiln_err *e) {
     memset(w, 0, sizeof *w);
     const struct rc_list *ex = rc_clist(c, K_EXPECT), *rp = rc_clist(c, K_REPLY);
     w->expect = xcalloc(ex->n, sizeof *w->expect);
@@ -35,10 +35,11 @@ bool watch_init(struct serial_watch *w, struct run_config *c, struct rc_err *e) 
     }
     w->reply = xcalloc(rp->n, sizeof *w->reply);
     for (size_t i = 0; i < rp->n; i++) {
-        char *pat, *text, err[256];
+        char *pat, *text;
         size_t len;
-        if (!rc_reply_split(&c->a, rp->items[i].str, &pat, &text, &len, err, sizeof err))
-            return rc_fail(e, "--reply %s: %s", rp->items[i].str, err);
+        kiln_err why;
+        if (!rc_reply_split(&c->a, rp->items[i].str, &pat, &text, &len, &why))
+            return err_set(e, "--reply %s: %s", rp->items[i].str, why.msg);
         if (!compile(&w->reply[i].re, pat, "--reply", e)) return false;
         w->reply[i].pattern = pat;
         w->reply[i].text = text;

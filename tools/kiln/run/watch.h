@@ -44,7 +44,7 @@ struct serial_watch {
     size_t ninput, capinput;
 };
 
-bool watch_init(struct serial_watch *w, struct run_config *c, struct rc_err *e);
+bool watch_init(struct serial_watch *w, struct run_config *c, kiln_err *e);
 void watch_feed(struct serial_watch *w, const char *buf, size_t n);
 void watch_eof(struct serial_watch *w); /* ends a last unterminated line */
 /* Queues bytes for the guest's serial input. */

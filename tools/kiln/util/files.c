@@ -152,7 +152,7 @@ const char *tmp_dir(void) {
     return t && *t ? t : "/tmp";
 }
 
-bool mkdir_try(const char *path, char *why, size_t whysz) {
+bool mkdir_try(const char *path, kiln_err *e) {
     char *p = xstrdup(path);
     bool ok = true;
     for (char *s = p + 1; ok; s++) {
@@ -160,19 +160,19 @@ bool mkdir_try(const char *path, char *why, size_t whysz) {
         char c = *s;
         *s = 0;
         if (mkdir(p, 0755) != 0 && errno != EEXIST)
-            ok = false, snprintf(why, whysz, "%s: cannot create the directory: %s", p, strerror(errno));
+            ok = err_set(e, "%s: cannot create the directory: %s", p, strerror(errno));
         *s = c;
         if (!c) break;
     }
     struct stat st;
-    if (ok && (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))) ok = false, snprintf(why, whysz, "%s: not a directory", p);
+    if (ok && (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))) ok = err_set(e, "%s: not a directory", p);
     free(p);
     return ok;
 }
 
 void mkdir_p(const char *path) {
-    char why[PATH_MAX + 128];
-    if (!mkdir_try(path, why, sizeof why)) die("%s", why);
+    kiln_err e;
+    if (!mkdir_try(path, &e)) die("%s", e.msg);
 }
 
 /* The directory of the running kiln binary, or NULL. */

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/util.h"
 #include "tools/kiln/util/arena.h"
 
 /* Whole file into memory (at most max bytes); dies with a clear message. */
@@ -32,7 +33,7 @@ void out_truncate(struct out_file *o, uint64_t size);
 void out_commit(struct out_file *o);
 
 /* A directory and its parents. mkdir_try says why it could not. */
-bool mkdir_try(const char *path, char *why, size_t whysz);
+bool mkdir_try(const char *path, kiln_err *e);
 void mkdir_p(const char *path); /* dies on failure */
 const char *tmp_dir(void);      /* $TMPDIR or /tmp */
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-bool shell_split(struct arena *a, const char *s, char ***words, int *nwords, char *err, size_t errsz) {
+bool shell_split(struct arena *a, const char *s, char ***words, int *nwords, kiln_err *e) {
     size_t cap = 8;
     int n = 0;
     char **w = arena_alloc(a, cap * sizeof *w);
@@ -24,13 +24,13 @@ bool shell_split(struct arena *a, const char *s, char ***words, int *nwords, cha
         while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
             if (*p == '\'') {
                 const char *q = strchr(p + 1, '\'');
-                if (!q) return snprintf(err, errsz, "unterminated single quote"), false;
+                if (!q) return err_set(e, "unterminated single quote");
                 memcpy(buf + len, p + 1, (size_t)(q - p - 1));
                 len += (size_t)(q - p - 1);
                 p = q + 1;
             } else if (*p == '"') {
                 for (p++; *p != '"'; p++) {
-                    if (!*p) return snprintf(err, errsz, "unterminated double quote"), false;
+                    if (!*p) return err_set(e, "unterminated double quote");
                     if (*p == '\\' && p[1] && strchr("\"\\$`\n", p[1])) {
                         if (p[1] != '\n') buf[len++] = p[1];
                         p++;
@@ -40,7 +40,7 @@ bool shell_split(struct arena *a, const char *s, char ***words, int *nwords, cha
                 }
                 p++;
             } else if (*p == '\\') {
-                if (!p[1]) return snprintf(err, errsz, "a backslash at the end of the line"), false;
+                if (!p[1]) return err_set(e, "a backslash at the end of the line");
                 if (p[1] != '\n') buf[len++] = p[1];
                 p += 2;
             } else {
