@@ -1,4 +1,4 @@
-/* rc_fixture.h - shared by the unit tests of kiln run's configuration
+/* rc_fixture.h - shared by the unit tests of the tool's configuration
  * (test_runconfig.c, test_qemu.c): a scratch directory, and resolving a
  * command line against a kiln.toml, an environment and a plan line. */
 #ifndef RC_FIXTURE_H
@@ -23,11 +23,11 @@ struct fixture {
     bool ok;
 };
 
-/* Resolves `args` (split like a shell) against `toml` (written to
+/* Resolves cmd's `args` (split like a shell) against `toml` (written to
  * tmp/kiln.toml; NULL: no project file), the environment env and, if
  * given, a plan line from runner.plan:7. */
 void resolve_full(struct fixture *f, const char *toml, const char *const *env, const char *args,
-                  const char *plan_args, bool test);
+                  const char *plan_args, enum rc_cmd cmd);
 void resolve(struct fixture *f, const char *toml, const char *const *env, const char *args);
 void fixture_free(struct fixture *f);
 

@@ -35,7 +35,7 @@ static bool argv_is(char **argv, int argc, const char *const *want, char *why, s
 
 static void check_argv(const char *args, bool test, const struct qemu_inputs *in, const char *const *want) {
     struct fixture f;
-    resolve_full(&f, NULL, no_env, args, NULL, test);
+    resolve_full(&f, NULL, no_env, args, NULL, test ? RC_TEST : RC_RUN);
     if (!f.ok) {
         CHECK(false, "%s: %s", args, f.e.msg);
         return;
@@ -441,7 +441,7 @@ TEST(serial_log_targets) {
 /* --- the serial watch and the verdict ------------------------------------------------------------- */
 
 static void watch_for(struct fixture *f, struct serial_watch *w, const char *args) {
-    resolve_full(f, NULL, no_env, args, NULL, true);
+    resolve_full(f, NULL, no_env, args, NULL, RC_TEST);
     if (!f->ok) {
         CHECK(false, "%s", f->e.msg);
         return;
@@ -502,7 +502,7 @@ TEST(serial_watch) {
 
 static void verdict_for(const char *args, const struct outcome *o, struct verdict *v, bool test) {
     struct fixture f;
-    resolve_full(&f, NULL, no_env, args, NULL, test);
+    resolve_full(&f, NULL, no_env, args, NULL, test ? RC_TEST : RC_RUN);
     if (!f.ok) CHECK(false, "%s", f.e.msg);
     else verdict_compute(&f.c, o, v);
     fixture_free(&f);

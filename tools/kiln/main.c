@@ -34,8 +34,8 @@ static void usage(void) {
            "  kiln run build/kernel.elf --test --timeout 30 --expect 'kernel: ready'\n"
            "  kiln test --plan tests/boot/boot.plan -j 4 --junit report.xml\n"
            "\n"
-           "kiln run and kiln test also read kiln.toml (the nearest one upwards), profiles and KILN_*\n"
-           "variables; see `kiln run --help` and docs/running.md.\n",
+           "kiln image, kiln run and kiln test also read kiln.toml (the nearest one upwards), profiles and\n"
+           "KILN_* variables; see `kiln run --help`, `kiln image --help` and docs/running.md.\n",
            KILN_LOADER_VERSION);
 }
 

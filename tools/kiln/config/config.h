@@ -1,15 +1,19 @@
 /* config.h - the settings of a command: of one QEMU boot (`kiln run`, each
- * boot of `kiln test`): options, kiln.toml, profiles, environment, templates.
+ * boot of `kiln test`) or of one image (`kiln image`): options, kiln.toml,
+ * profiles, environment, templates.
  *
  * Every value comes from a layer, lowest first: built-in defaults, the
- * project file (top level, then [run] or [test]), the profile
- * ([profile.NAME], then [profile.NAME.run] or [profile.NAME.test]), the
+ * project file (top level, then [run], [test] or [image]), the profile
+ * ([profile.NAME], then [profile.NAME.run], .test or .image), the
  * environment, the command line and, for `kiln test`, the plan line.
  * A later layer replaces a single value and appends to a list
  * (qemu_args, modules, expect, reply). Each value remembers its source, for
- * --dry-run and for error messages. Nothing here starts a process or
- * builds an image: the run/ and image/ parts do that with the resolved
- * struct run_config.
+ * --dry-run and for error messages. One table (settings.c) describes every
+ * setting for every command: which commands use it, its kiln.toml key, its
+ * option in each command (kiln image's --log and --config are other
+ * settings than kiln run's), its variable and its type. Nothing here starts
+ * a process or builds an image: the run/ and image/ parts do that with the
+ * resolved struct run_config.
  *
  * The implementation: settings.c (the settings table, checking one value),
  * projectfile.c (kiln.toml and profiles), resolve.c (the layers, --dry-run's
@@ -39,11 +43,16 @@ struct rc_source {
  * "runner.plan:7 --memory". */
 const char *rc_source_str(struct arena *a, const struct rc_source *s);
 
+/* The commands that read settings. kiln run and kiln test share theirs. */
+enum rc_cmd { RC_RUN, RC_TEST, RC_IMAGE };
+
 enum rc_key {
     /* single values */
     K_KERNEL, K_FIRMWARE, K_KIND, K_MACHINE, K_MEMORY, K_CPUS, K_DISK, K_ACCEL, K_QEMU, K_CMDLINE,
     K_IMAGE_CONFIG, K_GUI, K_NET, K_TIMEOUT, K_PASS_ON, K_DEBUGCON, K_LOG, K_GDB, K_MONITOR, K_EXPECT_FAIL,
     K_VERBOSE,
+    /* kiln image's own: the output file, and the image config's loader settings and -q */
+    K_OUTPUT, K_LOADER_LOG, K_LOADER_FB, K_LOADER_SERIAL, K_QUIET,
     K_NVALUES,
     /* lists */
     K_MODULES = K_NVALUES, K_QEMU_ARGS, K_EXPECT, K_REPLY,
@@ -85,6 +94,7 @@ struct rc_var {
 
 struct run_config {
     struct arena a;
+    enum rc_cmd cmd;            /* the command the settings are for */
     struct rc_value v[K_NVALUES];
     struct rc_list l[K_NLISTS]; /* index with rc_list(c, K_...) */
     bool test;                  /* test mode */
@@ -117,40 +127,43 @@ struct rc_setting {
     struct rc_source src;
 };
 
-/* The parsed options of `kiln run` (or of one plan line). */
+/* The parsed options of a command (or of one plan line). */
 struct rc_cli {
     struct rc_source base; /* where these arguments came from (the source of the targets) */
     struct rc_setting *set;
     size_t n, cap;
     const char **targets; /* positional arguments */
     size_t ntargets;
-    const char *config_file; /* --config */
+    const char *config_file; /* kiln run's and kiln test's --config */
     bool no_config;          /* --no-config */
     const char *profile;     /* --profile */
     bool test, dry_run, help;
 };
 
 /* Called for an option rc_parse_cli does not know (`kiln test`'s own
- * options): returns how many arguments it used, 0 if it does not know the
- * option either, -1 after setting e. */
+ * options, kiln image's test hook): returns how many arguments it used, 0
+ * if it does not know the option either, -1 after setting e. */
 typedef int rc_extra_fn(void *ctx, int argc, char **argv, int i, kiln_err *e);
 
-/* Parses options and positionals; everything after "--" becomes qemu_args.
- * base is the source of the arguments (RC_CLI, or RC_PLAN with file and
- * line). Values are checked when they are applied (rc_resolve), so every
- * error names its source. Strings are kept in a. */
-bool rc_parse_cli(struct arena *a, int argc, char **argv, const struct rc_source *base, struct rc_cli *cli,
-                  rc_extra_fn *extra, void *ctx, kiln_err *e);
+/* Parses cmd's options and positionals; for kiln run and kiln test,
+ * everything after "--" becomes qemu_args. base is the source of the
+ * arguments (RC_CLI, or RC_PLAN with file and line). Values are checked
+ * when they are applied (rc_resolve), so every error names its source.
+ * Strings are kept in a. */
+bool rc_parse_cli(struct arena *a, enum rc_cmd cmd, int argc, char **argv, const struct rc_source *base,
+                  struct rc_cli *cli, rc_extra_fn *extra, void *ctx, kiln_err *e);
 
 struct rc_ctx {
     const char *const *envp; /* "NAME=value" strings, NULL-terminated */
     const char *cwd;         /* where the search for kiln.toml starts */
-    bool test;               /* `kiln test`: every boot is a test */
+    enum rc_cmd cmd;         /* RC_TEST: every boot is a test */
 };
 
 /* Builds the configuration from every layer (plan may be NULL) and checks
- * it: target given, combinations valid, every variable and the templates in
- * cmdline and qemu_args expanded. On error c is left for rc_free. */
+ * it. kiln run and kiln test: target given, combinations valid, every
+ * variable and the templates in cmdline and qemu_args expanded. kiln
+ * image: kernel and output given (its values are taken as they are, with
+ * no templates). On error c is left for rc_free. */
 void rc_init(struct run_config *c);
 bool rc_resolve(struct run_config *c, const struct rc_cli *cli, const struct rc_cli *plan, const struct rc_ctx *ctx,
                 kiln_err *e);
@@ -166,8 +179,14 @@ bool rc_check_target(struct run_config *c, bool is_elf, kiln_err *e);
 bool rc_expand(struct run_config *c, const char *text, const char *what, const struct rc_source *src, char **out,
                kiln_err *e);
 
-/* Prints the resolved configuration with the source of every value. */
+/* Prints the resolved configuration with the source of every value (the
+ * settings of c->cmd). */
 void rc_print(FILE *f, struct run_config *c);
+
+/* Checks one line of image config text ("fb=800x600\n") alone, with the
+ * loader's own parser (format/imgconfig.h); the message without the
+ * parser's "config line 1: " (the line is the user's value, not a file). */
+bool rc_check_image_line(const char *line, kiln_err *e);
 
 /* Splits "PATTERN=TEXT" (a '=' in PATTERN is written \=) and decodes the
  * escapes in TEXT (\n \r \t \e \\ \xHH). *text is NUL-terminated; *len
@@ -193,5 +212,7 @@ size_t rc_known_env(const char ***names);
  * the nearest known name when one is close ("unknown environment variable
  * KILN_MEMROY (did you mean KILN_MEMORY?)"). Returns how many. */
 size_t rc_unknown_env(struct arena *a, const char *const *envp, const char ***msgs);
+/* Prints those warnings (a typo would otherwise be silently ignored). */
+void rc_warn_unknown_env(const char *const *envp);
 
 #endif

@@ -15,17 +15,18 @@ const char *rc_getenv(const char *const *envp, const char *name) {
     return NULL;
 }
 
-/* Layer 3: every KILN_* variable of the settings table that is set and not
- * empty, then the user's template variables (KILN_VAR_NAME). */
+/* Layer 3: every KILN_* variable of the command's settings that is set and
+ * not empty, then the user's template variables (KILN_VAR_NAME; kiln image
+ * has no templates). */
 bool rc_apply_env(struct run_config *c, const char *const *envp, kiln_err *e) {
     for (int k = 0; k < K_COUNT; k++) {
         const char *val = rc_keys[k].env ? rc_getenv(envp, rc_keys[k].env) : NULL;
-        if (!val || !*val) continue;
+        if (!val || !*val || !rc_key_for((enum rc_key)k, c->cmd)) continue;
         struct rc_source src = {RC_ENV, NULL, 0, NULL, rc_keys[k].env};
         struct rc_input in = {.text = val};
         if (!rc_apply(c, (enum rc_key)k, &in, &src, e)) return false;
     }
-    for (const char *const *p = envp; p && *p; p++) {
+    for (const char *const *p = envp; c->cmd != RC_IMAGE && p && *p; p++) {
         if (strncmp(*p, "KILN_VAR_", 9)) continue;
         const char *eq = strchr(*p, '=');
         char *name = arena_strndup(&c->a, *p + 9, (size_t)(eq - *p - 9));
@@ -105,4 +106,11 @@ size_t rc_unknown_env(struct arena *a, const char *const *envp, const char ***ms
     }
     *msgs = out;
     return n;
+}
+
+void rc_warn_unknown_env(const char *const *envp) {
+    struct arena a = {0};
+    const char **warnings;
+    for (size_t i = 0, n = rc_unknown_env(&a, envp, &warnings); i < n; i++) warnx("%s", warnings[i]);
+    arena_free(&a);
 }

@@ -25,23 +25,41 @@ enum vtype {
     T_ARGS,    /* list of QEMU arguments */
     T_REGEXES, /* list of regular expressions */
     T_REPLIES, /* list of PATTERN=TEXT */
+    T_IMGCFG,  /* a value of the image config (the loader's settings), checked by the loader's parser */
 };
 
-/* One setting: its name in kiln.toml, its option, its environment variable
- * and its type. Parsing, checking, layering and --dry-run all work from the
- * table rc_keys, so a setting is described once. */
+/* Which commands a setting belongs to (struct keydef's cmds). */
+#define FOR_BOOT 1u  /* kiln run and kiln test */
+#define FOR_IMAGE 2u /* kiln image */
+#define FOR_BOTH (FOR_BOOT | FOR_IMAGE)
+
+/* One setting: the commands that use it, its name in kiln.toml, its option
+ * in each command, its environment variable and its type. Parsing,
+ * checking, layering and --dry-run all work from the table rc_keys, so a
+ * setting is described once. */
 struct keydef {
-    const char *key; /* in kiln.toml; NULL: command line only */
-    const char *opt; /* command-line option; NULL: none */
-    const char *env; /* environment variable; NULL: none */
+    unsigned cmds;              /* FOR_BOOT, FOR_IMAGE or FOR_BOTH */
+    const char *key;            /* in kiln.toml; NULL: command line only */
+    const char *opt;            /* kiln run's and kiln test's option; NULL: none */
+    const char *image_opt;      /* kiln image's option; NULL: none */
+    const char *short_opt;      /* the one-letter form of whichever of the two the key has */
+    const char *env;            /* environment variable; NULL: none */
     enum vtype type;
-    const char *const *names; /* T_ENUM */
-    long min, max;            /* T_INT */
-    const char *unit;         /* T_INT: "MiB", "seconds" */
+    const char *const *names;   /* T_ENUM */
+    long min, max;              /* T_INT */
+    const char *unit;           /* T_INT: "MiB", "seconds" */
+    const char *imgcfg;         /* T_IMGCFG: its key in the image config */
 };
 extern const struct keydef rc_keys[K_COUNT];
 
 static inline bool rc_is_list(enum rc_key k) { return k >= K_NVALUES; }
+static inline unsigned rc_cmd_mask(enum rc_cmd cmd) { return cmd == RC_IMAGE ? FOR_IMAGE : FOR_BOOT; }
+/* Does cmd use setting k? */
+static inline bool rc_key_for(enum rc_key k, enum rc_cmd cmd) { return rc_keys[k].cmds & rc_cmd_mask(cmd); }
+/* k's option in cmd's command line, or NULL. */
+static inline const char *rc_opt(enum rc_key k, enum rc_cmd cmd) {
+    return !rc_key_for(k, cmd) ? NULL : cmd == RC_IMAGE ? rc_keys[k].image_opt : rc_keys[k].opt;
+}
 
 /* A value as a layer hands it over. */
 struct rc_input {

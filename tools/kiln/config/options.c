@@ -1,6 +1,7 @@
-/* options.c - the words settings are typed in: the options of `kiln run`
- * (and of a plan line, and `kiln test`'s through a callback), and plan
- * files (one boot a line, its words split like a POSIX shell). */
+/* options.c - the words settings are typed in: the options of each command
+ * (kiln run's also on a plan line; kiln test's and kiln image's own through
+ * a callback), and plan files (one boot a line, its words split like a
+ * POSIX shell). */
 #include <string.h>
 
 #include "tools/kiln/config/internal.h"
@@ -16,15 +17,28 @@ static void cli_add(struct arena *a, struct rc_cli *cli, enum rc_key k, const ch
     cli->set[cli->n++] = (struct rc_setting){k, text ? arena_strdup(a, text) : NULL, flag, src};
 }
 
-bool rc_parse_cli(struct arena *a, int argc, char **argv, const struct rc_source *base, struct rc_cli *cli,
-                  rc_extra_fn *extra, void *ctx, kiln_err *e) {
-    bool plan = base->layer == RC_PLAN;
+/* An option of the table, in cmd's column: as the option or its one-letter
+ * form, or as --no-OPTION for a flag. */
+static enum rc_key table_option(enum rc_cmd cmd, const char *opt, bool *negated) {
+    for (int k = 0; k < K_COUNT; k++) {
+        const struct keydef *d = &rc_keys[k];
+        const char *name = rc_opt((enum rc_key)k, cmd);
+        if (!name) continue;
+        *negated = d->type == T_BOOL && !strncmp(opt, "--no-", 5) && !strcmp(opt + 5, name + 2);
+        if (*negated || !strcmp(opt, name) || (d->short_opt && !strcmp(opt, d->short_opt))) return (enum rc_key)k;
+    }
+    return K_COUNT;
+}
+
+bool rc_parse_cli(struct arena *a, enum rc_cmd cmd, int argc, char **argv, const struct rc_source *base,
+                  struct rc_cli *cli, rc_extra_fn *extra, void *ctx, kiln_err *e) {
+    bool plan = base->layer == RC_PLAN, boot = cmd != RC_IMAGE;
     cli->base = *base;
     cli->base.file = arena_strdup(a, base->file);
     const char *where = plan ? arena_printf(a, "%s:%d: ", base->file, base->line) : "";
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
-        if (!strcmp(arg, "--")) {
+        if (boot && !strcmp(arg, "--")) {
             for (i++; i < argc; i++) cli_add(a, cli, K_QEMU_ARGS, argv[i], false, base, "--");
             break;
         }
@@ -48,16 +62,13 @@ bool rc_parse_cli(struct arena *a, int argc, char **argv, const struct rc_source
             cli->help = true;
             continue;
         }
-        if (!strcmp(opt, "--test")) {
+        if (boot && !strcmp(opt, "--test")) {
             cli->test = true;
             continue;
         }
-        if (!strcmp(opt, "-v") || !strcmp(opt, "--verbose")) {
-            cli_add(a, cli, K_VERBOSE, NULL, true, base, opt);
-            continue;
-        }
-        if (!strcmp(opt, "--dry-run") || !strcmp(opt, "--config") || !strcmp(opt, "--no-config") ||
-            !strcmp(opt, "--profile")) {
+        /* kiln image's --config is a setting (the image config), not the project file */
+        if (!strcmp(opt, "--dry-run") || !strcmp(opt, "--profile") ||
+            (boot && (!strcmp(opt, "--config") || !strcmp(opt, "--no-config")))) {
             if (plan) return err_set(e, "%s%s cannot be used in a plan line", where, opt);
             if (!strcmp(opt, "--dry-run")) cli->dry_run = true;
             else if (!strcmp(opt, "--no-config")) cli->no_config = true;
@@ -65,25 +76,23 @@ bool rc_parse_cli(struct arena *a, int argc, char **argv, const struct rc_source
             else if (!strcmp(opt, "--profile") && !(cli->profile = VALUE())) return false;
             continue;
         }
-        bool done = false;
-        for (int k = 0; k < K_COUNT && !done; k++) {
-            const struct keydef *d = &rc_keys[k];
-            if (!d->opt) continue;
-            if (d->type == T_BOOL && (!strcmp(opt, d->opt) || (!strncmp(opt, "--no-", 5) && !strcmp(opt + 5, d->opt + 2)))) {
-                if (eq) return err_set(e, "%s%s takes no value", where, opt);
-                cli_add(a, cli, (enum rc_key)k, NULL, strncmp(opt, "--no-", 5) != 0, base, opt);
-                done = true;
-            } else if (d->type == T_FAIL && !strcmp(opt, d->opt)) {
-                cli_add(a, cli, (enum rc_key)k, inline_val, true, base, opt);
-                done = true;
-            } else if (d->type != T_BOOL && d->type != T_FAIL && !strcmp(opt, d->opt)) {
-                const char *v = VALUE();
-                if (!v) return false;
-                cli_add(a, cli, (enum rc_key)k, v, false, base, opt);
-                done = true;
-            }
+        bool negated;
+        enum rc_key k = table_option(cmd, opt, &negated);
+        if (k != K_COUNT && rc_keys[k].type == T_BOOL) {
+            if (eq) return err_set(e, "%s%s takes no value", where, opt);
+            cli_add(a, cli, k, NULL, !negated, base, opt);
+            continue;
         }
-        if (done) continue;
+        if (k != K_COUNT && rc_keys[k].type == T_FAIL) {
+            cli_add(a, cli, k, inline_val, true, base, opt);
+            continue;
+        }
+        if (k != K_COUNT) {
+            const char *v = VALUE();
+            if (!v) return false;
+            cli_add(a, cli, k, v, false, base, opt);
+            continue;
+        }
         if (extra) {
             int used = extra(ctx, argc, argv, i, e);
             if (used < 0) return false;

@@ -75,12 +75,16 @@ static bool find_config(struct run_config *c, const struct rc_cli *cli, const st
 }
 
 /* The kind of table a header names. */
-enum tkind { TB_TOP, TB_RUN, TB_TEST, TB_VARS, TB_PROFILE, TB_PROFILE_RUN, TB_PROFILE_TEST, TB_PROFILE_ROOT, TB_BAD };
+enum tkind {
+    TB_TOP, TB_RUN, TB_TEST, TB_IMAGE, TB_VARS, TB_PROFILE, TB_PROFILE_RUN, TB_PROFILE_TEST, TB_PROFILE_IMAGE,
+    TB_PROFILE_ROOT, TB_BAD
+};
 
 static enum tkind table_kind(const char *t, const char **profile, size_t *plen) {
     if (!*t) return TB_TOP;
     if (!strcmp(t, "run")) return TB_RUN;
     if (!strcmp(t, "test")) return TB_TEST;
+    if (!strcmp(t, "image")) return TB_IMAGE;
     if (!strcmp(t, "vars")) return TB_VARS;
     if (!strcmp(t, "profile")) return TB_PROFILE_ROOT;
     if (strncmp(t, "profile.", 8)) return TB_BAD;
@@ -90,7 +94,25 @@ static enum tkind table_kind(const char *t, const char **profile, size_t *plen) 
     if (!dot) return TB_PROFILE;
     if (!strcmp(dot, ".run")) return TB_PROFILE_RUN;
     if (!strcmp(dot, ".test")) return TB_PROFILE_TEST;
+    if (!strcmp(dot, ".image")) return TB_PROFILE_IMAGE;
     return TB_BAD;
+}
+
+/* The commands whose settings a table holds: the top level and a
+ * profile's own table are the whole project's, each command reads the
+ * keys it uses from them; [run], [test] and [image] belong to one. */
+static unsigned table_cmds(const char *table) {
+    const char *pname;
+    size_t plen;
+    switch (table_kind(table, &pname, &plen)) {
+    case TB_RUN:
+    case TB_TEST:
+    case TB_PROFILE_RUN:
+    case TB_PROFILE_TEST: return FOR_BOOT;
+    case TB_IMAGE:
+    case TB_PROFILE_IMAGE: return FOR_IMAGE;
+    default: return FOR_BOTH;
+    }
 }
 
 static enum rc_key key_by_name(const char *name) {
@@ -99,10 +121,12 @@ static enum rc_key key_by_name(const char *name) {
     return K_COUNT;
 }
 
-static const char *known_keys(struct arena *a) {
+/* The keys of the commands in cmds. */
+static const char *known_keys(struct arena *a, unsigned cmds) {
     const char *s = "";
     for (int k = 0; k < K_COUNT; k++)
-        if (rc_keys[k].key) s = arena_printf(a, "%s%s%s", s, *s ? ", " : "", rc_keys[k].key);
+        if (rc_keys[k].key && (rc_keys[k].cmds & cmds))
+            s = arena_printf(a, "%s%s%s", s, *s ? ", " : "", rc_keys[k].key);
     return s;
 }
 
@@ -110,13 +134,18 @@ static bool apply_entry(struct run_config *c, const struct toml_entry *t, enum r
                         kiln_err *e) {
     struct rc_source src = {layer, file, t->line, arena_strdup(&c->a, t->table), NULL};
     enum rc_key k = key_by_name(t->key);
+    unsigned cmds = table_cmds(t->table);
     if (k == K_COUNT) {
         for (int i = 0; i < K_COUNT; i++)
             if (rc_keys[i].opt && !rc_keys[i].key && !strcmp(rc_keys[i].opt + 2, t->key))
                 return err_set(e, "%s:%d: '%s' is a command-line option only (%s), not a kiln.toml key", file, t->line,
                                t->key, rc_keys[i].opt);
-        return err_set(e, "%s:%d: unknown key '%s' (known: %s)", file, t->line, t->key, known_keys(&c->a));
+        return err_set(e, "%s:%d: unknown key '%s' (known: %s)", file, t->line, t->key, known_keys(&c->a, cmds));
     }
+    if (!(rc_keys[k].cmds & cmds))
+        return err_set(e, "%s:%d: '%s' cannot be set in [%s]: it is not a setting of %s (known there: %s)", file,
+                       t->line, t->key, t->table, cmds == FOR_IMAGE ? "kiln image" : "kiln run or kiln test",
+                       known_keys(&c->a, cmds));
     struct rc_input in = {.t = t};
     return rc_apply(c, k, &in, &src, e);
 }
@@ -131,10 +160,10 @@ static bool check_file(struct run_config *c, const struct toml_doc *doc, kiln_er
         size_t plen = 0;
         enum tkind tk = table_kind(doc->tables[i].name, &pname, &plen);
         if (tk == TB_BAD)
-            return err_set(e, "%s:%d: unknown table [%s] (known: [run], [test], [vars], [profile.NAME], "
-                              "[profile.NAME.run], [profile.NAME.test])",
+            return err_set(e, "%s:%d: unknown table [%s] (known: [run], [test], [image], [vars], [profile.NAME], "
+                              "[profile.NAME.run], [profile.NAME.test], [profile.NAME.image])",
                            file, doc->tables[i].line, doc->tables[i].name);
-        if (tk == TB_PROFILE || tk == TB_PROFILE_RUN || tk == TB_PROFILE_TEST) {
+        if (tk == TB_PROFILE || tk == TB_PROFILE_RUN || tk == TB_PROFILE_TEST || tk == TB_PROFILE_IMAGE) {
             bool seen = false;
             for (size_t j = 0; j < c->nprofiles; j++)
                 seen |= strlen(c->profiles[j]) == plen && !strncmp(c->profiles[j], pname, plen);
@@ -178,16 +207,22 @@ static bool check_file(struct run_config *c, const struct toml_doc *doc, kiln_er
     return ok;
 }
 
+/* The entries of one table that are settings of c's command (check_file
+ * has checked all of them). */
 static bool apply_table(struct run_config *c, const struct toml_doc *doc, const char *table, enum rc_layer layer,
                         kiln_err *e) {
-    for (size_t i = 0; i < doc->nentries; i++)
-        if (!strcmp(doc->entries[i].table, table) && !apply_entry(c, &doc->entries[i], layer, c->config_file, e))
-            return false;
+    for (size_t i = 0; i < doc->nentries; i++) {
+        const struct toml_entry *t = &doc->entries[i];
+        enum rc_key k = key_by_name(t->key);
+        if (strcmp(t->table, table) || (k != K_COUNT && !rc_key_for(k, c->cmd))) continue;
+        if (!apply_entry(c, t, layer, c->config_file, e)) return false;
+    }
     return true;
 }
 
 /* Finds the project file and the profile, checks the whole file and
- * applies the top level, [run] or [test], and the profile's tables. */
+ * applies the top level, [run], [test] or [image], and the profile's
+ * tables. */
 bool rc_apply_file(struct run_config *c, const struct rc_cli *cli, const struct rc_ctx *ctx, kiln_err *e) {
     if (!find_config(c, cli, ctx, e)) return false;
     const char *env_profile = rc_getenv(ctx->envp, "KILN_PROFILE");
@@ -206,7 +241,7 @@ bool rc_apply_file(struct run_config *c, const struct rc_cli *cli, const struct 
         bool ok = toml_parse(text, len, c->config_file, &doc, e);
         free(text);
         if (!ok) return false;
-        const char *mode = c->test ? "test" : "run";
+        const char *mode = c->cmd == RC_IMAGE ? "image" : c->test ? "test" : "run";
         ok = check_file(c, &doc, e) && apply_table(c, &doc, "", RC_FILE, e) && apply_table(c, &doc, mode, RC_FILE, e);
         if (ok && c->profile) {
             bool known = false;

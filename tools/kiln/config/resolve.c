@@ -24,16 +24,27 @@ static bool apply_settings(struct run_config *c, const struct rc_cli *cli, kiln_
 }
 
 static bool apply_target(struct run_config *c, const struct rc_cli *cli, kiln_err *e) {
+    bool image = c->cmd == RC_IMAGE;
+    if (cli->ntargets > 1 && image)
+        return err_set(e, "image: more than one kernel given ('%s' and '%s')", cli->targets[0], cli->targets[1]);
     if (cli->ntargets > 1)
         return err_set(e, "%smore than one TARGET ('%s' and '%s')",
                        cli->base.layer == RC_PLAN ? arena_printf(&c->a, "%s:%d: ", cli->base.file, cli->base.line) : "",
                        cli->targets[0], cli->targets[1]);
     if (cli->ntargets == 1) {
         struct rc_source src = cli->base;
-        src.name = "TARGET";
+        src.name = image ? "KERNEL" : "TARGET";
         struct rc_input in = {.text = cli->targets[0]};
         return rc_apply(c, K_KERNEL, &in, &src, e);
     }
+    return true;
+}
+
+/* kiln image's values are used as they are (no templates): its checks are
+ * that it has something to build and somewhere to put it. */
+static bool finish_image(struct run_config *c, kiln_err *e) {
+    if (!c->v[K_KERNEL].set) return err_set(e, "image: no kernel given (usage: kiln image KERNEL -o OUT)");
+    if (!c->v[K_OUTPUT].set) return err_set(e, "image: no output given (-o OUT)");
     return true;
 }
 
@@ -68,16 +79,14 @@ static bool finish(struct run_config *c, kiln_err *e) {
     return true;
 }
 
-bool rc_resolve(struct run_config *c, const struct rc_cli *cli, const struct rc_cli *plan, const struct rc_ctx *ctx,
-                kiln_err *e) {
-    c->test = ctx->test || cli->test || (plan && plan->test);
-    if (ctx->test) c->test_src = (struct rc_source){RC_CLI, NULL, 0, NULL, "kiln test"};
-    else if (c->test) c->test_src = (struct rc_source){RC_CLI, NULL, 0, NULL, "--test"};
-    else c->test_src = (struct rc_source){RC_DEFAULT, NULL, 0, NULL, NULL};
-
-    /* Layer 0: built-in defaults. */
-    set_default(c, K_FIRMWARE, FW_BIOS, NULL, NULL);
+/* Layer 0: built-in defaults. */
+static void set_defaults(struct run_config *c) {
     set_default(c, K_KIND, KIND_HYBRID, NULL, NULL);
+    if (c->cmd == RC_IMAGE) {
+        set_default(c, K_QUIET, 0, NULL, NULL);
+        return;
+    }
+    set_default(c, K_FIRMWARE, FW_BIOS, NULL, NULL);
     set_default(c, K_MACHINE, MACHINE_Q35, NULL, NULL);
     set_default(c, K_MEMORY, 256, NULL, NULL);
     set_default(c, K_CPUS, 1, NULL, NULL);
@@ -90,6 +99,16 @@ bool rc_resolve(struct run_config *c, const struct rc_cli *cli, const struct rc_
     set_default(c, K_MONITOR, 0, NULL, NULL);
     set_default(c, K_EXPECT_FAIL, 0, NULL, NULL);
     set_default(c, K_VERBOSE, 0, NULL, NULL);
+}
+
+bool rc_resolve(struct run_config *c, const struct rc_cli *cli, const struct rc_cli *plan, const struct rc_ctx *ctx,
+                kiln_err *e) {
+    c->cmd = ctx->cmd;
+    c->test = ctx->cmd == RC_TEST || cli->test || (plan && plan->test);
+    if (ctx->cmd == RC_TEST) c->test_src = (struct rc_source){RC_CLI, NULL, 0, NULL, "kiln test"};
+    else if (c->test) c->test_src = (struct rc_source){RC_CLI, NULL, 0, NULL, "--test"};
+    else c->test_src = (struct rc_source){RC_DEFAULT, NULL, 0, NULL, NULL};
+    set_defaults(c);
 
     /* Layers 1 and 2: the project file and the profile. */
     if (!rc_apply_file(c, cli, ctx, e)) return false;
@@ -100,7 +119,7 @@ bool rc_resolve(struct run_config *c, const struct rc_cli *cli, const struct rc_
     /* Layers 4 and 5: the command line, the plan line. */
     if (!apply_settings(c, cli, e) || !apply_target(c, cli, e)) return false;
     if (plan && (!apply_settings(c, plan, e) || !apply_target(c, plan, e))) return false;
-    return finish(c, e);
+    return c->cmd == RC_IMAGE ? finish_image(c, e) : finish(c, e);
 }
 
 /* --- printing --------------------------------------------------------------------------------- */
@@ -123,9 +142,11 @@ void rc_print(FILE *f, struct run_config *c) {
     fprintf(f, "%-13s = %s\n", "config file", c->config_file ? c->config_file : "(none)");
     if (c->profile) fprintf(f, "%-13s = %s  (%s)\n", "profile", c->profile, rc_source_str(a, &c->profile_src));
     else fprintf(f, "%-13s = (none)\n", "profile");
-    fprintf(f, "%-13s = %s  (%s)\n", "mode", c->test ? "test" : "run", rc_source_str(a, &c->test_src));
+    if (c->cmd != RC_IMAGE)
+        fprintf(f, "%-13s = %s  (%s)\n", "mode", c->test ? "test" : "run", rc_source_str(a, &c->test_src));
     for (int k = 0; k < K_NVALUES; k++) {
         const struct rc_value *v = &c->v[k];
+        if (!rc_key_for((enum rc_key)k, c->cmd)) continue;
         fprintf(f, "%-13s = ", rc_key_name((enum rc_key)k));
         if (!v->set) {
             fputs("(none)\n", f);
@@ -144,13 +165,15 @@ void rc_print(FILE *f, struct run_config *c) {
             }
             break;
         case T_STR:
-        case T_REGEX: print_str(f, v->str); break;
+        case T_REGEX:
+        case T_IMGCFG: print_str(f, v->str); break;
         default: fputs(v->str, f); break;
         }
         fprintf(f, "  (%s)\n", rc_source_str(a, &v->src));
     }
     for (int k = K_NVALUES; k < K_COUNT; k++) {
         const struct rc_list *l = rc_clist(c, (enum rc_key)k);
+        if (!rc_key_for((enum rc_key)k, c->cmd)) continue;
         if (!l->n) fprintf(f, "%-13s = []\n", rc_key_name((enum rc_key)k));
         for (size_t i = 0; i < l->n; i++) {
             fprintf(f, "%-13s += ", rc_key_name((enum rc_key)k));

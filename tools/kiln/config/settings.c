@@ -1,8 +1,8 @@
 /* settings.c - the settings of a command (see config.h): the table that
- * says, for every setting, its name in kiln.toml, its command-line option,
- * its environment variable and its type; where a value came from; and
- * checking and applying one value from any layer. The layers themselves
- * are put together in rcresolve.c. */
+ * says, for every setting, the commands that use it, its name in kiln.toml,
+ * its command-line option in each command, its environment variable and
+ * its type; where a value came from; and checking and applying one value
+ * from any layer. The layers themselves are put together in resolve.c. */
 #include "tools/kiln/config/config.h"
 
 #include <ctype.h>
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/imgconfig.h"
 #include "tools/kiln/config/internal.h"
 #include "tools/kiln/config/toml.h"
 #include "tools/kiln/util/shellwords.h"
@@ -32,32 +33,56 @@ static const char *const accel_names[] = {"tcg", "kvm", "auto", NULL}; /* enum r
 _Static_assert(KIND_HYBRID == 0 && KIND_BIOS == 1 && KIND_UEFI == 2, "kind_names follows enum image_kind");
 _Static_assert(ACCEL_TCG == 0 && ACCEL_KVM == 1 && ACCEL_AUTO == 2, "accel_names follows enum rc_accel");
 
+/* kiln image's --log is the loader's log level and its --config the image
+ * config file: other settings (loader_log, image_config) than kiln run's
+ * --log (a copy of the serial output) and --config (kiln.toml), so each
+ * command has its own column of options. The loader's settings are named
+ * loader_* in kiln.toml and KILN_LOADER_* in the environment: a project
+ * file shared by the commands must not read as if they set QEMU's log,
+ * display or serial port. */
 const struct keydef rc_keys[K_COUNT] = {
-    [K_KERNEL] = {"kernel", NULL, NULL, T_PATH, NULL, 0, 0, NULL},
-    [K_FIRMWARE] = {"firmware", "--firmware", "KILN_FIRMWARE", T_ENUM, firmware_names, 0, 0, NULL},
-    [K_KIND] = {"kind", "--kind", "KILN_KIND", T_ENUM, kind_names, 0, 0, NULL},
-    [K_MACHINE] = {"machine", "--machine", "KILN_MACHINE", T_ENUM, machine_names, 0, 0, NULL},
-    [K_MEMORY] = {"memory", "--memory", "KILN_MEMORY", T_INT, NULL, 16, 4194304, "MiB"},
-    [K_CPUS] = {"cpus", "--cpus", "KILN_CPUS", T_INT, NULL, 1, 255, NULL},
-    [K_DISK] = {"disk", "--disk", "KILN_DISK", T_ENUM, disk_names, 0, 0, NULL},
-    [K_ACCEL] = {"accel", "--accel", "KILN_ACCEL", T_ENUM, accel_names, 0, 0, NULL},
-    [K_QEMU] = {"qemu", "--qemu", "KILN_QEMU", T_STR, NULL, 0, 0, NULL},
-    [K_CMDLINE] = {"cmdline", "--cmdline", NULL, T_STR, NULL, 0, 0, NULL},
-    [K_IMAGE_CONFIG] = {"image_config", "--image-config", NULL, T_PATH, NULL, 0, 0, NULL},
-    [K_GUI] = {"gui", "--gui", NULL, T_BOOL, NULL, 0, 0, NULL},
-    [K_NET] = {"net", "--net", NULL, T_BOOL, NULL, 0, 0, NULL},
-    [K_TIMEOUT] = {"timeout", "--timeout", "KILN_TIMEOUT", T_INT, NULL, 0, 86400, "seconds"},
-    [K_PASS_ON] = {"pass_on", "--pass-on", NULL, T_REGEX, NULL, 0, 0, NULL},
-    [K_DEBUGCON] = {"debugcon", "--debugcon", "KILN_DEBUGCON", T_PATH, NULL, 0, 0, NULL},
-    [K_LOG] = {"log", "--log", "KILN_LOG", T_PATH, NULL, 0, 0, NULL},
-    [K_GDB] = {"gdb", "--gdb", NULL, T_BOOL, NULL, 0, 0, NULL},
-    [K_MONITOR] = {"monitor", "--monitor", NULL, T_BOOL, NULL, 0, 0, NULL},
-    [K_EXPECT_FAIL] = {NULL, "--expect-fail", NULL, T_FAIL, NULL, 0, 0, NULL},
-    [K_VERBOSE] = {NULL, "--verbose", NULL, T_BOOL, NULL, 0, 0, NULL},
-    [K_MODULES] = {"modules", "--module", NULL, T_MODULES, NULL, 0, 0, NULL},
-    [K_QEMU_ARGS] = {"qemu_args", NULL, "KILN_QEMU_ARGS", T_ARGS, NULL, 0, 0, NULL},
-    [K_EXPECT] = {"expect", "--expect", NULL, T_REGEXES, NULL, 0, 0, NULL},
-    [K_REPLY] = {"reply", "--reply", NULL, T_REPLIES, NULL, 0, 0, NULL},
+    [K_KERNEL] = {.cmds = FOR_BOTH, .key = "kernel", .type = T_PATH},
+    [K_FIRMWARE] = {.cmds = FOR_BOOT, .key = "firmware", .opt = "--firmware", .env = "KILN_FIRMWARE", .type = T_ENUM,
+                    .names = firmware_names},
+    [K_KIND] = {.cmds = FOR_BOTH, .key = "kind", .opt = "--kind", .image_opt = "--kind", .env = "KILN_KIND",
+                .type = T_ENUM, .names = kind_names},
+    [K_MACHINE] = {.cmds = FOR_BOOT, .key = "machine", .opt = "--machine", .env = "KILN_MACHINE", .type = T_ENUM,
+                   .names = machine_names},
+    [K_MEMORY] = {.cmds = FOR_BOOT, .key = "memory", .opt = "--memory", .env = "KILN_MEMORY", .type = T_INT, .min = 16,
+                  .max = 4194304, .unit = "MiB"},
+    [K_CPUS] = {.cmds = FOR_BOOT, .key = "cpus", .opt = "--cpus", .env = "KILN_CPUS", .type = T_INT, .min = 1,
+                .max = 255},
+    [K_DISK] = {.cmds = FOR_BOOT, .key = "disk", .opt = "--disk", .env = "KILN_DISK", .type = T_ENUM,
+                .names = disk_names},
+    [K_ACCEL] = {.cmds = FOR_BOOT, .key = "accel", .opt = "--accel", .env = "KILN_ACCEL", .type = T_ENUM,
+                 .names = accel_names},
+    [K_QEMU] = {.cmds = FOR_BOOT, .key = "qemu", .opt = "--qemu", .env = "KILN_QEMU", .type = T_STR},
+    [K_CMDLINE] = {.cmds = FOR_BOTH, .key = "cmdline", .opt = "--cmdline", .image_opt = "--cmdline", .type = T_STR},
+    [K_IMAGE_CONFIG] = {.cmds = FOR_BOTH, .key = "image_config", .opt = "--image-config", .image_opt = "--config",
+                        .type = T_PATH},
+    [K_GUI] = {.cmds = FOR_BOOT, .key = "gui", .opt = "--gui", .type = T_BOOL},
+    [K_NET] = {.cmds = FOR_BOOT, .key = "net", .opt = "--net", .type = T_BOOL},
+    [K_TIMEOUT] = {.cmds = FOR_BOOT, .key = "timeout", .opt = "--timeout", .env = "KILN_TIMEOUT", .type = T_INT,
+                   .min = 0, .max = 86400, .unit = "seconds"},
+    [K_PASS_ON] = {.cmds = FOR_BOOT, .key = "pass_on", .opt = "--pass-on", .type = T_REGEX},
+    [K_DEBUGCON] = {.cmds = FOR_BOOT, .key = "debugcon", .opt = "--debugcon", .env = "KILN_DEBUGCON", .type = T_PATH},
+    [K_LOG] = {.cmds = FOR_BOOT, .key = "log", .opt = "--log", .env = "KILN_LOG", .type = T_PATH},
+    [K_GDB] = {.cmds = FOR_BOOT, .key = "gdb", .opt = "--gdb", .type = T_BOOL},
+    [K_MONITOR] = {.cmds = FOR_BOOT, .key = "monitor", .opt = "--monitor", .type = T_BOOL},
+    [K_EXPECT_FAIL] = {.cmds = FOR_BOOT, .opt = "--expect-fail", .type = T_FAIL},
+    [K_VERBOSE] = {.cmds = FOR_BOOT, .opt = "--verbose", .short_opt = "-v", .type = T_BOOL},
+    [K_OUTPUT] = {.cmds = FOR_IMAGE, .key = "output", .image_opt = "--output", .short_opt = "-o", .type = T_PATH},
+    [K_LOADER_LOG] = {.cmds = FOR_IMAGE, .key = "loader_log", .image_opt = "--log", .env = "KILN_LOADER_LOG",
+                      .type = T_IMGCFG, .imgcfg = "log"},
+    [K_LOADER_FB] = {.cmds = FOR_IMAGE, .key = "loader_fb", .image_opt = "--fb", .env = "KILN_LOADER_FB",
+                     .type = T_IMGCFG, .imgcfg = "fb"},
+    [K_LOADER_SERIAL] = {.cmds = FOR_IMAGE, .key = "loader_serial", .image_opt = "--serial",
+                         .env = "KILN_LOADER_SERIAL", .type = T_IMGCFG, .imgcfg = "serial"},
+    [K_QUIET] = {.cmds = FOR_IMAGE, .key = "quiet", .image_opt = "--quiet", .short_opt = "-q", .type = T_BOOL},
+    [K_MODULES] = {.cmds = FOR_BOTH, .key = "modules", .opt = "--module", .image_opt = "--module", .type = T_MODULES},
+    [K_QEMU_ARGS] = {.cmds = FOR_BOOT, .key = "qemu_args", .env = "KILN_QEMU_ARGS", .type = T_ARGS},
+    [K_EXPECT] = {.cmds = FOR_BOOT, .key = "expect", .opt = "--expect", .type = T_REGEXES},
+    [K_REPLY] = {.cmds = FOR_BOOT, .key = "reply", .opt = "--reply", .type = T_REPLIES},
 };
 
 const char *rc_key_name(enum rc_key k) { return rc_keys[k].key ? rc_keys[k].key : rc_keys[k].opt + 2; }
@@ -200,6 +225,15 @@ bool rc_reply_split(struct arena *a, const char *item, char **pattern, char **te
     *text = txt;
     *len = tn;
     return true;
+}
+
+bool rc_check_image_line(const char *line, kiln_err *e) {
+    struct imgconfig parsed;
+    if (imgconfig_parse(line, strlen(line), &parsed, e)) return true;
+    const char *prefix = "config line 1: ";
+    size_t n = strlen(prefix);
+    if (!strncmp(e->msg, prefix, n)) memmove(e->msg, e->msg + n, strlen(e->msg + n) + 1);
+    return false;
 }
 
 bool rc_is_ident(const char *s) {
@@ -348,6 +382,13 @@ bool rc_apply(struct run_config *c, enum rc_key k, const struct rc_input *in, co
         v->num = i;
         break;
     }
+    case T_IMGCFG:
+        /* On kiln image's command line the option alone names the value,
+         * as kiln image has always printed it: "--fb: fb must be ...". */
+        if (!rc_check_image_line(arena_printf(&c->a, "%s=%s\n", d->imgcfg, text), &why))
+            return err_set(e, "%s: %s", src->layer == RC_CLI ? src->name : what, why.msg);
+        v->str = arena_strdup(&c->a, text);
+        break;
     case T_ARGS:
         if (src->layer == RC_ENV) { /* KILN_QEMU_ARGS: one string, split like a shell */
             char **w;

@@ -87,12 +87,8 @@ static void check_name(const char *name, const char *what) {
 /* One option's config line, parsed alone so that an error names the option
  * rather than a line of text the user never wrote. */
 static void check_option_line(const char *opt, const char *line) {
-    struct imgconfig c;
     kiln_err e;
-    if (imgconfig_parse(line, strlen(line), &c, &e)) return;
-    const char *msg = e.msg, *prefix = "config line 1: ";
-    if (!strncmp(msg, prefix, strlen(prefix))) msg += strlen(prefix);
-    die("%s: %s", opt, msg);
+    if (!rc_check_image_line(line, &e)) die("%s: %s", opt, e.msg);
 }
 
 /* The image config text: the user's file, then one line per option. */
@@ -117,8 +113,9 @@ static char *build_config(const struct image_opts *o, size_t *len) {
         n += (size_t)w; \
     } while (0)
     if (o->cmdline) {
-        if (strchr(o->cmdline, '\n')) die("--cmdline: the command line may not contain a newline");
-        ADD("--cmdline", "cmdline=%s\n", o->cmdline);
+        const char *what = o->cmdline_name ? o->cmdline_name : "--cmdline";
+        if (strchr(o->cmdline, '\n')) die("%s: the command line may not contain a newline", what);
+        ADD(what, "cmdline=%s\n", o->cmdline);
     }
     if (o->log_level) ADD("--log", "log=%s\n", o->log_level);
     if (o->fb) ADD("--fb", "fb=%s\n", o->fb);
@@ -126,6 +123,20 @@ static char *build_config(const struct image_opts *o, size_t *len) {
 #undef ADD
     *len = n;
     return text;
+}
+
+void image_opts_from(struct run_config *c, struct image_opts *o) {
+    const struct rc_value *v = c->v;
+    o->kind = (enum image_kind)v[K_KIND].num;
+    if (v[K_CMDLINE].set) o->cmdline = v[K_CMDLINE].str;
+    const struct rc_list *mods = rc_clist(c, K_MODULES);
+    if (mods->n > MAX_MODULES) die("more than %d modules", MAX_MODULES);
+    for (size_t i = 0; i < mods->n; i++) {
+        char *m = arena_strdup(&c->a, mods->items[i].str), *eq = strchr(m, '=');
+        if (eq) *eq = 0;
+        o->module_path[o->nmodules] = m;
+        o->module_name[o->nmodules++] = eq ? eq + 1 : NULL;
+    }
 }
 
 void image_build(const struct image_opts *o) {

@@ -1,5 +1,7 @@
-/* image.c - `kiln image`: its command line, and the argument handling of
- * the other one-path commands of this part (check, info). */
+/* image.c - `kiln image`: its settings, through the same table as kiln
+ * run's (options, kiln.toml, KILN_* variables, --dry-run), into an image;
+ * and the argument handling of this part's one-path commands (check,
+ * info). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,9 +9,13 @@
 #include "tools/kiln/image/image.h"
 #include "tools/kiln/util/die.h"
 
+extern char **environ;
+
 static void usage_image(void) {
     puts("usage: kiln image KERNEL -o OUT [options]\n"
-         "Build a bootable raw disk image from a kernel ELF file.\n"
+         "Build a bootable raw disk image from a kernel ELF file. Settings also come from kiln.toml (the\n"
+         "nearest one upwards: its top level, [image], a profile) and KILN_* variables (docs/running.md);\n"
+         "the command line wins.\n"
          "\n"
          "  -o, --output OUT       image file to write (replaced atomically)\n"
          "  --kind KIND            hybrid (BIOS and UEFI, default), bios (MBR only), uefi (GPT only)\n"
@@ -21,57 +27,78 @@ static void usage_image(void) {
          "  --serial on|off        loader output on COM1 (default on)\n"
          "  --config FILE          image config text to include (see docs/config.md)\n"
          "  -q, --quiet            no warnings\n"
+         "  --profile NAME         apply [profile.NAME] and [profile.NAME.image] from kiln.toml (or KILN_PROFILE)\n"
+         "  --dry-run              print the resolved settings, each with its source; build nothing\n"
+         "kiln.toml keys: kernel, output, kind, modules, cmdline, image_config, loader_log, loader_fb,\n"
+         "loader_serial, quiet; KILN_KIND, KILN_LOADER_LOG, KILN_LOADER_FB and KILN_LOADER_SERIAL override\n"
+         "them. KILN_CONFIG_FILE names the project file (empty: none).\n"
          "\n"
-         "example:\n"
-         "  kiln image build/kernel.elf -o disk.img --module initrd.tar=initrd --cmdline 'console=serial'");
+         "examples:\n"
+         "  kiln image build/kernel.elf -o disk.img --module initrd.tar=initrd --cmdline 'console=serial'\n"
+         "  kiln image --dry-run --profile release");
+}
+
+/* kiln image's test hook (--stage1 FILE: another stage 1 binary) and its
+ * message for any other option it does not know. */
+static int image_option(void *ctx, int argc, char **argv, int i, kiln_err *e) {
+    const char **stage1 = ctx;
+    if (strcmp(argv[i], "--stage1"))
+        return err_set(e, "image: unknown option '%s' (see kiln image --help)", argv[i]), -1;
+    if (i + 1 >= argc) return err_set(e, "%s needs a value", argv[i]), -1;
+    *stage1 = argv[i + 1];
+    return 2;
+}
+
+/* kiln image's own messages for its command-line values, as it has always
+ * printed them. They come before the settings table's checks, which word
+ * theirs alike for every source and command ("--kind floppy: must be
+ * hybrid, bios or uefi"; a module's empty NAME), so those never see these
+ * values. */
+static void check_cli_values(const struct rc_cli *cli) {
+    for (size_t i = 0; i < cli->n; i++) {
+        const struct rc_setting *s = &cli->set[i];
+        enum image_kind kind;
+        if (s->key == K_KIND && !parse_kind(s->text, &kind)) die("--kind: '%s' is not hybrid, bios or uefi", s->text);
+        const char *eq = s->key == K_MODULES ? strchr(s->text, '=') : NULL;
+        if (eq && !eq[1]) die("%.*s: empty name", (int)(eq - s->text), s->text);
+    }
 }
 
 int cmd_image(int argc, char **argv) {
-    struct image_opts o = {.kind = KIND_HYBRID};
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-#define ARG() (i + 1 < argc ? argv[++i] : (die("%s needs a value", a), (char *)0))
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage_image();
-            return 0;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            o.out = ARG();
-        } else if (!strcmp(a, "--kind")) {
-            const char *k = ARG();
-            if (!parse_kind(k, &o.kind)) die("--kind: '%s' is not hybrid, bios or uefi", k);
-        } else if (!strcmp(a, "--module")) {
-            if (o.nmodules == MAX_MODULES) die("more than %d modules", MAX_MODULES);
-            char *m = xstrdup(ARG());
-            char *eq = strchr(m, '=');
-            if (eq) *eq = 0;
-            o.module_path[o.nmodules] = m;
-            o.module_name[o.nmodules++] = eq ? eq + 1 : NULL;
-        } else if (!strcmp(a, "--cmdline")) {
-            o.cmdline = ARG();
-        } else if (!strcmp(a, "--log")) {
-            o.log_level = ARG();
-        } else if (!strcmp(a, "--fb")) {
-            o.fb = ARG();
-        } else if (!strcmp(a, "--serial")) {
-            o.serial = ARG();
-        } else if (!strcmp(a, "--config")) {
-            o.config_file = ARG();
-        } else if (!strcmp(a, "--stage1")) { /* test hook, undocumented */
-            o.stage1 = ARG();
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            o.quiet = true;
-        } else if (a[0] == '-' && a[1]) {
-            die("image: unknown option '%s' (see kiln image --help)", a);
-        } else if (!o.kernel) {
-            o.kernel = a;
-        } else {
-            die("image: more than one kernel given ('%s' and '%s')", o.kernel, a);
-        }
-#undef ARG
+    struct arena a = {0};
+    struct rc_cli cli = {0};
+    const char *stage1 = NULL;
+    kiln_err e;
+    const struct rc_source base = {RC_CLI, NULL, 0, NULL, NULL};
+    if (!rc_parse_cli(&a, RC_IMAGE, argc, argv, &base, &cli, image_option, &stage1, &e)) die("%s", e.msg);
+    if (cli.help) {
+        usage_image();
+        arena_free(&a);
+        return 0;
     }
-    if (!o.kernel) die("image: no kernel given (usage: kiln image KERNEL -o OUT)");
-    if (!o.out) die("image: no output given (-o OUT)");
-    image_build(&o);
+    check_cli_values(&cli);
+    struct run_config c;
+    rc_init(&c);
+    const struct rc_ctx ctx = {(const char *const *)environ, NULL, RC_IMAGE};
+    if (!rc_resolve(&c, &cli, NULL, &ctx, &e)) die("%s", e.msg);
+    const struct rc_value *v = c.v;
+    if (!v[K_QUIET].num) rc_warn_unknown_env(ctx.envp);
+    if (cli.dry_run) {
+        printf("# the resolved configuration, each value with its source\n");
+        rc_print(stdout, &c);
+    } else {
+        struct image_opts o = {.kernel = v[K_KERNEL].str, .out = v[K_OUTPUT].str, .stage1 = stage1,
+                               .quiet = v[K_QUIET].num != 0};
+        image_opts_from(&c, &o);
+        if (o.cmdline) o.cmdline_name = rc_named(&c, K_CMDLINE);
+        if (v[K_IMAGE_CONFIG].set) o.config_file = v[K_IMAGE_CONFIG].str;
+        if (v[K_LOADER_LOG].set) o.log_level = v[K_LOADER_LOG].str;
+        if (v[K_LOADER_FB].set) o.fb = v[K_LOADER_FB].str;
+        if (v[K_LOADER_SERIAL].set) o.serial = v[K_LOADER_SERIAL].str;
+        image_build(&o);
+    }
+    rc_free(&c);
+    arena_free(&a);
     return 0;
 }
 

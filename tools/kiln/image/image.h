@@ -19,12 +19,13 @@
 
 struct image_opts {
     const char *kernel, *out;
-    const char *cmdline;     /* NULL: none */
-    const char *config_file; /* NULL: none */
-    const char *log_level;   /* NULL: default */
-    const char *fb;          /* NULL: the kernel's wish */
-    const char *serial;      /* NULL: default (on) */
-    const char *stage1;      /* test hook: a different stage 1 binary */
+    const char *cmdline;      /* NULL: none */
+    const char *cmdline_name; /* what names it in messages; NULL: "--cmdline" */
+    const char *config_file;  /* NULL: none */
+    const char *log_level;    /* NULL: default */
+    const char *fb;           /* NULL: the kernel's wish */
+    const char *serial;       /* NULL: default (on) */
+    const char *stage1;       /* test hook: a different stage 1 binary */
     enum image_kind kind;
     const char *module_path[MAX_MODULES];
     const char *module_name[MAX_MODULES];
@@ -33,6 +34,9 @@ struct image_opts {
 };
 bool parse_kind(const char *s, enum image_kind *k);
 const char *kind_name(enum image_kind k);
+/* The settings that shape an image in every command (kind, cmdline,
+ * modules) into o; dies on more than MAX_MODULES modules. */
+void image_opts_from(struct run_config *c, struct image_opts *o);
 /* Validates the kernel as the loader will and writes the image; dies on
  * any error, leaving an existing file at o->out as it was. */
 void image_build(const struct image_opts *o);

@@ -92,6 +92,7 @@ static char *image_config_text(struct run_config *c) {
 /* Fills the image options from the configuration and returns where the
  * image for exactly these inputs lives in the cache. */
 const char *imgcache_path(struct run_config *c, struct image_opts *o, char **cfg_text) {
+    image_opts_from(c, o);
     struct sha256 s;
     size_t n;
     sha256_init(&s);
@@ -107,7 +108,6 @@ const char *imgcache_path(struct run_config *c, struct image_opts *o, char **cfg
         key_field(&s, "tool", exe, n);
         free(exe);
     }
-    o->kind = (enum image_kind)c->v[K_KIND].num;
     key_field(&s, "kind", kind_name(o->kind), strlen(kind_name(o->kind)));
     const char *kbase = strrchr(o->kernel, '/');
     kbase = kbase ? kbase + 1 : o->kernel;
@@ -115,20 +115,12 @@ const char *imgcache_path(struct run_config *c, struct image_opts *o, char **cfg
     uint8_t *k = read_file(o->kernel, &n, MAX_INPUT_FILE);
     key_field(&s, "kernel", k, n);
     free(k);
-    if (c->v[K_CMDLINE].set) {
-        o->cmdline = c->v[K_CMDLINE].str;
-        key_field(&s, "cmdline", o->cmdline, strlen(o->cmdline));
-    }
+    if (o->cmdline) key_field(&s, "cmdline", o->cmdline, strlen(o->cmdline));
     *cfg_text = image_config_text(c);
     if (*cfg_text) key_field(&s, "config", *cfg_text, strlen(*cfg_text));
-    const struct rc_list *mods = rc_clist(c, K_MODULES);
-    if (mods->n > MAX_MODULES) die("more than %d modules", MAX_MODULES);
-    for (size_t i = 0; i < mods->n; i++) {
-        char *m = arena_strdup(&c->a, mods->items[i].str), *eq = strchr(m, '=');
-        if (eq) *eq = 0;
-        o->module_path[o->nmodules] = m;
-        o->module_name[o->nmodules++] = eq ? eq + 1 : NULL;
-        const char *name = eq ? eq + 1 : strrchr(m, '/') ? strrchr(m, '/') + 1 : m;
+    for (int i = 0; i < o->nmodules; i++) {
+        const char *m = o->module_path[i], *name = o->module_name[i];
+        if (!name) name = strrchr(m, '/') ? strrchr(m, '/') + 1 : m;
         key_field(&s, "module-name", name, strlen(name));
         uint8_t *data = read_file(m, &n, MAX_INPUT_FILE);
         key_field(&s, "module", data, n);

@@ -30,18 +30,18 @@ extern char **environ;
  * would try it use TCG. */
 static bool kvm_broken_now;
 
-bool boot_command_line(struct arena *a, const char *cmd, int argc, char **argv, rc_extra_fn *extra, void *ctx,
+bool boot_command_line(struct arena *a, enum rc_cmd cmd, int argc, char **argv, rc_extra_fn *extra, void *ctx,
                        void (*usage)(void), struct rc_cli *cli) {
     kiln_err e;
     const struct rc_source base = {RC_CLI, NULL, 0, NULL, NULL};
-    if (!rc_parse_cli(a, argc, argv, &base, cli, extra, ctx, &e)) die("%s: %s (see kiln %s --help)", cmd, e.msg, cmd);
+    const char *name = cmd == RC_TEST ? "test" : "run";
+    if (!rc_parse_cli(a, cmd, argc, argv, &base, cli, extra, ctx, &e))
+        die("%s: %s (see kiln %s --help)", name, e.msg, name);
     if (cli->help) {
         usage();
         return false;
     }
-    const char **warnings;
-    for (size_t i = 0, n = rc_unknown_env(a, (const char *const *)environ, &warnings); i < n; i++)
-        warnx("%s", warnings[i]);
+    rc_warn_unknown_env((const char *const *)environ);
     return true;
 }
 

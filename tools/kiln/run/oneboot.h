@@ -20,7 +20,7 @@
  * returns false. Then warns about KILN_* variables in the environment that
  * kiln does not know (a typo would otherwise be silently ignored). extra,
  * ctx: the command's own options, as for rc_parse_cli. */
-bool boot_command_line(struct arena *a, const char *cmd, int argc, char **argv, rc_extra_fn *extra, void *ctx,
+bool boot_command_line(struct arena *a, enum rc_cmd cmd, int argc, char **argv, rc_extra_fn *extra, void *ctx,
                        void (*usage)(void), struct rc_cli *cli);
 
 struct boot {

@@ -110,7 +110,7 @@ static void usage_run(void) {
 int cmd_run(int argc, char **argv) {
     struct arena a = {0};
     struct rc_cli cli = {0};
-    if (!boot_command_line(&a, "run", argc, argv, NULL, NULL, usage_run, &cli)) {
+    if (!boot_command_line(&a, RC_RUN, argc, argv, NULL, NULL, usage_run, &cli)) {
         arena_free(&a);
         return 0;
     }
@@ -119,7 +119,7 @@ int cmd_run(int argc, char **argv) {
     struct boot b;
     memset(&b, 0, sizeof b);
     rc_init(&b.cfg);
-    struct rc_ctx ctx = {envp, NULL, false};
+    struct rc_ctx ctx = {envp, NULL, RC_RUN};
     if (!rc_resolve(&b.cfg, &cli, NULL, &ctx, &e)) die("%s", e.msg);
     struct run_config *c = &b.cfg;
 

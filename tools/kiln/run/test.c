@@ -154,7 +154,7 @@ static struct planned *collect(struct test_opts *t, const struct rc_cli *cli, si
             b->argv = lines[i].argv;
             b->argc = lines[i].argc;
             struct rc_source base = {RC_PLAN, t->plans[f], lines[i].line, NULL, NULL};
-            if (!rc_parse_cli(a, b->argc, b->argv, &base, &b->args, NULL, NULL, &e)) die("%s", e.msg);
+            if (!rc_parse_cli(a, RC_TEST, b->argc, b->argv, &base, &b->args, NULL, NULL, &e)) die("%s", e.msg);
             if (b->args.ntargets != 1)
                 die("%s: expected one TARGET after the name, found %zu", b->origin, b->args.ntargets);
         }
@@ -330,7 +330,7 @@ int cmd_test(int argc, char **argv) {
     struct arena a = {0};
     struct test_opts t = {.a = &a};
     struct rc_cli cli = {0};
-    if (!boot_command_line(&a, "test", argc, argv, test_option, &t, usage_test, &cli)) {
+    if (!boot_command_line(&a, RC_TEST, argc, argv, test_option, &t, usage_test, &cli)) {
         arena_free(&a);
         return 0;
     }
@@ -340,7 +340,7 @@ int cmd_test(int argc, char **argv) {
     struct planned *plan = collect(&t, &cli, &n);
     struct rc_cli global = cli; /* its targets became boots */
     global.ntargets = 0;
-    const struct rc_ctx ctx = {envp, NULL, true};
+    const struct rc_ctx ctx = {envp, NULL, RC_TEST};
     if (n == 0) { /* the project's kernel (kiln.toml: kernel = ...) */
         struct run_config c;
         rc_init(&c);
