@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tools/kiln/run/imgcache.h"
@@ -99,8 +98,8 @@ static void usage_test(void) {
          "  --plan FILE       boots from a plan file (repeatable): one boot a line, 'NAME TARGET [options]',\n"
          "                    shell-like quoting, # comments; a line's options apply after the command line's\n"
          "  -j, --jobs N      boots at once (default: the number of CPUs); with -j 1 serial output is live\n"
-         "  --log-dir DIR     each boot's serial output in DIR/NAME.log (default build/test-logs when ./build\n"
-         "                    exists, else the cache directory's test-logs)\n"
+         "  --log-dir DIR     each boot's serial output in DIR/NAME.log (default: test-logs in the cache\n"
+         "                    directory: $KILN_CACHE, $XDG_CACHE_HOME/kiln or ~/.cache/kiln)\n"
          "  --junit FILE      a JUnit XML report: one testcase per boot\n"
          "  --filter REGEX    only the boots whose name matches\n"
          "  --list            print the boots and their options; run nothing\n"
@@ -402,11 +401,9 @@ int cmd_test(int argc, char **argv) {
     bool live = jobs == 1;
     int *extra_logs = open_extra_logs(&a, boots, n);
 
-    const char *log_dir = t.log_dir;
-    struct stat st;
-    if (!log_dir)
-        log_dir = stat("build", &st) == 0 && S_ISDIR(st.st_mode) ? "build/test-logs"
-                                                                   : arena_printf(&a, "%s/test-logs", cache_dir(&a));
+    /* The default is the same wherever kiln runs: a project's own tree is
+     * not kiln's to write in unasked. */
+    const char *log_dir = t.log_dir ? t.log_dir : arena_printf(&a, "%s/test-logs", cache_dir(&a));
     mkdir_p(log_dir);
 
     qemu_install_signals();
