@@ -325,6 +325,126 @@ static unsigned log_errors(struct boot *b, int log_fd, const char *log_path, int
 
 /* --- kiln test ------------------------------------------------------------------------------- */
 
+/* The boots to make: the plans' and the command line's, else the
+ * project's kernel (kiln.toml: kernel = ...); those --filter keeps. */
+static struct planned *boots_to_make(struct test_opts *t, const struct rc_cli *cli, const struct rc_cli *global,
+                                     const struct rc_ctx *ctx, size_t *count) {
+    struct arena *a = t->a;
+    size_t n;
+    struct planned *plan = collect(t, cli, &n);
+    if (n == 0) {
+        struct run_config c;
+        kiln_err e;
+        rc_init(&c);
+        if (!rc_resolve(&c, global, NULL, ctx, &e)) die("%s", e.msg);
+        plan = arena_alloc(a, sizeof *plan);
+        plan->name = path_stem(a, c.v[K_KERNEL].str);
+        plan->origin = "kiln.toml";
+        plan->argv = arena_alloc(a, 2 * sizeof *plan->argv);
+        plan->argv[0] = arena_strdup(a, c.v[K_KERNEL].str);
+        plan->argc = 1;
+        plan->args.base = (struct rc_source){RC_CLI, NULL, 0, NULL, NULL};
+        n = 1;
+        rc_free(&c);
+    }
+    if (t->filter) {
+        regex_t re;
+        if (regcomp(&re, t->filter, REG_EXTENDED | REG_NOSUB)) die("--filter %s: bad regular expression", t->filter);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (regexec(&re, plan[i].name, 0, NULL, 0) == 0) plan[k++] = plan[i];
+        regfree(&re);
+        if (k == 0) die("--filter %s: no boot matches", t->filter);
+        n = k;
+    }
+    *count = n;
+    return plan;
+}
+
+/* Prepared boots, run jobs at a time, and what came of them. */
+struct test_run {
+    struct arena *a;
+    struct boot *boots;
+    const struct planned *plan;
+    size_t n;
+    long jobs;
+    bool live;            /* one at a time: serial output on the terminal */
+    const char *log_dir;
+    int *extra_logs;      /* each boot's --log, or -1 */
+    size_t next;          /* boots started */
+    unsigned pass, fail, write_errors;
+    bool interrupted;
+};
+
+/* Starts boots while there is room, until all ran or a signal came. */
+static void start_boots(struct test_run *r, struct session **active, size_t *active_i, size_t *running,
+                        int *log_fds, const char **log_paths) {
+    kiln_err e;
+    while (*running < (size_t)r->jobs && r->next < r->n && !r->interrupted) {
+        size_t i = r->next++;
+        struct boot *b = &r->boots[i];
+        log_paths[i] = arena_printf(r->a, "%s/%s.log", r->log_dir, b->name);
+        log_fds[i] = log_open(log_paths[i], log_paths[i]);
+        if (r->live) printf("=== %s: %s\n", b->name, r->plan[i].origin), fflush(stdout);
+        int logs[SESSION_LOGS] = {log_fds[i], r->extra_logs[i]};
+        if (!boot_start(b, r->live, false, logs, &e)) {
+            close(log_fds[i]);
+            b->verdict = (struct verdict){.passed = false, .boot_failed = true, .exit_code = 1};
+            snprintf(b->verdict.reason, sizeof b->verdict.reason, "%.700s", e.msg);
+            report(b, log_paths[i], &r->pass, &r->fail);
+            continue;
+        }
+        active[*running] = &b->sess;
+        active_i[(*running)++] = i;
+    }
+}
+
+/* Runs every boot, r->jobs at a time, reporting each as it ends. */
+static void run_boots(struct test_run *r) {
+    struct session **active = arena_alloc(r->a, (size_t)r->jobs * sizeof *active);
+    size_t *active_i = arena_alloc(r->a, (size_t)r->jobs * sizeof *active_i);
+    int *log_fds = arena_alloc(r->a, r->n * sizeof *log_fds);
+    const char **log_paths = arena_alloc(r->a, r->n * sizeof *log_paths);
+    size_t running = 0;
+    kiln_err e;
+    while ((r->next < r->n && !r->interrupted) || running) {
+        start_boots(r, active, active_i, &running, log_fds, log_paths);
+        if (!running) break;
+        sessions_poll(active, running, 200);
+        if (qemu_signalled && !r->interrupted) {
+            r->interrupted = true;
+            for (size_t k = 0; k < running; k++) {
+                active[k]->interrupted = true;
+                session_stop(active[k]);
+            }
+        }
+        for (size_t k = 0; k < running;) {
+            if (!session_done(active[k])) {
+                k++;
+                continue;
+            }
+            size_t i = active_i[k];
+            struct boot *b = &r->boots[i];
+            int rr = boot_retry(b, &e); /* KVM failed under --accel auto: again with TCG */
+            if (rr > 0) {
+                k++;
+                continue;
+            }
+            if (rr < 0) warnx("%s: %s", b->name, e.msg);
+            boot_finish(b);
+            if (rr < 0) {
+                b->verdict = (struct verdict){.passed = false, .boot_failed = true, .exit_code = 1};
+                snprintf(b->verdict.reason, sizeof b->verdict.reason, "%.700s", e.msg);
+            }
+            r->write_errors += log_errors(b, log_fds[i], log_paths[i], r->extra_logs[i]);
+            if (r->live && b->watch.len) putchar('\n'); /* after an unfinished serial line */
+            report(b, log_paths[i], &r->pass, &r->fail);
+            active[k] = active[--running];
+            active_i[k] = active_i[running];
+        }
+    }
+}
+
 int cmd_test(int argc, char **argv) {
     struct arena a = {0};
     struct test_opts t = {.a = &a};
@@ -334,36 +454,11 @@ int cmd_test(int argc, char **argv) {
         return 0;
     }
     kiln_err e;
-    const char *const *envp = (const char *const *)environ;
-    size_t n;
-    struct planned *plan = collect(&t, &cli, &n);
-    struct rc_cli global = cli; /* its targets became boots */
+    struct rc_cli global = cli; /* its targets become boots */
     global.ntargets = 0;
-    const struct rc_ctx ctx = {envp, NULL, RC_TEST};
-    if (n == 0) { /* the project's kernel (kiln.toml: kernel = ...) */
-        struct run_config c;
-        rc_init(&c);
-        if (!rc_resolve(&c, &global, NULL, &ctx, &e)) die("%s", e.msg);
-        plan = arena_alloc(&a, sizeof *plan);
-        plan->name = path_stem(&a, c.v[K_KERNEL].str);
-        plan->origin = "kiln.toml";
-        plan->argv = arena_alloc(&a, 2 * sizeof *plan->argv);
-        plan->argv[0] = arena_strdup(&a, c.v[K_KERNEL].str);
-        plan->argc = 1;
-        plan->args.base = (struct rc_source){RC_CLI, NULL, 0, NULL, NULL};
-        n = 1;
-        rc_free(&c);
-    }
-    if (t.filter) {
-        regex_t re;
-        if (regcomp(&re, t.filter, REG_EXTENDED | REG_NOSUB)) die("--filter %s: bad regular expression", t.filter);
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++)
-            if (regexec(&re, plan[i].name, 0, NULL, 0) == 0) plan[k++] = plan[i];
-        regfree(&re);
-        if (k == 0) die("--filter %s: no boot matches", t.filter);
-        n = k;
-    }
+    const struct rc_ctx ctx = {(const char *const *)environ, NULL, RC_TEST};
+    size_t n;
+    struct planned *plan = boots_to_make(&t, &cli, &global, &ctx, &n);
     if (t.list) {
         for (size_t i = 0; i < n; i++) printf("%-20s %s\n", plan[i].name, shell_join(&a, plan[i].argv));
         arena_free(&a);
@@ -394,94 +489,37 @@ int cmd_test(int argc, char **argv) {
         arena_free(&a);
         return 0;
     }
-    long jobs = t.jobs ? t.jobs : sysconf(_SC_NPROCESSORS_ONLN);
-    if (jobs < 1) jobs = 1;
-    if ((size_t)jobs > n) jobs = (long)n;
-    if (debug && jobs > 1) die("gdb and monitor need one boot at a time (%s): add -j 1", debug);
-    bool live = jobs == 1;
-    int *extra_logs = open_extra_logs(&a, boots, n);
-
+    struct test_run r = {.a = &a, .boots = boots, .plan = plan, .n = n};
+    r.jobs = t.jobs ? t.jobs : sysconf(_SC_NPROCESSORS_ONLN);
+    if (r.jobs < 1) r.jobs = 1;
+    if ((size_t)r.jobs > n) r.jobs = (long)n;
+    if (debug && r.jobs > 1) die("gdb and monitor need one boot at a time (%s): add -j 1", debug);
+    r.live = r.jobs == 1;
+    r.extra_logs = open_extra_logs(&a, boots, n);
     /* The default is the same wherever kiln runs: a project's own tree is
      * not kiln's to write in unasked. */
-    const char *log_dir = t.log_dir ? t.log_dir : arena_printf(&a, "%s/test-logs", cache_dir(&a));
-    mkdir_p(log_dir);
+    r.log_dir = t.log_dir ? t.log_dir : arena_printf(&a, "%s/test-logs", cache_dir(&a));
+    mkdir_p(r.log_dir);
 
     qemu_install_signals();
-    struct session **active = arena_alloc(&a, (size_t)jobs * sizeof *active);
-    size_t *active_i = arena_alloc(&a, (size_t)jobs * sizeof *active_i);
-    int *log_fds = arena_alloc(&a, n * sizeof *log_fds);
-    const char **log_paths = arena_alloc(&a, n * sizeof *log_paths);
-    size_t next = 0, running = 0;
-    unsigned pass = 0, fail = 0, write_errors = 0;
     double t0 = now_s();
-    bool interrupted = false;
-    while ((next < n && !interrupted) || running) {
-        while (running < (size_t)jobs && next < n && !interrupted) {
-            size_t i = next++;
-            struct boot *b = &boots[i];
-            log_paths[i] = arena_printf(&a, "%s/%s.log", log_dir, b->name);
-            log_fds[i] = log_open(log_paths[i], log_paths[i]);
-            if (live) printf("=== %s: %s\n", b->name, plan[i].origin), fflush(stdout);
-            int logs[SESSION_LOGS] = {log_fds[i], extra_logs[i]};
-            if (!boot_start(b, live, false, logs, &e)) {
-                close(log_fds[i]);
-                b->verdict = (struct verdict){.passed = false, .boot_failed = true, .exit_code = 1};
-                snprintf(b->verdict.reason, sizeof b->verdict.reason, "%.700s", e.msg);
-                report(b, log_paths[i], &pass, &fail);
-                continue;
-            }
-            active[running] = &b->sess;
-            active_i[running++] = i;
-        }
-        if (!running) break;
-        sessions_poll(active, running, 200);
-        if (qemu_signalled && !interrupted) {
-            interrupted = true;
-            for (size_t k = 0; k < running; k++) {
-                active[k]->interrupted = true;
-                session_stop(active[k]);
-            }
-        }
-        for (size_t k = 0; k < running;) {
-            if (!session_done(active[k])) {
-                k++;
-                continue;
-            }
-            size_t i = active_i[k];
-            int r = boot_retry(&boots[i], &e); /* KVM failed under --accel auto: again with TCG */
-            if (r > 0) {
-                k++;
-                continue;
-            }
-            if (r < 0) warnx("%s: %s", boots[i].name, e.msg);
-            boot_finish(&boots[i]);
-            if (r < 0) {
-                boots[i].verdict = (struct verdict){.passed = false, .boot_failed = true, .exit_code = 1};
-                snprintf(boots[i].verdict.reason, sizeof boots[i].verdict.reason, "%.700s", e.msg);
-            }
-            write_errors += log_errors(&boots[i], log_fds[i], log_paths[i], extra_logs[i]);
-            if (live && boots[i].watch.len) putchar('\n'); /* after an unfinished serial line */
-            report(&boots[i], log_paths[i], &pass, &fail);
-            active[k] = active[--running];
-            active_i[k] = active_i[running];
-        }
-    }
-    if (interrupted) {
+    run_boots(&r);
+    if (r.interrupted) {
         fprintf(stderr, "kiln: interrupted\n");
-        fail += (unsigned)(n - next); /* never started */
+        r.fail += (unsigned)(n - r.next); /* never started */
     }
-    printf("%u passed, %u failed\n", pass, fail);
+    printf("%u passed, %u failed\n", r.pass, r.fail);
     fflush(stdout);
-    if (t.junit) write_junit(t.junit, boots, next, fail, now_s() - t0);
+    if (t.junit) write_junit(t.junit, boots, r.next, r.fail, now_s() - t0);
     for (size_t i = 0; i < n; i++) {
-        if (extra_logs[i] >= 0 && close(extra_logs[i]) != 0) {
+        if (r.extra_logs[i] >= 0 && close(r.extra_logs[i]) != 0) {
             fprintf(stderr, "kiln: error: %s %s: write failed: %s\n", rc_named(&boots[i].cfg, K_LOG),
                     boots[i].cfg.v[K_LOG].str, strerror(errno));
-            write_errors++;
+            r.write_errors++;
         }
         boot_free(&boots[i]);
     }
     arena_free(&a);
-    if (interrupted) return 130;
-    return fail || write_errors ? 1 : 0;
+    if (r.interrupted) return 130;
+    return r.fail || r.write_errors ? 1 : 0;
 }
