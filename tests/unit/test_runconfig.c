@@ -324,7 +324,8 @@ TEST(debug_settings_from_the_file) {
           "log relative to kiln.toml: %s (%s)", f.c.v[K_LOG].str, src_of(&f, K_LOG));
     snprintf(want, sizeof want, "%s/build/e9.log", tmp);
     CHECK(!strcmp(f.c.v[K_DEBUGCON].str, want), "debugcon: %s", f.c.v[K_DEBUGCON].str);
-    CHECK(!f.c.v[K_MONITOR].num && f.c.v[K_TIMEOUT].num == 60, "monitor off; the timeout stays set (boot.c drops it)");
+    CHECK(!f.c.v[K_MONITOR].num && f.c.v[K_TIMEOUT].num == 60,
+          "monitor off; the timeout stays set (oneboot.c drops it)");
     const char *named = rc_named(&f.c, K_GDB);
     CHECK(strstr(named, "gdb (") == named && strstr(named, "kiln.toml:4 [profile.debug])"), "named: %s", named);
     fixture_free(&f);

@@ -10,7 +10,7 @@
  * declared twice are errors too.
  *
  * The parser knows nothing about Kiln's keys: it returns the entries in
- * file order, and runconfig.c decides what they mean. */
+ * file order, and config/settings.c decides what they mean. */
 #ifndef KILN_TOML_H
 #define KILN_TOML_H
 

@@ -87,14 +87,12 @@ int cmd_image(int argc, char **argv) {
         printf("# the resolved configuration, each value with its source\n");
         rc_print(stdout, &c);
     } else {
-        struct image_opts o = {.kernel = v[K_KERNEL].str, .out = v[K_OUTPUT].str, .stage1 = stage1,
-                               .quiet = v[K_QUIET].num != 0};
+        /* an unset value's string is NULL: none, the loader's default */
+        struct image_opts o = {.kernel = v[K_KERNEL].str, .out = v[K_OUTPUT].str, .config_file = v[K_IMAGE_CONFIG].str,
+                               .log_level = v[K_LOADER_LOG].str, .fb = v[K_LOADER_FB].str,
+                               .serial = v[K_LOADER_SERIAL].str, .stage1 = stage1, .quiet = v[K_QUIET].num != 0};
         image_opts_from(&c, &o);
         if (o.cmdline) o.cmdline_name = rc_named(&c, K_CMDLINE);
-        if (v[K_IMAGE_CONFIG].set) o.config_file = v[K_IMAGE_CONFIG].str;
-        if (v[K_LOADER_LOG].set) o.log_level = v[K_LOADER_LOG].str;
-        if (v[K_LOADER_FB].set) o.fb = v[K_LOADER_FB].str;
-        if (v[K_LOADER_SERIAL].set) o.serial = v[K_LOADER_SERIAL].str;
         image_build(&o);
     }
     rc_free(&c);
