@@ -215,7 +215,7 @@ $(B)/BOOTX64.EFI: $(UEFI_OBJS) $(UEFI_LIB)
 $(B)/host/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -c -o $@ $<
-$(B)/host/blobs.o: tools/kiln/blobs.S $(B)/stage1.bin $(B)/stage2.bin $(B)/BOOTX64.EFI
+$(B)/host/blobs.o: tools/kiln/image/blobs.S $(B)/stage1.bin $(B)/stage2.bin $(B)/BOOTX64.EFI
 	@mkdir -p $(@D)
 	$(Q)$(HOSTCC) -c -Wa,-I$(B) -o $@ $<
 $(B)/kiln: $(HOST_OBJS)

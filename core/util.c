@@ -1,15 +1,24 @@
 /* util.c - errors (util.h): a message built by the layer that found the
- * problem, formatted with the loader's own printf so the host tool's
- * messages are the loader's. */
+ * problem. The loader formats with its own printf; the host tool with the
+ * C library's, which has every conversion (%f, %g, ...) the tool's own
+ * messages may use. */
 #include "core/util.h"
 
+#if __STDC_HOSTED__
+#include <stdio.h>
+#define err_vsnprintf vsnprintf
+#define err_snprintf snprintf
+#else
 #include <kiln/fmt.h>
+#define err_vsnprintf kiln_vsnprintf
+#define err_snprintf kiln_snprintf
+#endif
 
 bool err_set(kiln_err *e, const char *fmt, ...) {
     if (!e) return false;
     va_list ap;
     va_start(ap, fmt);
-    kiln_vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    err_vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     va_end(ap);
     return false;
 }
@@ -19,9 +28,8 @@ bool err_prefix(kiln_err *e, const char *fmt, ...) {
     char prefix[128], old[sizeof e->msg];
     va_list ap;
     va_start(ap, fmt);
-    kiln_vsnprintf(prefix, sizeof prefix, fmt, ap);
+    err_vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    kiln_snprintf(old, sizeof old, "%s", e->msg);
-    kiln_snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old);
-    return false;
+    err_snprintf(old, sizeof old, "%s", e->msg);
+    return err_set(e, "%s: %s", prefix, old);
 }

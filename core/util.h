@@ -50,9 +50,15 @@ static inline void put_le32(uint8_t *p, uint32_t v) { put_le16(p, (uint16_t)v), 
 static inline void put_le64(uint8_t *p, uint64_t v) { put_le32(p, (uint32_t)v), put_le32(p + 4, (uint32_t)(v >> 32)); }
 
 /* An error message built by the layer that found the problem; the caller
- * decides whether it is fatal (panic at boot, "kiln: error:" on the host). */
+ * decides whether it is fatal (panic at boot, "kiln: error:" on the host).
+ * The host tool's messages quote paths, options and kiln.toml lines, so
+ * they get more room than the loader's. */
 typedef struct {
+#if __STDC_HOSTED__
+    char msg[1024];
+#else
     char msg[256];
+#endif
 } kiln_err;
 
 /* Formats into e->msg and returns false, so `return err_set(e, ...)` works. */

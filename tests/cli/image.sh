@@ -5,8 +5,10 @@
 # checks the MBR, both GPTs, the partitions, stage 1's fields and the
 # payload; mtools finds BOOTX64.EFI in the ESP; equal inputs give equal
 # bytes; corruption is reported; a failed or interrupted run leaves an
-# existing image alone. Prints one "[PASS] name" or "[FAIL] name: why" line
-# per check (tests/run.sh counts them).
+# existing image alone; settings come from kiln.toml ([image], a profile)
+# and KILN_* variables too, --dry-run shows each with its source, and their
+# errors name it. Prints one "[PASS] name" or "[FAIL] name: why" line per
+# check (tests/run.sh counts them).
 #   sh tests/cli/image.sh      (from the top of the tree, after make)
 suite=image
 . tests/cli/lib.sh
@@ -216,4 +218,61 @@ else
         bad interrupted-run-cleans-up "status $st; during: $during; after: $(echo "$left" | tr '\n' ' ')" "$tmp/sig.out"
     fi
 fi
+# --- settings from kiln.toml and the environment ---------------------------------------------------------
+proj="$tmp/proj"
+mkdir -p "$proj/sub"
+cat > "$proj/kiln.toml" <<EOF
+kernel = "$KERNEL"
+cmdline = "from the project"
+memory = 512
+
+[image]
+output = "out/disk.img"
+kind = "bios"
+modules = ["$MOD=initrd"]
+
+[profile.terse.image]
+loader_log = "error"
+EOF
+(cd "$proj/sub" && KILN_LOADER_SERIAL=off "$K" image --dry-run --profile terse --cmdline "from the command line") \
+    > "$tmp/dry.out" 2>&1
+check settings.dry-run-status $? "kiln image --dry-run failed: $(head -n 1 "$tmp/dry.out")"
+has settings.dry-run-sources "$tmp/dry.out" \
+    "^config file += $proj/kiln.toml\$" \
+    '^profile += terse  \(--profile\)$' \
+    "^kernel += $KERNEL  \\(.*kiln.toml:1\\)\$" \
+    "^output += $proj/out/disk.img  \\(.*kiln.toml:6 \\[image\\]\\)\$" \
+    '^kind += bios  \(.*kiln.toml:7 \[image\]\)$' \
+    '^cmdline += "from the command line"  \(--cmdline\)$' \
+    '^loader_log += "error"  \(.*kiln.toml:11 \[profile.terse.image\]\)$' \
+    '^loader_serial += "off"  \(env KILN_LOADER_SERIAL\)$' \
+    '^quiet += false  \(default\)$' \
+    "^modules +\\+= $MOD=initrd  \\(.*kiln.toml:8 \\[image\\]\\)\$"
+if grep -Eq '^(memory|mode|qemu_args) ' "$tmp/dry.out" || [ -e "$proj/out" ]; then
+    bad settings.dry-run-image-only "kiln run's settings listed, or something built" "$tmp/dry.out"
+else
+    ok settings.dry-run-image-only
+fi
+# A real build from the same settings: the image holds them.
+mkdir "$proj/out"
+(cd "$proj/sub" && KILN_LOADER_SERIAL=off "$K" image --profile terse) > "$tmp/proj.out" 2>&1
+check settings.build $? "$(head -n 1 "$tmp/proj.out")"
+"$K" info "$proj/out/disk.img" > "$tmp/proj.info" 2>&1
+has settings.build-uses-them "$tmp/proj.info" '^  1: type 0x7f active, start 2048, ' '^  module +initrd ' \
+    '^          \| cmdline=from the project$' '^          \| log=error$' '^          \| serial=off$'
+# Errors name where the value came from; the command line's keep their words.
+(cd "$proj" && KILN_KIND=floppy "$K" image) > "$tmp/envkind.out" 2>&1
+has settings.env-error "$tmp/envkind.out" '^kiln: error: KILN_KIND=floppy: must be hybrid, bios or uefi$'
+(cd "$proj" && "$K" image --kind floppy) > "$tmp/clikind.out" 2>&1
+has settings.option-error "$tmp/clikind.out" "^kiln: error: --kind: 'floppy' is not hybrid, bios or uefi\$"
+printf '[image]\nloader_fb = "huge"\n' > "$proj/sub/kiln.toml"
+(cd "$proj/sub" && "$K" image "$KERNEL" -o x.img) > "$tmp/filefb.out" 2>&1
+has settings.file-error "$tmp/filefb.out" \
+    '^kiln: error: kiln.toml:2: loader_fb = "huge": fb must be auto, keep, none, WxH, max:WxH or min:WxH$'
+printf '[image]\nmemory = 512\n' > "$proj/sub/kiln.toml"
+(cd "$proj/sub" && "$K" image "$KERNEL" -o x.img) > "$tmp/filekey.out" 2>&1
+has settings.run-key-in-image-table "$tmp/filekey.out" \
+    "^kiln: error: kiln.toml:2: 'memory' cannot be set in \\[image\\]: it is not a setting of kiln image "
+"$K" image --help > "$tmp/help.out" 2>&1
+has settings.help "$tmp/help.out" '^  --dry-run ' '^  --profile NAME ' 'kiln\.toml' 'KILN_LOADER_LOG'
 exit 0

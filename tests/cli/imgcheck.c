@@ -2,7 +2,7 @@
  * tests/cli/image.sh. It shares no code with the kiln tool on purpose: the
  * MBR, GPT and payload layouts are written down here a second time, from
  * the UEFI specification and docs/disk-layout.md, so that a mistake in
- * tools/kiln/disk.c is not repeated by its own checker.
+ * tools/kiln/image/partitions.c is not repeated by its own checker.
  *
  *   imgcheck verify KIND IMAGE [KERNEL [MODULE]]
  *       KIND is bios, hybrid or uefi. Prints "PASS name" or "FAIL name: why"

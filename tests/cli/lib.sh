@@ -2,7 +2,8 @@
 # `suite` (the prefix of every check's name):
 #   suite=image; . tests/cli/lib.sh
 # It sets B, top, K (the kiln tool) and tmp (a scratch directory removed on
-# exit), and defines:
+# exit), clears the caller's KILN_* variables (kiln image, run and test read
+# them: no settings leak in), and defines:
 #   ok NAME                  print "[PASS] suite.NAME"
 #   bad NAME WHY [FILE]      print "[FAIL] suite.NAME: WHY" and FILE's first lines
 #   check NAME STATUS [WHY]  ok if STATUS is 0, else bad
@@ -12,6 +13,7 @@
 #   tool NAME                compile tests/cli/NAME.c to $tmp/NAME, or stop
 # tests/run.sh counts the [PASS]/[FAIL] lines.
 set -u
+for v in $(env | sed -n 's/^\(KILN_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 B=${B:-build}
 top=$(pwd)
 K="$top/$B/kiln"

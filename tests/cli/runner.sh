@@ -13,9 +13,6 @@ suite=runner
 . tests/cli/lib.sh
 RT="$top/$B/tests/kernels/rt.elf"
 RTIMG="$top/$B/tests/rt.img"
-
-# A clean environment: no settings leak in from the caller.
-for v in $(env | sed -n 's/^\(KILN_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 export KILN_CACHE="$tmp/cache"
 
 # in_order NAME FILE PATTERN...: the patterns match lines in this order
@@ -301,6 +298,16 @@ has kiln-test-image-lines t2.out '^\[PASS\] rt \([0-9.]+ s\)$' '^1 passed, 0 fai
 has kiln-test-junit junit2.xml '^<\?xml version="1.0" encoding="UTF-8"\?>$' \
     '<testsuite name="kiln" tests="1" failures="0"' '<testcase classname="kiln.boot" name="rt" time="'
 if [ -f logs2/rt.log ] && grep -q "command line 'pass'" logs2/rt.log; then ok kiln-test-log; else bad kiln-test-log "no logs2/rt.log"; fi
+# without --log-dir the logs go to the cache's test-logs, whatever the directory holds (a ./build too)
+mkdir build
+"$K" test rt.img --no-config > t3.out 2>&1
+status kiln-test-default-log-dir-status 0 $? t3.out
+if grep -q "command line 'pass'" "$KILN_CACHE/test-logs/rt.log" 2> /dev/null && [ -z "$(ls -A build)" ]; then
+    ok kiln-test-default-log-dir
+else
+    bad kiln-test-default-log-dir "no $KILN_CACHE/test-logs/rt.log, or something in ./build" t3.out
+fi
+rmdir build
 # image options on an image: an error naming the option
 "$K" test "$RT" rt.img --no-config --cmdline pass > t.out 2>&1
 has kiln-test-image-option t.out '^kiln: error: --cmdline: rt.img is a disk image'

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tools/kiln/util/shellwords.h"
+
 char tmp[64];
 const char *const no_env[] = {NULL};
 
@@ -34,36 +36,36 @@ void write_text(const char *path, const char *text) {
 }
 
 void resolve_full(struct fixture *f, const char *toml, const char *const *env, const char *args,
-                  const char *plan_args, bool test) {
+                  const char *plan_args, enum rc_cmd cmd) {
     memset(f, 0, sizeof *f);
     char path[128];
     snprintf(path, sizeof path, "%s/kiln.toml", tmp);
     if (toml) write_text(path, toml);
     else unlink(path);
-    char err[256], **w;
+    char **w;
     int nw;
-    if (!rc_split_words(&f->a, args, &w, &nw, err, sizeof err)) {
-        snprintf(f->e.msg, sizeof f->e.msg, "split: %s", err);
+    if (!shell_split(&f->a, args, &w, &nw, &f->e)) {
+        err_prefix(&f->e, "split");
         return;
     }
     struct rc_source cli_base = {RC_CLI, NULL, 0, NULL, NULL};
-    if (!rc_parse_cli(&f->a, nw, w, &cli_base, &f->cli, NULL, NULL, &f->e)) return;
+    if (!rc_parse_cli(&f->a, cmd, nw, w, &cli_base, &f->cli, NULL, NULL, &f->e)) return;
     if (!toml && !f->cli.config_file && !rc_getenv(env, "KILN_CONFIG_FILE")) f->cli.no_config = true;
     struct rc_cli *plan = NULL;
     if (plan_args) {
         struct rc_source plan_base = {RC_PLAN, "runner.plan", 7, NULL, NULL};
-        if (!rc_split_words(&f->a, plan_args, &w, &nw, err, sizeof err) ||
-            !rc_parse_cli(&f->a, nw, w, &plan_base, &f->plan, NULL, NULL, &f->e))
+        if (!shell_split(&f->a, plan_args, &w, &nw, &f->e) ||
+            !rc_parse_cli(&f->a, cmd, nw, w, &plan_base, &f->plan, NULL, NULL, &f->e))
             return;
         plan = &f->plan;
     }
-    struct rc_ctx ctx = {env, tmp, test};
+    struct rc_ctx ctx = {env, tmp, cmd};
     rc_init(&f->c);
     f->ok = rc_resolve(&f->c, &f->cli, plan, &ctx, &f->e);
 }
 
 void resolve(struct fixture *f, const char *toml, const char *const *env, const char *args) {
-    resolve_full(f, toml, env, args, NULL, false);
+    resolve_full(f, toml, env, args, NULL, RC_RUN);
 }
 
 void fixture_free(struct fixture *f) {

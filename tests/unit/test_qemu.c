@@ -12,11 +12,13 @@
 
 #include "tests/unit/rc_fixture.h"
 #include "tests/unit/testlib.h"
-#include "tools/kiln/boot.h"
-#include "tools/kiln/qemu.h"
-#include "tools/kiln/runconfig.h"
-#include "tools/kiln/tool.h"
-#include "tools/kiln/watch.h"
+#include "tools/kiln/config/config.h"
+#include "tools/kiln/run/oneboot.h"
+#include "tools/kiln/run/qemu.h"
+#include "tools/kiln/run/run.h"
+#include "tools/kiln/run/watch.h"
+#include "tools/kiln/util/sha256.h"
+#include "tools/kiln/util/shellwords.h"
 
 /* --- the QEMU command line ------------------------------------------------------------------------ */
 
@@ -33,7 +35,7 @@ static bool argv_is(char **argv, int argc, const char *const *want, char *why, s
 
 static void check_argv(const char *args, bool test, const struct qemu_inputs *in, const char *const *want) {
     struct fixture f;
-    resolve_full(&f, NULL, no_env, args, NULL, test);
+    resolve_full(&f, NULL, no_env, args, NULL, test ? RC_TEST : RC_RUN);
     if (!f.ok) {
         CHECK(false, "%s: %s", args, f.e.msg);
         return;
@@ -189,7 +191,7 @@ static void touch(const char *rel) {
 
 TEST(ovmf_discovery) {
     struct arena a = {0};
-    struct rc_err e;
+    kiln_err e;
     const char *code, *vars;
     char root[128], want[256];
     snprintf(root, sizeof root, "%s/fw", tmp);
@@ -251,10 +253,10 @@ TEST(binary_and_kvm) {
               !strcmp(f.e.msg, "QEMU '/nonexistent/qemu' (--qemu): not found or not executable"),
           "explicit: %s", f.e.msg);
     fixture_free(&f);
-    char why[256];
-    CHECK(!qemu_kvm_usable("/dev/null", why, sizeof why) && strstr(why, "/dev/null: KVM_GET_API_VERSION failed"),
-          "/dev/null is no KVM: %s", why);
-    CHECK(!qemu_kvm_usable("/nonexistent/kvm", why, sizeof why) && strstr(why, "No such file"), "%s", why);
+    kiln_err e;
+    CHECK(!qemu_kvm_usable("/dev/null", &e) && strstr(e.msg, "/dev/null: KVM_GET_API_VERSION failed"),
+          "/dev/null is no KVM: %s", e.msg);
+    CHECK(!qemu_kvm_usable("/nonexistent/kvm", &e) && strstr(e.msg, "No such file"), "%s", e.msg);
 }
 
 /* --- the accelerator ------------------------------------------------------------------------------ */
@@ -373,7 +375,7 @@ static const char *fake_qemu(const char *name, const char *script) {
 
 TEST(asking_qemu) {
     struct arena a = {0};
-    char why[256];
+    kiln_err e;
     const char *q = fake_qemu("q-ok", "#!/bin/sh\n"
                                       "case \"$1\" in\n"
                                       "-version) printf 'QEMU emulator version 9.9.9\\nCopyright\\n' ;;\n"
@@ -383,10 +385,10 @@ TEST(asking_qemu) {
     const char *v = qemu_version(&a, q);
     CHECK(v && !strcmp(v, "QEMU emulator version 9.9.9"), "version: %s", v ? v : "(none)");
     static const char *const display[] = {"-display", "help", NULL};
-    const char *out = qemu_ask(&a, q, display, why, sizeof why);
-    CHECK(out && !qemu_display_has_window(out) && strstr(out, "curses"), "display help: %s", out ? out : why);
+    const char *out = qemu_ask(&a, q, display, &e);
+    CHECK(out && !qemu_display_has_window(out) && strstr(out, "curses"), "display help: %s", out ? out : e.msg);
     static const char *const other[] = {"-frob", NULL};
-    CHECK(!qemu_ask(&a, q, other, why, sizeof why) && strstr(why, "-frob: exit status 1"), "failure: %s", why);
+    CHECK(!qemu_ask(&a, q, other, &e) && strstr(e.msg, "-frob: exit status 1"), "failure: %s", e.msg);
     char missing[200];
     snprintf(missing, sizeof missing, "%s/no-such-qemu", tmp);
     CHECK(!qemu_version(&a, missing), "a missing QEMU has no version");
@@ -439,12 +441,12 @@ TEST(serial_log_targets) {
 /* --- the serial watch and the verdict ------------------------------------------------------------- */
 
 static void watch_for(struct fixture *f, struct serial_watch *w, const char *args) {
-    resolve_full(f, NULL, no_env, args, NULL, true);
+    resolve_full(f, NULL, no_env, args, NULL, RC_TEST);
     if (!f->ok) {
         CHECK(false, "%s", f->e.msg);
         return;
     }
-    struct rc_err e;
+    kiln_err e;
     if (!watch_init(w, &f->c, &e)) CHECK(false, "%s", e.msg);
 }
 
@@ -500,7 +502,7 @@ TEST(serial_watch) {
 
 static void verdict_for(const char *args, const struct outcome *o, struct verdict *v, bool test) {
     struct fixture f;
-    resolve_full(&f, NULL, no_env, args, NULL, test);
+    resolve_full(&f, NULL, no_env, args, NULL, test ? RC_TEST : RC_RUN);
     if (!f.ok) CHECK(false, "%s", f.e.msg);
     else verdict_compute(&f.c, o, v);
     fixture_free(&f);

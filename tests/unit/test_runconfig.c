@@ -1,9 +1,10 @@
-/* test_runconfig.c - host unit tests of the runner's configuration: the
- * layering of settings with their sources, profiles, kiln.toml and
- * environment checks, templates (nested ones too), `kiln run` option
- * parsing, plan files, the checks that need the target, and the warning
- * for KILN_* variables kiln does not read. (The TOML subset: test_toml.c;
- * QEMU, the serial watch and verdicts: test_qemu.c.) */
+/* test_runconfig.c - host unit tests of the tool's configuration
+ * (tools/kiln/config): the layering of settings with their sources,
+ * profiles, kiln.toml and environment checks, templates (nested ones too),
+ * `kiln run` option parsing, plan files, the checks that need the target,
+ * the warning for KILN_* variables kiln does not read, and kiln image's
+ * settings through the same table. (The TOML subset: test_toml.c; QEMU,
+ * the serial watch and verdicts: test_qemu.c.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,8 @@
 
 #include "tests/unit/rc_fixture.h"
 #include "tests/unit/testlib.h"
-#include "tools/kiln/runconfig.h"
-#include "tools/kiln/tool.h"
+#include "tools/kiln/config/config.h"
+#include "tools/kiln/util/shellwords.h"
 
 /* Does the source of k end with want? (File names start with tmp.) */
 static bool src_is(struct fixture *f, enum rc_key k, const char *want) {
@@ -40,7 +41,7 @@ TEST(defaults) {
     CHECK(!f.c.test && !f.c.config_file && !f.c.profile, "mode, config, profile");
     fixture_free(&f);
 
-    resolve_full(&f, NULL, no_env, "k.elf --machine pc", NULL, true);
+    resolve_full(&f, NULL, no_env, "k.elf --machine pc", NULL, RC_TEST);
     REQUIRE(f.ok, "%s", f.e.msg);
     CHECK(f.c.v[K_DISK].num == DISK_IDE && src_is(&f, K_DISK, "default for machine pc"), "pc: ide");
     CHECK(f.c.test && f.c.v[K_TIMEOUT].num == 60 && src_is(&f, K_TIMEOUT, "default in test mode"), "test: 60 s");
@@ -79,14 +80,14 @@ TEST(layering_and_sources) {
     fixture_free(&f);
 
     /* test mode: [test], not [run] */
-    resolve_full(&f, layered_toml, no_env, "", NULL, true);
+    resolve_full(&f, layered_toml, no_env, "", NULL, RC_TEST);
     REQUIRE(f.ok, "%s", f.e.msg);
     CHECK(f.c.v[K_MEMORY].num == 302 && src_is(&f, K_MEMORY, "kiln.toml:9 [test]"), "[test] memory (%s)",
           src_of(&f, K_MEMORY));
     fixture_free(&f);
 
     /* the profile over the file, its [profile.ci.test] over [profile.ci] */
-    resolve_full(&f, layered_toml, no_env, "--profile ci", NULL, true);
+    resolve_full(&f, layered_toml, no_env, "--profile ci", NULL, RC_TEST);
     REQUIRE(f.ok, "%s", f.e.msg);
     CHECK(f.c.v[K_MEMORY].num == 401 && src_is(&f, K_MEMORY, "kiln.toml:15 [profile.ci.test]"), "profile test (%s)",
           src_of(&f, K_MEMORY));
@@ -104,7 +105,7 @@ TEST(layering_and_sources) {
     fixture_free(&f);
 
     /* the command line over the environment, the plan line over both */
-    resolve_full(&f, layered_toml, env, "--memory 600 --cpus 3", "k2.elf --memory 700", true);
+    resolve_full(&f, layered_toml, env, "--memory 600 --cpus 3", "k2.elf --memory 700", RC_TEST);
     REQUIRE(f.ok, "%s", f.e.msg);
     CHECK(f.c.v[K_MEMORY].num == 700 && !strcmp(src_of(&f, K_MEMORY), "runner.plan:7 --memory"), "plan (%s)",
           src_of(&f, K_MEMORY));
@@ -123,7 +124,7 @@ TEST(layering_and_sources) {
     char path[128];
     snprintf(path, sizeof path, "%s/kiln.toml", tmp);
     write_text(path, "kernel = \"k.elf\"\nmodules = [\"m.bin=initrd\", \"/abs.bin\"]\n");
-    struct rc_ctx ctx = {no_env, sub, false};
+    struct rc_ctx ctx = {no_env, sub, RC_RUN};
     rc_init(&f.c);
     f.ok = rc_resolve(&f.c, &f.cli, NULL, &ctx, &f.e);
     REQUIRE(f.ok, "%s", f.e.msg);
@@ -138,7 +139,7 @@ TEST(layering_and_sources) {
 TEST(lists_append_across_layers) {
     const char *const env[] = {"KILN_QEMU_ARGS=-env 'two words'", NULL};
     struct fixture f;
-    resolve_full(&f, layered_toml, env, "--profile ci --expect one -- -cli x", "k.elf --expect two -- -plan", false);
+    resolve_full(&f, layered_toml, env, "--profile ci --expect one -- -cli x", "k.elf --expect two -- -plan", RC_RUN);
     REQUIRE(f.ok, "%s", f.e.msg);
     static const char *const want[] = {"-a", "1", "-run", "-ci", "-env", "two words", "-cli", "x", "-plan"};
     static const char *const srcs[] = {"kiln.toml:4", "kiln.toml:4", "kiln.toml:7 [run]", "kiln.toml:13 [profile.ci]",
@@ -240,7 +241,7 @@ TEST(env_errors) {
     const char *const good[] = {"KILN_MEMORY=2G", "KILN_CPUS=4", "KILN_MACHINE=pc", "KILN_QEMU=/opt/q",
                                 "KILN_TIMEOUT=", NULL};
     struct fixture f;
-    resolve_full(&f, NULL, good, "k.elf", NULL, true);
+    resolve_full(&f, NULL, good, "k.elf", NULL, RC_TEST);
     REQUIRE(f.ok, "%s", f.e.msg);
     CHECK(f.c.v[K_MEMORY].num == 2048 && f.c.v[K_CPUS].num == 4 && f.c.v[K_MACHINE].num == MACHINE_PC, "values");
     CHECK(!strcmp(f.c.v[K_QEMU].str, "/opt/q") && !strcmp(src_of(&f, K_QEMU), "env KILN_QEMU"), "KILN_QEMU");
@@ -314,7 +315,7 @@ TEST(debug_settings_from_the_file) {
                        "[profile.mon.run]\n"            /* 6 */
                        "monitor = true\n";              /* 7 */
     struct fixture f;
-    resolve_full(&f, toml, no_env, "--profile debug", NULL, true);
+    resolve_full(&f, toml, no_env, "--profile debug", NULL, RC_TEST);
     REQUIRE(f.ok, "%s", f.e.msg);
     char want[160];
     snprintf(want, sizeof want, "%s/build/serial.log", tmp);
@@ -323,7 +324,8 @@ TEST(debug_settings_from_the_file) {
           "log relative to kiln.toml: %s (%s)", f.c.v[K_LOG].str, src_of(&f, K_LOG));
     snprintf(want, sizeof want, "%s/build/e9.log", tmp);
     CHECK(!strcmp(f.c.v[K_DEBUGCON].str, want), "debugcon: %s", f.c.v[K_DEBUGCON].str);
-    CHECK(!f.c.v[K_MONITOR].num && f.c.v[K_TIMEOUT].num == 60, "monitor off; the timeout stays set (boot.c drops it)");
+    CHECK(!f.c.v[K_MONITOR].num && f.c.v[K_TIMEOUT].num == 60,
+          "monitor off; the timeout stays set (oneboot.c drops it)");
     const char *named = rc_named(&f.c, K_GDB);
     CHECK(strstr(named, "gdb (") == named && strstr(named, "kiln.toml:4 [profile.debug])"), "named: %s", named);
     fixture_free(&f);
@@ -343,7 +345,7 @@ TEST(debug_settings_from_the_file) {
     CHECK(f.ok && f.c.v[K_MONITOR].num && src_is(&f, K_MONITOR, "kiln.toml:7 [profile.mon.run]"), "monitor: %s",
           f.e.msg);
     fixture_free(&f);
-    resolve_full(&f, toml, no_env, "--profile mon", NULL, true);
+    resolve_full(&f, toml, no_env, "--profile mon", NULL, RC_TEST);
     CHECK(f.ok && !f.c.v[K_MONITOR].num, "[profile.mon.run] is not for test mode");
     fixture_free(&f);
 }
@@ -377,7 +379,8 @@ TEST(unknown_environment) {
                                        "KILN_QEMU",     "KILN_ACCEL",  "KILN_QEMU_ARGS", "KILN_KIND",
                                        "KILN_DISK",     "KILN_TIMEOUT", "KILN_PROFILE",  "KILN_CONFIG_FILE",
                                        "KILN_CACHE",    "KILN_OVMF_CODE", "KILN_OVMF_VARS", "KILN_DATADIR",
-                                       "KILN_LOG",      "KILN_DEBUGCON"};
+                                       "KILN_LOG",      "KILN_DEBUGCON", "KILN_LOADER_LOG", "KILN_LOADER_FB",
+                                       "KILN_LOADER_SERIAL"};
     for (size_t i = 0; i < ARRAY_LEN(must); i++) {
         bool found = false;
         for (size_t k = 0; k < nk; k++) found |= !strcmp(known[k], must[i]);
@@ -396,7 +399,7 @@ TEST(templates) {
                        "FROM_ENV = \"file\"\n";
     const char *const env[] = {"KILN_VAR_FROM_ENV=env", "KILN_VAR_EXTRA=x", NULL};
     struct fixture f;
-    resolve_full(&f, toml, env, "", NULL, true);
+    resolve_full(&f, toml, env, "", NULL, RC_TEST);
     REQUIRE(f.ok, "%s", f.e.msg);
     CHECK(!strcmp(f.c.v[K_CMDLINE].str, "k=my.kernel t=1 v=debug e=env lit={{x}}"), "cmdline: %s",
           f.c.v[K_CMDLINE].str);
@@ -525,9 +528,9 @@ TEST(run_options) {
     CHECK(rc_clist(&f.c, K_EXPECT)->n == 2, "expects");
     const struct rc_list *qa = rc_clist(&f.c, K_QEMU_ARGS);
     CHECK(qa->n == 2 && !strcmp(qa->items[0].str, "-d") && !strcmp(qa->items[1].str, "int"), "after --");
-    char *pat, *text, err[128];
+    char *pat, *text;
     size_t len;
-    CHECK(rc_reply_split(&f.a, rc_clist(&f.c, K_REPLY)->items[0].str, &pat, &text, &len, err, sizeof err) &&
+    CHECK(rc_reply_split(&f.a, rc_clist(&f.c, K_REPLY)->items[0].str, &pat, &text, &len, &f.e) &&
               !strcmp(pat, "login\\: = ") && !strcmp(text, "root\n"),
           "reply split: '%s' '%s'", pat, text);
     fixture_free(&f);
@@ -567,10 +570,10 @@ TEST(run_options) {
               bad[i].msg);
         fixture_free(&f);
     }
-    resolve_full(&f, NULL, no_env, "k", "k --profile x", true);
+    resolve_full(&f, NULL, no_env, "k", "k --profile x", RC_TEST);
     CHECK(!f.ok && !strcmp(f.e.msg, "runner.plan:7: --profile cannot be used in a plan line"), "%s", f.e.msg);
     fixture_free(&f);
-    resolve_full(&f, NULL, no_env, "k", "k --cpus 0", true);
+    resolve_full(&f, NULL, no_env, "k", "k --cpus 0", RC_TEST);
     CHECK(!f.ok && !strcmp(f.e.msg, "runner.plan:7: --cpus 0: must be 1..255"), "%s", f.e.msg);
     fixture_free(&f);
 }
@@ -579,9 +582,10 @@ TEST(run_options) {
 
 static bool words_are(const char *line, const char *const *want, size_t n) {
     struct arena a = {0};
-    char **w, err[128];
+    char **w;
     int nw;
-    bool ok = rc_split_words(&a, line, &w, &nw, err, sizeof err) && (size_t)nw == n;
+    kiln_err e;
+    bool ok = shell_split(&a, line, &w, &nw, &e) && (size_t)nw == n;
     for (size_t i = 0; ok && i < n; i++) ok = !strcmp(w[i], want[i]);
     ok = ok && w[n] == NULL;
     arena_free(&a);
@@ -597,11 +601,12 @@ TEST(split_words) {
     CHECK(words_are("a'b' \\\n c d\\\ne", w3, 3), "adjacent quoting, backslash-newline");
     CHECK(words_are("", NULL, 0) && words_are("   # only a comment", NULL, 0), "empty");
     struct arena a = {0};
-    char **w, err[128];
+    char **w;
     int nw;
-    CHECK(!rc_split_words(&a, "a 'b", &w, &nw, err, sizeof err) && strstr(err, "single quote"), "open '");
-    CHECK(!rc_split_words(&a, "a \"b", &w, &nw, err, sizeof err) && strstr(err, "double quote"), "open \"");
-    CHECK(!rc_split_words(&a, "a \\", &w, &nw, err, sizeof err) && strstr(err, "backslash"), "trailing \\");
+    kiln_err e;
+    CHECK(!shell_split(&a, "a 'b", &w, &nw, &e) && strstr(e.msg, "single quote"), "open '");
+    CHECK(!shell_split(&a, "a \"b", &w, &nw, &e) && strstr(e.msg, "double quote"), "open \"");
+    CHECK(!shell_split(&a, "a \\", &w, &nw, &e) && strstr(e.msg, "backslash"), "trailing \\");
     arena_free(&a);
 }
 
@@ -616,7 +621,7 @@ TEST(plan_files) {
     struct arena a = {0};
     struct rc_plan_line *l;
     size_t n;
-    struct rc_err e;
+    kiln_err e;
     REQUIRE(rc_plan_parse(&a, text, strlen(text), "p.plan", &l, &n, &e), "%s", e.msg);
     REQUIRE(n == 3, "%zu lines", n);
     CHECK(!strcmp(l[0].name, "one") && l[0].line == 3 && l[0].argc == 3 && !strcmp(l[0].argv[2], "a b"), "line one");
@@ -637,6 +642,123 @@ TEST(plan_files) {
                   strstr(e.msg, bad[i].msg) == e.msg,
               "case %zu: %s", i, e.msg);
     arena_free(&a);
+}
+
+/* --- kiln image: the same table, its own column ---------------------------------------------------------- */
+
+static const char *const image_toml = "kernel = \"k.elf\"\n"         /* 1 */
+                                      "cmdline = \"top\"\n"          /* 2 */
+                                      "memory = 512\n"               /* 3: kiln run's, not kiln image's */
+                                      "loader_fb = \"1024x768\"\n"   /* 4: kiln image's, not kiln run's */
+                                      "[run]\n"                      /* 5 */
+                                      "gui = true\n"                 /* 6 */
+                                      "[image]\n"                    /* 7 */
+                                      "output = \"out/disk.img\"\n"  /* 8 */
+                                      "kind = \"bios\"\n"            /* 9 */
+                                      "[profile.rel]\n"              /* 10 */
+                                      "loader_log = \"warn\"\n"      /* 11 */
+                                      "[profile.rel.image]\n"        /* 12 */
+                                      "quiet = true\n";              /* 13 */
+
+static bool ends_with(const char *s, const char *end) {
+    size_t n = strlen(s), m = strlen(end);
+    return n >= m && !strcmp(s + n - m, end);
+}
+
+TEST(image_settings) {
+    struct fixture f;
+    resolve_full(&f, image_toml, no_env, "", NULL, RC_IMAGE);
+    REQUIRE(f.ok, "%s", f.e.msg);
+    const struct rc_value *v = f.c.v;
+    CHECK(ends_with(v[K_KERNEL].str, "/k.elf") && src_is(&f, K_KERNEL, "kiln.toml:1"), "kernel %s", v[K_KERNEL].str);
+    CHECK(ends_with(v[K_OUTPUT].str, "/out/disk.img") && src_is(&f, K_OUTPUT, "kiln.toml:8 [image]"),
+          "output relative to kiln.toml: %s", v[K_OUTPUT].str);
+    CHECK(v[K_KIND].num == KIND_BIOS && src_is(&f, K_KIND, "kiln.toml:9 [image]"), "kind from [image]");
+    CHECK(!strcmp(v[K_CMDLINE].str, "top") && !strcmp(v[K_LOADER_FB].str, "1024x768"), "top level");
+    CHECK(!v[K_LOADER_LOG].set && !v[K_QUIET].num && src_is(&f, K_QUIET, "default"), "no profile");
+    CHECK(!v[K_MEMORY].set && !v[K_GUI].set, "kiln run's settings are not read");
+    char *out;
+    size_t n;
+    FILE *m = open_memstream(&out, &n);
+    rc_print(m, &f.c);
+    fclose(m);
+    CHECK(strstr(out, "\nloader_fb     = \"1024x768\"  (") && strstr(out, "\nkind          = bios  (") &&
+              !strstr(out, "\nmode ") && !strstr(out, "\nmemory ") && !strstr(out, "\nqemu_args "),
+          "--dry-run lists kiln image's settings: %s", out);
+    free(out);
+    fixture_free(&f);
+
+    /* the profile, the environment and the command line; --log and --config are kiln image's own */
+    const char *const env[] = {"KILN_KIND=uefi", "KILN_LOADER_SERIAL=off", "KILN_LOG=serial.log", "KILN_MEMORY=abc",
+                               "KILN_VAR_A-B=1", NULL};
+    resolve_full(&f, image_toml, env, "--profile rel --log debug --config x.cfg -o y.img -q --module m=n", NULL,
+                 RC_IMAGE);
+    REQUIRE(f.ok, "kiln run's variables are not read: %s", f.e.msg);
+    CHECK(v[K_KIND].num == KIND_UEFI && !strcmp(src_of(&f, K_KIND), "env KILN_KIND"), "env kind");
+    CHECK(!strcmp(v[K_LOADER_SERIAL].str, "off") && !strcmp(src_of(&f, K_LOADER_SERIAL), "env KILN_LOADER_SERIAL"),
+          "env serial");
+    CHECK(!strcmp(v[K_LOADER_LOG].str, "debug") && !strcmp(src_of(&f, K_LOADER_LOG), "--log") && !v[K_LOG].set,
+          "--log is the loader's log level (%s)", src_of(&f, K_LOADER_LOG));
+    CHECK(!strcmp(v[K_IMAGE_CONFIG].str, "x.cfg") && !strcmp(src_of(&f, K_IMAGE_CONFIG), "--config") &&
+              ends_with(f.c.config_file, "/kiln.toml"),
+          "--config is the image config, not the project file");
+    CHECK(!strcmp(v[K_OUTPUT].str, "y.img") && !strcmp(src_of(&f, K_OUTPUT), "-o"), "-o");
+    CHECK(v[K_QUIET].num && !strcmp(src_of(&f, K_QUIET), "-q"), "-q over [profile.rel.image]");
+    const struct rc_list *mods = rc_clist(&f.c, K_MODULES);
+    CHECK(mods->n == 1 && !strcmp(mods->items[0].str, "m=n"), "modules");
+    fixture_free(&f);
+
+    /* kiln run reads the same file: its own settings */
+    resolve_full(&f, image_toml, no_env, "", NULL, RC_RUN);
+    REQUIRE(f.ok, "%s", f.e.msg);
+    CHECK(v[K_MEMORY].num == 512 && v[K_GUI].num && v[K_KIND].num == KIND_HYBRID && !v[K_LOADER_FB].set &&
+              !v[K_OUTPUT].set,
+          "kiln run");
+    fixture_free(&f);
+}
+
+/* kiln image's errors: its own messages for the command line, the
+ * table's for every other source. */
+TEST(image_errors) {
+    static const char *const fb_env[] = {"KILN_LOADER_FB=huge", NULL};
+    static const char *const kind_env[] = {"KILN_KIND=floppy", NULL};
+    static const struct {
+        const char *toml;
+        const char *const *env;
+        const char *args, *msg;
+    } cases[] = {
+        {NULL, no_env, "-o x.img", "image: no kernel given (usage: kiln image KERNEL -o OUT)"},
+        {NULL, no_env, "k.elf", "image: no output given (-o OUT)"},
+        {NULL, no_env, "a.elf b.elf -o x", "image: more than one kernel given ('a.elf' and 'b.elf')"},
+        {NULL, no_env, "k.elf -o", "-o needs a value"},
+        {NULL, no_env, "k.elf -o x --fb 800x", "--fb: fb must be auto, keep, none, WxH, max:WxH or min:WxH"},
+        {NULL, no_env, "k.elf -o x --log loud", "--log: log must be error, warn, info or debug"},
+        {NULL, no_env, "k.elf -o x --test", "unknown option '--test'"},
+        {NULL, no_env, "k.elf -o x --no-config", "unknown option '--no-config'"},
+        {NULL, no_env, "k.elf -o x -- -a", "unknown option '--'"},
+        {NULL, fb_env, "k.elf -o x", "KILN_LOADER_FB=huge: fb must be auto"},
+        {NULL, kind_env, "k.elf -o x", "KILN_KIND=floppy: must be hybrid, bios or uefi"},
+        {"[image]\nloader_serial = \"maybe\"\n", no_env, "k.elf -o x",
+         "kiln.toml:2: loader_serial = \"maybe\": serial must be on or off"},
+        {"[image]\nmemory = 512\n", no_env, "k.elf -o x",
+         "kiln.toml:2: 'memory' cannot be set in [image]: it is not a setting of kiln image (known there: kernel, "
+         "kind, cmdline, image_config, output, loader_log, loader_fb, loader_serial, quiet, modules)"},
+        {"[run]\nloader_fb = \"auto\"\n", no_env, "k.elf -o x",
+         "kiln.toml:2: 'loader_fb' cannot be set in [run]: it is not a setting of kiln run or kiln test"},
+        {"[profile.x.image]\nfrob = 1\n", no_env, "k.elf -o x",
+         "kiln.toml:2: unknown key 'frob' (known: kernel, kind, cmdline, image_config, output, loader_log, "
+         "loader_fb, loader_serial, quiet, modules)"},
+        {"[profile.x.imag]\n", no_env, "k.elf -o x", "kiln.toml:1: unknown table [profile.x.imag] (known: [run], "
+         "[test], [image], [vars], [profile.NAME], [profile.NAME.run], [profile.NAME.test], [profile.NAME.image])"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct fixture f;
+        resolve_full(&f, cases[i].toml, cases[i].env, cases[i].args, NULL, RC_IMAGE);
+        const char *m = strstr(f.e.msg, cases[i].msg);
+        CHECK(!f.ok && m && (m == f.e.msg || !strncmp(f.e.msg, tmp, strlen(tmp))), "case %zu: got '%s', want '%s'",
+              i, f.ok ? "success" : f.e.msg, cases[i].msg);
+        fixture_free(&f);
+    }
 }
 
 static void scratch(void) { fixture_scratch("rc"); }

@@ -1,17 +1,17 @@
 /* test_toml.c - host unit tests of the TOML subset kiln.toml is written
- * in (tools/kiln/toml.c): every construct it accepts, and a message naming
+ * in (tools/kiln/config/toml.c): every construct it accepts, and a message naming
  * the line for everything it refuses. */
 #include <stdio.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "tests/unit/testlib.h"
-#include "tools/kiln/toml.h"
-#include "tools/kiln/tool.h"
+#include "tools/kiln/config/toml.h"
 
 /* --- TOML ---------------------------------------------------------------------------------- */
 
-static bool parse(const char *text, struct toml_doc *d, char *err) {
-    return toml_parse(text, strlen(text), "kiln.toml", d, err, 512);
+static bool parse(const char *text, struct toml_doc *d, kiln_err *e) {
+    return toml_parse(text, strlen(text), "kiln.toml", d, e);
 }
 
 TEST(toml_valid) {
@@ -35,8 +35,8 @@ TEST(toml_valid) {
                        "[ profile . ci . test ]\n"
                        "expect = [\"ok\"]\n";
     struct toml_doc d;
-    char err[512];
-    REQUIRE(parse(text, &d, err), "parse failed: %s", err);
+    kiln_err e;
+    REQUIRE(parse(text, &d, &e), "parse failed: %s", e.msg);
     REQUIRE(d.nentries == 12, "%zu entries", d.nentries);
     CHECK(!strcmp(d.entries[0].key, "kernel") && d.entries[0].type == TOML_STRING &&
               !strcmp(d.entries[0].str, "build/k.elf") && d.entries[0].line == 2 && !strcmp(d.entries[0].table, ""),
@@ -92,15 +92,15 @@ TEST(toml_invalid) {
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         struct toml_doc d;
-        char err[512];
-        if (parse(cases[i].text, &d, err)) {
+        kiln_err e;
+        if (parse(cases[i].text, &d, &e)) {
             CHECK(false, "case %zu parsed: %s", i, cases[i].text);
             toml_free(&d);
             continue;
         }
-        CHECK(strstr(err, cases[i].msg) == err, "case %zu: got '%s', want '%s...'", i, err, cases[i].msg);
+        CHECK(strstr(e.msg, cases[i].msg) == e.msg, "case %zu: got '%s', want '%s...'", i, e.msg, cases[i].msg);
     }
     struct toml_doc d;
-    char err[512];
-    CHECK(!toml_parse("a = 1\n\0", 7, "f.toml", &d, err, sizeof err) && strstr(err, "NUL"), "NUL byte: %s", err);
+    kiln_err e;
+    CHECK(!toml_parse("a = 1\n\0", 7, "f.toml", &d, &e) && strstr(e.msg, "NUL"), "NUL byte: %s", e.msg);
 }

@@ -13,7 +13,7 @@ TEST(err_set_and_prefix) {
     CHECK(!err_prefix(&e, "kernel '%s'", "k") && strcmp(e.msg, "kernel 'k': elf: segment 3 at 0x1000") == 0,
           "err_prefix: %s", e.msg);
     CHECK(!err_set(NULL, "x") && !err_prefix(NULL, "y"), "NULL errors are allowed");
-    char big[400];
+    char big[sizeof e.msg + 144]; /* longer than the message buffer, hosted (1024) or not (256) */
     memset(big, 'a', sizeof big - 1);
     big[sizeof big - 1] = 0;
     err_set(&e, "%s", big);

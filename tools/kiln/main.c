@@ -4,7 +4,10 @@
 
 #include "core/version.h"
 #include "kiln.h"
-#include "tools/kiln/tool.h"
+#include "tools/kiln/image/image.h"
+#include "tools/kiln/run/run.h"
+#include "tools/kiln/util/die.h"
+#include "tools/kiln/util/files.h"
 
 static void usage(void) {
     printf("kiln %s - a BIOS and UEFI bootloader for 64-bit ELF kernels\n"
@@ -31,8 +34,8 @@ static void usage(void) {
            "  kiln run build/kernel.elf --test --timeout 30 --expect 'kernel: ready'\n"
            "  kiln test --plan tests/boot/boot.plan -j 4 --junit report.xml\n"
            "\n"
-           "kiln run and kiln test also read kiln.toml (the nearest one upwards), profiles and KILN_*\n"
-           "variables; see `kiln run --help` and docs/running.md.\n",
+           "kiln image, kiln run and kiln test also read kiln.toml (the nearest one upwards), profiles and\n"
+           "KILN_* variables; see `kiln run --help`, `kiln image --help` and docs/running.md.\n",
            KILN_LOADER_VERSION);
 }
 

@@ -1,0 +1,185 @@
+/* build.c - building an image: kernel (+ modules, config) -> bootable disk
+ * image (see image.h).
+ *
+ * The kernel is validated with the loader's own ELF and config code first,
+ * so a kernel the loader would refuse never makes it into an image. The
+ * layout is described in docs/disk-layout.md. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/elf.h"
+#include "format/imgconfig.h"
+#include "core/kconfig.h"
+#include "format/mbr.h"
+#include "format/payload.h"
+#include "core/vaplan.h"
+#include "tools/kiln/image/image.h"
+#include "tools/kiln/util/die.h"
+
+#define MAX_KERNEL ((size_t)GIB(1))
+#define MAX_MODULE ((size_t)GIB(2))
+
+bool parse_kind(const char *s, enum image_kind *k) {
+    if (!strcmp(s, "hybrid")) *k = KIND_HYBRID;
+    else if (!strcmp(s, "bios")) *k = KIND_BIOS;
+    else if (!strcmp(s, "uefi")) *k = KIND_UEFI;
+    else return false;
+    return true;
+}
+
+const char *kind_name(enum image_kind k) { return k == KIND_BIOS ? "bios" : k == KIND_UEFI ? "uefi" : "hybrid"; }
+
+static const char *base_name(const char *path) {
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static void check_name(const char *name, const char *what) {
+    size_t n = strlen(name);
+    if (n == 0) die("%s: empty name", what);
+    if (n >= PAYLOAD_NAME_MAX) die("%s: name '%s' is longer than %u characters", what, name, PAYLOAD_NAME_MAX - 1);
+    for (size_t i = 0; i < n; i++)
+        if (name[i] < 0x20 || name[i] > 0x7e) die("%s: name has a non-printable character", what);
+}
+
+/* One option's config line, parsed alone so that an error names the option
+ * rather than a line of text the user never wrote. */
+static void check_option_line(const char *opt, const char *line) {
+    kiln_err e;
+    if (!rc_check_image_line(line, &e)) die("%s: %s", opt, e.msg);
+}
+
+/* The image config text: the user's file, then one line per option. */
+static char *build_config(const struct image_opts *o, size_t *len) {
+    size_t cap = IMGCONFIG_MAX_SIZE + 1, n = 0;
+    char *text = xcalloc(1, cap + 1);
+    if (o->config_file) {
+        size_t sz;
+        uint8_t *f = read_file(o->config_file, &sz, IMGCONFIG_MAX_SIZE);
+        memcpy(text, f, sz);
+        n = sz;
+        free(f);
+        struct imgconfig c;
+        kiln_err e;
+        if (!imgconfig_parse(text, n, &c, &e)) die("%s: %s", o->config_file, e.msg);
+        if (n && text[n - 1] != '\n') text[n++] = '\n';
+    }
+#define ADD(opt, ...) do { \
+        int w = snprintf(text + n, cap - n, __VA_ARGS__); \
+        if (w < 0 || (size_t)w >= cap - n) die("config: more than %u bytes", IMGCONFIG_MAX_SIZE); \
+        check_option_line(opt, text + n); \
+        n += (size_t)w; \
+    } while (0)
+    if (o->cmdline) {
+        const char *what = o->cmdline_name ? o->cmdline_name : "--cmdline";
+        if (strchr(o->cmdline, '\n')) die("%s: the command line may not contain a newline", what);
+        ADD(what, "cmdline=%s\n", o->cmdline);
+    }
+    if (o->log_level) ADD("--log", "log=%s\n", o->log_level);
+    if (o->fb) ADD("--fb", "fb=%s\n", o->fb);
+    if (o->serial) ADD("--serial", "serial=%s\n", o->serial);
+#undef ADD
+    *len = n;
+    return text;
+}
+
+void image_opts_from(struct run_config *c, struct image_opts *o) {
+    const struct rc_value *v = c->v;
+    o->kind = (enum image_kind)v[K_KIND].num;
+    if (v[K_CMDLINE].set) o->cmdline = v[K_CMDLINE].str;
+    const struct rc_list *mods = rc_clist(c, K_MODULES);
+    if (mods->n > MAX_MODULES) die("more than %d modules", MAX_MODULES);
+    for (size_t i = 0; i < mods->n; i++) {
+        char *m = arena_strdup(&c->a, mods->items[i].str), *eq = strchr(m, '=');
+        if (eq) *eq = 0;
+        o->module_path[o->nmodules] = m;
+        o->module_name[o->nmodules++] = eq ? eq + 1 : NULL;
+    }
+}
+
+void image_build(const struct image_opts *o) {
+    kiln_err e;
+    size_t ksize;
+    uint8_t *kernel = read_file(o->kernel, &ksize, MAX_KERNEL);
+    struct elf_image img;
+    struct kiln_config cfg;
+    if (!elf_parse(kernel, ksize, &img, &e)) die("%s: %s", o->kernel, e.msg);
+    if (!kconfig_resolve(img.config, img.config_size, &cfg, &e)) die("%s: %s", o->kernel, e.msg);
+    if ((img.warnings & ELF_WARN_RWX_SEGMENT) && !o->quiet)
+        warnx("%s: segment %u is writable and executable", o->kernel, img.rwx_seg);
+    /* Collisions between the kernel and fixed placements do not depend on
+     * the machine: refuse them now rather than at boot. (Sizes of the
+     * framebuffer and RAM are guesses here; the loader checks again.) */
+    struct plan_input pin = {.elf = &img, .cfg = &cfg, .phys_map_size = GIB(4), .boot_info_size = 2 * PAGE_SIZE,
+                             .kernel_file_size = ksize};
+    struct boot_plan plan;
+    if (!plan_build(&pin, &plan, &e)) die("%s: %s", o->kernel, e.msg);
+
+    struct payload_item ents[PAYLOAD_MAX_ENTRIES];
+    uint32_t n = 0;
+
+    size_t clen;
+    char *ctext = build_config(o, &clen);
+    struct imgconfig parsed;
+    /* The file and each option were checked alone: what is left is a key
+     * given both in the file and as an option, or the total size. */
+    if (!imgconfig_parse(ctext, clen, &parsed, &e))
+        die("%s and the options together: %s", o->config_file ? o->config_file : "the config", e.msg);
+    if (clen) ents[n++] = (struct payload_item){PAYLOAD_CONFIG, "kiln.cfg", (const uint8_t *)ctext, clen};
+
+    const char *kname = base_name(o->kernel);
+    check_name(kname, o->kernel);
+    ents[n++] = (struct payload_item){PAYLOAD_KERNEL, kname, kernel, ksize};
+
+    /* MAX_MODULES plus the kernel, the config and stage 2 is one more than
+     * the PAYLOAD_MAX_ENTRIES slots of ents[] (and of a payload): check the sum. */
+    uint32_t s2ents = o->kind != KIND_UEFI;
+    if (n + s2ents + (uint32_t)o->nmodules > PAYLOAD_MAX_ENTRIES)
+        die("%d modules are too many: the payload holds %u entries, %u of them for the kernel%s%s", o->nmodules,
+            PAYLOAD_MAX_ENTRIES, n + s2ents, clen ? ", the image config" : "", s2ents ? ", stage 2" : "");
+
+    for (int i = 0; i < o->nmodules; i++) {
+        size_t msize;
+        uint8_t *m = read_file(o->module_path[i], &msize, MAX_MODULE);
+        const char *name = o->module_name[i] ? o->module_name[i] : base_name(o->module_path[i]);
+        check_name(name, o->module_path[i]);
+        for (uint32_t j = 0; j < n; j++)
+            if (ents[j].type == PAYLOAD_MODULE && !strcmp(ents[j].name, name))
+                die("two modules named '%s' (use --module FILE=NAME to rename one)", name);
+        ents[n++] = (struct payload_item){PAYLOAD_MODULE, name, m, msize};
+    }
+
+    size_t s2size = (size_t)(kiln_stage2_end - kiln_stage2);
+    if (o->kind != KIND_UEFI) ents[n++] = (struct payload_item){PAYLOAD_STAGE2, "stage2.bin", kiln_stage2, s2size};
+    if (align_up(s2size, 512) / 512 > STAGE2_MAX_SECTORS) die("stage2 is larger than stage 1 can load");
+
+    uint64_t total = payload_size(ents, n), offs[PAYLOAD_MAX_ENTRIES], stage2_off = 0;
+    uint8_t *payload = xmalloc(total);
+    payload_write(payload, ents, n, offs);
+    for (uint32_t i = 0; i < n; i++)
+        if (ents[i].type == PAYLOAD_STAGE2) stage2_off = offs[i];
+    if (!payload_validate(payload, total, total, &e)) die("internal: built an invalid payload: %s", e.msg);
+
+    const uint8_t *stage1 = kiln_stage1;
+    uint8_t *stage1_buf = NULL;
+    if (o->stage1) {
+        size_t s1size;
+        stage1_buf = read_file(o->stage1, &s1size, 512);
+        if (s1size != 512) die("%s: a stage 1 must be exactly 512 bytes", o->stage1);
+        stage1 = stage1_buf;
+    }
+
+    struct disk_layout dl;
+    disk_plan(&dl, o->kind, total);
+    struct out_file out;
+    out_open(&out, o->out);
+    out_truncate(&out, dl.disk_sectors * SECTOR);
+    disk_write(&out, &dl, stage1, payload, total, stage2_off, s2size);
+    out_commit(&out);
+    free(payload);
+    free(stage1_buf);
+    free(ctext);
+    free(kernel);
+}

@@ -1,0 +1,103 @@
+/* check.c - `kiln check KERNEL`: the loader's own validation, and the
+ * address-space layout a boot would produce. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/elf.h"
+#include "core/kconfig.h"
+#include "core/vaplan.h"
+#include "tools/kiln/image/image.h"
+#include "tools/kiln/util/die.h"
+
+static const char *flags_str(uint32_t f) {
+    static char s[4];
+    s[0] = f & ELF_PF_R ? 'r' : '-';
+    s[1] = f & ELF_PF_W ? 'w' : '-';
+    s[2] = f & ELF_PF_X ? 'x' : '-';
+    s[3] = 0;
+    return s;
+}
+
+static void range(const char *what, uint64_t start, uint64_t size, const char *note) {
+    printf("  %-18s 0x%016llx-0x%016llx %s\n", what, (unsigned long long)start,
+           (unsigned long long)(start + size), note ? note : "");
+}
+
+int cmd_check(int argc, char **argv) {
+    const char *path = one_path_arg(argc, argv, "check", "kernel", "KERNEL",
+                                    "Validate a kernel ELF file exactly as the loader will, and print its segments, entry point,\n"
+                                    "KILN_CONFIG record and the virtual address layout a boot would produce. Exit status 1 if\n"
+                                    "the loader would refuse it.\n\nexample:\n  kiln check build/kernel.elf");
+    if (!path) return 0;
+    kiln_err e;
+    size_t size;
+    uint8_t *file = read_file(path, &size, (size_t)GIB(1));
+    struct elf_image img;
+    struct kiln_config cfg;
+    if (!elf_parse(file, size, &img, &e)) die("%s: %s", path, e.msg);
+    if (!kconfig_resolve(img.config, img.config_size, &cfg, &e)) die("%s: %s", path, e.msg);
+
+    printf("%s: ELF64 x86_64 %s, %zu bytes, entry 0x%llx\n", path,
+           img.type == 3 ? "position-independent executable (ET_DYN)" : "executable (ET_EXEC)", size,
+           (unsigned long long)img.entry);
+    printf("segments:\n  phdr  vaddr               memsz       filesz      align     flags\n");
+    for (uint32_t i = 0; i < img.nseg; i++) {
+        const struct elf_segment *s = &img.seg[i];
+        printf("  %4u  0x%016llx  0x%-9llx 0x%-9llx 0x%-7llx %s\n", s->index, (unsigned long long)s->vaddr,
+               (unsigned long long)s->memsz, (unsigned long long)s->filesz, (unsigned long long)s->align,
+               flags_str(s->flags | ELF_PF_R));
+    }
+    if (img.has_tls)
+        printf("TLS template: 0x%llx, %llu bytes of data, %llu in all, align %llu\n", (unsigned long long)img.tls_vaddr,
+               (unsigned long long)img.tls_filesz, (unsigned long long)img.tls_memsz, (unsigned long long)img.tls_align);
+    if (img.has_relro)
+        printf("RELRO: 0x%llx-0x%llx read-only after relocation\n", (unsigned long long)img.relro_vaddr,
+               (unsigned long long)(img.relro_vaddr + img.relro_memsz));
+    if (img.rela_count || img.relr_count)
+        printf("relocations: %llu RELA, %llu RELR words (R_X86_64_RELATIVE)\n", (unsigned long long)img.rela_count,
+               (unsigned long long)img.relr_count);
+    char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32];
+    if (img.config)
+        printf("config: KILN_CONFIG from kiln.h %u.%u at file offset 0x%llx\n", img.config->header.version_major,
+               img.config->header.version_minor, (unsigned long long)img.config_offset);
+    else
+        printf("config: no KILN_CONFIG record, defaults apply\n");
+    printf("  stack_size %llu KiB; stack %s, boot_info %s, framebuffer %s, modules %s,\n"
+           "  physical_memory %s, recursive %s; aslr %s; framebuffer mode %s",
+           (unsigned long long)(cfg.stack_size >> 10), kconfig_placement_str(cfg.stack, b1, sizeof b1),
+           kconfig_placement_str(cfg.boot_info, b2, sizeof b2), kconfig_placement_str(cfg.framebuffer, b3, sizeof b3),
+           kconfig_placement_str(cfg.modules, b4, sizeof b4), kconfig_placement_str(cfg.physical_memory, b5, sizeof b5),
+           kconfig_placement_str(cfg.recursive, b6, sizeof b6), cfg.aslr ? "on" : "off",
+           kconfig_fb_mode_name(cfg.fb_mode));
+    if (cfg.fb_width) printf(" %ux%u", cfg.fb_width, cfg.fb_height);
+    printf("\n");
+    if (img.warnings & ELF_WARN_RWX_SEGMENT) warnx("segment %u is writable and executable", img.rwx_seg);
+    if (img.warnings & ELF_WARN_SHARED_PAGE)
+        warnx("segments %u and %u share the page at 0x%llx; it gets both permissions", img.warn_seg_a, img.warn_seg_b,
+              (unsigned long long)img.warn_page);
+    if (img.warnings & ELF_WARN_CONFIG_NEWER)
+        warnx("built against a newer kiln.h minor version; unknown config fields are ignored");
+
+    /* The layout, for a typical machine: 4 GiB of RAM, a 1024x768x32
+     * framebuffer at 0xfd000000, no modules, a two-page boot info. */
+    struct plan_input in = {.elf = &img, .cfg = &cfg, .phys_map_size = GIB(4), .fb_phys = 0xfd000000,
+                            .fb_size = 1024 * 768 * 4, .boot_info_size = 2 * PAGE_SIZE, .kernel_file_size = size};
+    struct boot_plan p;
+    if (!plan_build(&in, &p, &e)) die("%s: %s", path, e.msg);
+    printf("layout (for 4 GiB of RAM and a 1024x768x32 framebuffer%s):\n", cfg.aslr ? "; ASLR varies it" : "");
+    char note[64];
+    snprintf(note, sizeof note, "load bias %lld", (long long)p.bias);
+    for (uint32_t i = 0; i < img.nrun; i++)
+        range("kernel", img.run[i].start + (uint64_t)p.bias, img.run[i].end - img.run[i].start, i ? NULL : note);
+    printf("  %-18s 0x%016llx\n", "entry", (unsigned long long)p.entry);
+    if (p.has_phys) range("physical memory", p.phys, GIB(4), "all RAM, at least 4 GiB");
+    if (p.recursive >= 0) printf("  %-18s PML4 slot %d\n", "recursive mapping", p.recursive);
+    range("stack", p.stack_bottom, p.stack_size, "(guard page below)");
+    range("boot info", p.boot_info, 2 * PAGE_SIZE, NULL);
+    if (p.fb) range("framebuffer", p.fb, 1024 * 768 * 4, NULL);
+    range("kernel file", p.kernel_file, size, "read-only");
+    printf("ok: the loader accepts %s\n", path);
+    free(file);
+    return 0;
+}

@@ -1,0 +1,76 @@
+/* image.h - the image part of the tool: building a bootable disk image
+ * from a kernel (build.c, the partition tables in partitions.c), and the
+ * commands that build and inspect: `kiln image` (image.c), `kiln check`
+ * (check.c), `kiln info` (info.c). The disk layout is described in
+ * docs/disk-layout.md. */
+#ifndef KILN_TOOL_IMAGE_H
+#define KILN_TOOL_IMAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/util.h"
+#include "tools/kiln/config/config.h"
+#include "tools/kiln/util/files.h"
+
+#define MAX_MODULES 62 /* payload entries: kernel, config, stage2 and these */
+
+/* --- building ------------------------------------------------------------------------ */
+
+struct image_opts {
+    const char *kernel, *out;
+    const char *cmdline;      /* NULL: none */
+    const char *cmdline_name; /* what names it in messages; NULL: "--cmdline" */
+    const char *config_file;  /* NULL: none */
+    const char *log_level;    /* NULL: default */
+    const char *fb;           /* NULL: the kernel's wish */
+    const char *serial;       /* NULL: default (on) */
+    const char *stage1;       /* test hook: a different stage 1 binary */
+    enum image_kind kind;
+    const char *module_path[MAX_MODULES];
+    const char *module_name[MAX_MODULES];
+    int nmodules;
+    bool quiet;
+};
+bool parse_kind(const char *s, enum image_kind *k);
+const char *kind_name(enum image_kind k);
+/* The settings that shape an image in every command (kind, cmdline,
+ * modules) into o; dies on more than MAX_MODULES modules. */
+void image_opts_from(struct run_config *c, struct image_opts *o);
+/* Validates the kernel as the loader will and writes the image; dies on
+ * any error, leaving an existing file at o->out as it was. */
+void image_build(const struct image_opts *o);
+
+/* Loader binaries (blobs.S). */
+extern const uint8_t kiln_stage1[], kiln_stage1_end[];
+extern const uint8_t kiln_stage2[], kiln_stage2_end[];
+extern const uint8_t kiln_efi[], kiln_efi_end[];
+
+/* --- the disk layout (partitions.c; the formats are format/mbr.h and format/gpt.h) ----- */
+
+#define SECTOR 512u
+#define ALIGN_LBA 2048u /* partitions start on 1 MiB boundaries */
+
+struct disk_layout {
+    enum image_kind kind;
+    uint64_t disk_sectors;
+    uint64_t esp_lba, esp_sectors; /* 0 on bios images */
+    uint64_t kiln_lba, kiln_sectors;
+};
+
+void disk_plan(struct disk_layout *d, enum image_kind kind, uint64_t payload_bytes);
+void disk_write(struct out_file *out, const struct disk_layout *d, const uint8_t *stage1, const uint8_t *payload,
+                uint64_t payload_size, uint64_t stage2_off, uint64_t stage2_size);
+
+/* --- the commands ------------------------------------------------------------------------ */
+
+int cmd_image(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+/* The arguments of a command that takes exactly one path (check, info):
+ * returns it, or NULL after printing "usage: kiln CMD METAVAR" and help for
+ * -h/--help; dies on an option, a second path or none. */
+const char *one_path_arg(int argc, char **argv, const char *cmd, const char *noun, const char *metavar,
+                         const char *help);
+
+#endif

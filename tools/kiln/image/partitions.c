@@ -1,0 +1,187 @@
+/* partitions.c - writing partition tables and partitions (docs/disk-layout.md).
+ *
+ *   bios:   MBR (stage 1, one active entry: the Kiln partition)
+ *   hybrid: protective MBR (stage 1, one active 0xEE entry) + GPT with an
+ *           EFI system partition and the Kiln partition, backup GPT at the end
+ *   uefi:   protective MBR (no boot code) + the same GPT, no stage 2
+ * Partitions start on 1 MiB boundaries. All identifiers are derived from the
+ * contents, so equal inputs give byte-identical images. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <kiln/crc32.h>
+
+#include "format/gpt.h"
+#include "format/mbr.h"
+#include "tools/kiln/image/image.h"
+#include "tools/kiln/util/die.h"
+
+#define GPT_ENTRIES 128u
+#define GPT_ARRAY_SECTORS (GPT_ENTRIES * GPT_ENTRY_MIN / SECTOR) /* 32 */
+#define ESP_SECTORS 32768u /* 16 MiB: FAT16 with 2 KiB clusters */
+#define ESP_EPOCH "946684800" /* 2000-01-01: fixed FAT timestamps (SOURCE_DATE_EPOCH) */
+
+void disk_plan(struct disk_layout *d, enum image_kind kind, uint64_t payload_bytes) {
+    memset(d, 0, sizeof *d);
+    d->kind = kind;
+    uint64_t kiln_sectors = align_up(payload_bytes, MIB(1)) / SECTOR;
+    if (kind == KIND_BIOS) {
+        d->kiln_lba = ALIGN_LBA;
+        d->kiln_sectors = kiln_sectors;
+        d->disk_sectors = d->kiln_lba + d->kiln_sectors;
+        return;
+    }
+    d->esp_lba = ALIGN_LBA;
+    d->esp_sectors = ESP_SECTORS;
+    d->kiln_lba = d->esp_lba + d->esp_sectors; /* 1 MiB aligned: ESP_SECTORS is a multiple of 2048 */
+    d->kiln_sectors = kiln_sectors;
+    /* 1 MiB after the last partition holds the backup GPT at the very end. */
+    d->disk_sectors = d->kiln_lba + d->kiln_sectors + ALIGN_LBA;
+}
+
+/* A deterministic version-4-shaped GUID from the payload CRC and a salt. */
+static void make_guid(uint8_t g[16], uint32_t seed, uint32_t salt) {
+    for (int i = 0; i < 4; i++) {
+        uint32_t in[2] = {seed, salt * 4 + (uint32_t)i};
+        put_le32(g + 4 * i, kiln_crc32(0, in, sizeof in));
+    }
+    g[7] = (uint8_t)((g[7] & 0x0f) | 0x40); /* version 4 (byte 7 is the high byte of field 3) */
+    g[8] = (uint8_t)((g[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+}
+
+static void gpt_entry(uint8_t *e, const uint8_t type[16], uint32_t seed, uint32_t salt, uint64_t first, uint64_t sectors,
+                      const char *name) {
+    uint8_t unique[16];
+    make_guid(unique, seed, salt);
+    gpt_write_entry(e, type, unique, first, first + sectors - 1, name);
+}
+
+/* GPT header at `my_lba`; the entry array lives at `entries_lba`. */
+static void gpt_header(uint8_t *h, const struct disk_layout *d, uint64_t my_lba, uint64_t alt_lba, uint64_t entries_lba,
+                       const uint8_t disk_guid[16], uint32_t array_crc) {
+    struct gpt_header g = {
+        .my_lba = my_lba, .alternate_lba = alt_lba, .first_usable = 2 + GPT_ARRAY_SECTORS,
+        .last_usable = d->disk_sectors - 2 - GPT_ARRAY_SECTORS, .entries_lba = entries_lba,
+        .entry_count = GPT_ENTRIES, .entry_size = GPT_ENTRY_MIN, .entries_crc = array_crc,
+    };
+    memcpy(g.disk_guid, disk_guid, 16);
+    gpt_write_header(h, SECTOR, &g);
+}
+
+/* Runs a command; dies with its name if it cannot run or fails. */
+static void run(char *const argv[]) {
+    /* A failed exec sends its errno up this close-on-exec pipe, so the one
+     * error message comes from the parent, which also removes the output. */
+    int p[2];
+    if (pipe(p) != 0 || fcntl(p[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(p[1], F_SETFD, FD_CLOEXEC) != 0)
+        die("cannot start %s: %s", argv[0], strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0) die("cannot start %s: %s", argv[0], strerror(errno));
+    if (pid == 0) {
+        setenv("SOURCE_DATE_EPOCH", ESP_EPOCH, 1);
+        setenv("MTOOLS_SKIP_CHECK", "1", 1);
+        execvp(argv[0], argv);
+        int err = errno;
+        if (write(p[1], &err, sizeof err) < 0) _exit(126);
+        _exit(127);
+    }
+    close(p[1]);
+    int err = 0;
+    ssize_t got;
+    while ((got = read(p[0], &err, sizeof err)) < 0 && errno == EINTR) continue;
+    close(p[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) die("waiting for %s: %s", argv[0], strerror(errno));
+    if (got == (ssize_t)sizeof err)
+        die("cannot run %s: %s (install mtools: apt-get install mtools)", argv[0], strerror(err));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die("%s failed while building the EFI system partition", argv[0]);
+}
+
+/* The EFI system partition: FAT16 made by mtools directly inside the image
+ * file (mtools' image@@offset syntax), holding EFI/BOOT/BOOTX64.EFI.
+ * mcopy reads BOOTX64.EFI from a temporary file that is unlinked at once and
+ * handed over as /dev/fd/N, so no exit, signal or crash can leave it behind. */
+static void write_esp(struct out_file *out, const struct disk_layout *d, uint32_t serial) {
+    const char *tmpdir = tmp_dir();
+    size_t n = strlen(tmpdir) + 32;
+    char *efi_tmp = xmalloc(n);
+    snprintf(efi_tmp, n, "%s/kiln-efi.XXXXXX", tmpdir);
+    int fd = mkstemp(efi_tmp);
+    if (fd < 0) die("%s: %s", efi_tmp, strerror(errno));
+    unlink(efi_tmp);
+    size_t size = (size_t)(kiln_efi_end - kiln_efi);
+    if (write(fd, kiln_efi, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0) die("%s: write failed", efi_tmp);
+    char efi_src[32];
+    snprintf(efi_src, sizeof efi_src, "/dev/fd/%d", fd); /* inherited by the mtools children */
+
+    char img[4096], total[32], hidden[32], ser[16];
+    snprintf(img, sizeof img, "%s@@%llu", out->tmp, (unsigned long long)(d->esp_lba * SECTOR));
+    snprintf(total, sizeof total, "%llu", (unsigned long long)d->esp_sectors);
+    snprintf(hidden, sizeof hidden, "%llu", (unsigned long long)d->esp_lba);
+    snprintf(ser, sizeof ser, "%08x", serial);
+    char *mformat[] = {"mformat", "-i", img, "-T", total, "-h", "64", "-s", "32", "-H", hidden, "-c", "4",
+                       "-N", ser, "-v", "KILN-ESP", "::", NULL};
+    char *mmd[] = {"mmd", "-i", img, "::/EFI", "::/EFI/BOOT", NULL};
+    char *mcopy[] = {"mcopy", "-i", img, efi_src, "::/EFI/BOOT/BOOTX64.EFI", NULL};
+    run(mformat);
+    run(mmd);
+    run(mcopy);
+    close(fd);
+    free(efi_tmp);
+}
+
+static void write_gpt(struct out_file *out, const struct disk_layout *d, uint32_t seed) {
+    uint8_t *array = xcalloc(GPT_ENTRIES, GPT_ENTRY_MIN);
+    gpt_entry(array, gpt_type_esp, seed, 1, d->esp_lba, d->esp_sectors, "EFI system partition");
+    gpt_entry(array + GPT_ENTRY_MIN, gpt_type_kiln, seed, 2, d->kiln_lba, d->kiln_sectors, "Kiln");
+    uint32_t array_crc = kiln_crc32(0, array, GPT_ENTRIES * GPT_ENTRY_MIN);
+    uint8_t disk_guid[16], hdr[SECTOR];
+    make_guid(disk_guid, seed, 0);
+    uint64_t last = d->disk_sectors - 1;
+    gpt_header(hdr, d, 1, last, 2, disk_guid, array_crc);
+    out_write_at(out, hdr, SECTOR, SECTOR);
+    out_write_at(out, array, GPT_ENTRIES * GPT_ENTRY_MIN, 2 * SECTOR);
+    gpt_header(hdr, d, last, 1, last - GPT_ARRAY_SECTORS, disk_guid, array_crc);
+    out_write_at(out, array, GPT_ENTRIES * GPT_ENTRY_MIN, (last - GPT_ARRAY_SECTORS) * SECTOR);
+    out_write_at(out, hdr, SECTOR, last * SECTOR);
+    free(array);
+}
+
+void disk_write(struct out_file *out, const struct disk_layout *d, const uint8_t *stage1, const uint8_t *payload,
+                uint64_t payload_size, uint64_t stage2_off, uint64_t stage2_size) {
+    uint8_t mbr[MBR_SIZE];
+    uint32_t seed = kiln_crc32(0, payload, payload_size);
+    if (d->kind == KIND_UEFI) {
+        memset(mbr, 0, MBR_SIZE); /* no BIOS boot code: this image is for UEFI only */
+        mbr[MBR_BOOT_SIGNATURE] = 0x55, mbr[MBR_BOOT_SIGNATURE + 1] = 0xaa;
+    } else {
+        memcpy(mbr, stage1, MBR_SIZE);
+        if (mbr[MBR_BOOT_SIGNATURE] != 0x55 || mbr[MBR_BOOT_SIGNATURE + 1] != 0xaa)
+            die("internal: stage 1 has no boot signature");
+        mbr_set_stage1(mbr, d->kiln_lba, d->kiln_lba + stage2_off / SECTOR,
+                       (uint16_t)(align_up(stage2_size, SECTOR) / SECTOR));
+    }
+    mbr_set_disk_signature(mbr, seed);
+    memset(mbr + MBR_PARTITIONS, 0, 4 * MBR_PARTITION_SIZE);
+    if (d->kind == KIND_BIOS) {
+        mbr_set_partition(mbr, 0, MBR_ACTIVE, MBR_TYPE_KILN, d->kiln_lba, d->kiln_sectors);
+    } else {
+        /* Protective entry over the whole disk. Active on the hybrid image for
+         * BIOSes that refuse to boot a disk without an active partition;
+         * UEFI ignores the flag (UEFI 2.10, 5.2.3). docs/disk-layout.md. */
+        mbr_set_partition(mbr, 0, d->kind == KIND_HYBRID ? MBR_ACTIVE : 0, MBR_TYPE_GPT_PROTECTIVE, 1,
+                          d->disk_sectors - 1);
+    }
+    out_write_at(out, mbr, MBR_SIZE, 0);
+    if (d->kind != KIND_BIOS) {
+        write_gpt(out, d, seed);
+        write_esp(out, d, seed);
+    }
+    out_write_at(out, payload, payload_size, d->kiln_lba * SECTOR);
+}

@@ -1,0 +1,121 @@
+/* qemuargs.c - QEMU's command line for a boot, and showing it (see
+ * qemu.h). */
+#include <stdarg.h>
+#include <string.h>
+
+#include "tools/kiln/run/qemu.h"
+#include "tools/kiln/util/shellwords.h"
+
+/* --- the command line -------------------------------------------------------------------- */
+
+const char *qemu_opt_value(struct arena *a, const char *s) {
+    size_t n = 0;
+    for (const char *p = s; *p; p++) n += *p == ',' ? 2 : 1;
+    char *d = arena_alloc(a, n + 1), *q = d;
+    for (const char *p = s; *p; p++) {
+        *q++ = *p;
+        if (*p == ',') *q++ = ',';
+    }
+    return d;
+}
+
+const char *qemu_drive_file(struct arena *a, const char *path) {
+    /* QEMU reads "nbd:x", "http:x", "fat:x"... as a protocol when the ':'
+     * comes before any '/'. */
+    size_t colon = strcspn(path, ":"), slash = strcspn(path, "/");
+    if (path[colon] && colon < slash) path = arena_printf(a, "./%s", path);
+    return qemu_opt_value(a, path);
+}
+
+struct argvec {
+    struct arena *a;
+    char **v;
+    size_t n, cap;
+};
+
+__attribute__((format(printf, 2, 3))) static void push(struct argvec *av, const char *fmt, ...) {
+    av->v = arena_grow(av->a, av->v, av->n, &av->cap, sizeof *av->v);
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = arena_alloc(av->a, (size_t)len + 1);
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)len + 1, fmt, ap);
+    va_end(ap);
+    av->v[av->n++] = s;
+    av->v = arena_grow(av->a, av->v, av->n, &av->cap, sizeof *av->v); /* room for the NULL at the end */
+    av->v[av->n] = NULL;
+}
+
+bool qemu_argv(struct run_config *c, const struct qemu_inputs *in, char ***argv, int *argc, kiln_err *e) {
+    struct argvec av = {&c->a, NULL, 0, 0};
+    const struct rc_value *v = c->v;
+    bool pc = v[K_MACHINE].num == MACHINE_PC;
+    push(&av, "%s", in->qemu);
+    push(&av, "-machine"), push(&av, "%s", pc ? "pc" : "q35");
+    if (in->kvm) push(&av, "-accel"), push(&av, "kvm"), push(&av, "-cpu"), push(&av, "host");
+    else push(&av, "-accel"), push(&av, "tcg");
+    push(&av, "-m"), push(&av, "%ld", v[K_MEMORY].num);
+    push(&av, "-smp"), push(&av, "%ld", v[K_CPUS].num);
+    if (v[K_FIRMWARE].num == FW_UEFI) {
+        if (!in->ovmf_code || !in->ovmf_vars) return err_set(e, "internal: firmware uefi without OVMF files");
+        push(&av, "-drive"), push(&av, "if=pflash,format=raw,readonly=on,file=%s", qemu_drive_file(&c->a, in->ovmf_code));
+        push(&av, "-drive"), push(&av, "if=pflash,format=raw,file=%s", qemu_drive_file(&c->a, in->ovmf_vars));
+    }
+    push(&av, "-drive"), push(&av, "if=none,id=disk0,format=raw,file=%s,snapshot=on", qemu_drive_file(&c->a, in->image));
+    switch ((enum rc_disk)v[K_DISK].num) {
+    case DISK_IDE:
+        if (!pc) return err_set(e, "disk ide needs machine pc (q35 has no legacy IDE controller): use disk ahci");
+        push(&av, "-device"), push(&av, "ide-hd,drive=disk0,bootindex=0");
+        break;
+    case DISK_AHCI:
+        if (pc) {
+            push(&av, "-device"), push(&av, "ahci,id=ahci0");
+            push(&av, "-device"), push(&av, "ide-hd,drive=disk0,bus=ahci0.0,bootindex=0");
+        } else { /* q35's ICH9 has an AHCI controller built in, its ports are ide.0 .. ide.5 */
+            push(&av, "-device"), push(&av, "ide-hd,drive=disk0,bus=ide.0,bootindex=0");
+        }
+        break;
+    case DISK_NVME: push(&av, "-device"), push(&av, "nvme,serial=kiln0,drive=disk0,bootindex=0"); break;
+    case DISK_VIRTIO: push(&av, "-device"), push(&av, "virtio-blk-pci,drive=disk0,bootindex=0"); break;
+    case DISK_USB:
+        push(&av, "-device"), push(&av, "qemu-xhci,id=xhci");
+        push(&av, "-device"), push(&av, "usb-storage,bus=xhci.0,drive=disk0,bootindex=0");
+        break;
+    }
+    if (in->serial_socket) {
+        push(&av, "-chardev"), push(&av, "socket,id=serial0,path=%s", qemu_opt_value(&c->a, in->serial_socket));
+        push(&av, "-serial"), push(&av, "chardev:serial0");
+    } else {
+        push(&av, "-serial"), push(&av, "stdio");
+    }
+    push(&av, "-monitor"), push(&av, v[K_MONITOR].num ? "stdio" : "none");
+    if (!v[K_GUI].num) push(&av, "-display"), push(&av, "none");
+    if (!v[K_NET].num) push(&av, "-nic"), push(&av, "none");
+    /* -debugcon's legacy "file:PATH" takes the rest of the word as the path,
+     * commas and all (qemu_chr_parse_compat): no doubling here. */
+    if (v[K_DEBUGCON].set) push(&av, "-debugcon"), push(&av, "file:%s", v[K_DEBUGCON].str);
+    /* isa-debug-exit in run mode too, so a kernel can end `kiln run`
+     * (kiln_qemu_exit(): QEMU exits 33 or 35), unless the user brings one. */
+    const struct rc_list *qa = rc_clist(c, K_QEMU_ARGS);
+    bool own_exit_device = false;
+    for (size_t i = 0; i < qa->n; i++) own_exit_device = own_exit_device || strstr(qa->items[i].str, "isa-debug-exit");
+    if (!own_exit_device) push(&av, "-device"), push(&av, "isa-debug-exit,iobase=0xf4,iosize=0x04");
+    if (c->test) push(&av, "-no-reboot");
+    if (v[K_GDB].num) push(&av, "-s"), push(&av, "-S");
+    for (size_t i = 0; i < qa->n; i++) push(&av, "%s", qa->items[i].str);
+    *argv = av.v;
+    *argc = (int)av.n;
+    return true;
+}
+
+void qemu_print_command(FILE *f, struct arena *a, char *const *argv) {
+    fputs(shell_quote(a, argv[0]), f);
+    for (size_t i = 1; argv[i]; i++) {
+        fprintf(f, " \\\n    %s", shell_quote(a, argv[i]));
+        if (argv[i][0] == '-' && argv[i + 1] && argv[i + 1][0] != '-') fprintf(f, " %s", shell_quote(a, argv[++i]));
+    }
+    fputc('\n', f);
+}
+

@@ -1,0 +1,69 @@
+/* session.h - QEMU processes (session.c): starting QEMU with its serial
+ * port and stderr on pipes (or the serial port on a Unix socket with
+ * --monitor), several at once in one poll loop; feeding the serial watch,
+ * the log files and the terminal; timeouts; stopping; a KVM that fails.
+ * The QEMUs still running at exit are killed (util/cleanup.h). */
+#ifndef KILN_TOOL_SESSION_H
+#define KILN_TOOL_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "tools/kiln/config/config.h"
+#include "tools/kiln/run/watch.h"
+
+#define SESSION_LOGS 2 /* copies of the serial output: --log-dir's file and --log */
+
+struct session_log {
+    int fd;  /* -1: none */
+    int err; /* the first write error (errno), after which the log is not written */
+};
+
+struct session {
+    /* set by the caller before session_start */
+    char **argv;
+    bool live;          /* copy serial output to stdout as it arrives (and QEMU's stderr to ours) */
+    bool forward_stdin; /* the user's input goes to the guest's serial port */
+    bool monitor;       /* QEMU's stdio is the terminal; serial comes over serial_socket */
+    bool kvm_trial;     /* KVM on trial (--accel auto): QEMU's KVM failure report is not shown */
+    const char *serial_socket;
+    struct session_log log[SESSION_LOGS];
+    int timeout_s;      /* 0: none */
+    struct serial_watch *watch;
+
+    /* state */
+    pid_t pid;
+    int out_fd, in_fd, err_fd, listen_fd;
+    double start, end, stop_at;
+    bool running, exited, stopping, timed_out, interrupted, stdin_eof;
+    bool kvm_failed;    /* QEMU said KVM cannot run the guest (kvm_failure) */
+    char kvm_why[256];  /* what it said */
+    int status; /* from waitpid */
+    const char *guest_stuck;
+    char *err;  /* QEMU's stderr, the last 8 KiB */
+    size_t nerr;
+    char *errline; /* KVM on trial, live: a line of stderr not yet shown */
+    size_t nerrline;
+    bool err_muted; /* QEMU reported a KVM failure: the rest of its stderr is not shown */
+    char last_err[512]; /* its last line, for struct outcome */
+};
+
+/* Set when SIGINT, SIGTERM or SIGHUP arrived; the loops stop everything. */
+extern volatile int qemu_signalled;
+void qemu_install_signals(void);
+
+/* Starts QEMU. */
+bool session_start(struct session *s, kiln_err *e);
+/* Waits up to max_ms for anything to happen in the running sessions and
+ * handles it: output, input, timeouts, exits. */
+void sessions_poll(struct session **s, size_t n, int max_ms);
+bool session_done(const struct session *s);
+/* Asks QEMU to stop (SIGTERM, SIGKILL a few seconds later). */
+void session_stop(struct session *s);
+void session_outcome(struct session *s, struct outcome *o);
+void session_free(struct session *s);
+
+double now_s(void);
+
+#endif
