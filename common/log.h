@@ -1,6 +1,8 @@
 /* log.h - the loader's log: serial (COM1, probed), port 0xe9 (probed), the
  * framebuffer console once a mode is set, and the firmware's text console
- * before that. One panic() that prints to all of them and halts. */
+ * before that. One panic() that prints to all of them and halts. The boot
+ * flow logs through this interface only: x86/console.c implements it on the
+ * machine, tests/unit/mock_log.c on the host (log_write is common/log.c). */
 #ifndef COMMON_LOG_H
 #define COMMON_LOG_H
 

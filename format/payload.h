@@ -25,7 +25,7 @@
 enum payload_type {
     PAYLOAD_KERNEL = 1,
     PAYLOAD_MODULE = 2,
-    PAYLOAD_CONFIG = 3, /* image config text, see common/imgconfig.h */
+    PAYLOAD_CONFIG = 3, /* image config text, see format/imgconfig.h */
     PAYLOAD_STAGE2 = 4,
 };
 

@@ -8,8 +8,8 @@
  *
  *   FILENAME<TAB>a substring the loader's error message must contain
  *
- * The substrings are the exact wording of common/elf.c and
- * common/kconfig.c, with the values this program put in. Plain C on
+ * The substrings are the exact wording of core/elf.c and
+ * core/kconfig.c, with the values this program put in. Plain C on
  * purpose: no project headers (only tests/cli/testtool.h), so the
  * expectations are written down independently of the code under test.
  * Assumes a little-endian host. */
@@ -38,7 +38,8 @@ static uint8_t *copy(size_t extra) {
     return b;
 }
 
-/* Writes `size` bytes of b as OUTDIR/name and prints the expectation line. */
+/* Writes `size` bytes of b as OUTDIR/name and prints the expectation line:
+ * the error the tool must give, or for a "warn-" file the warning. */
 static void emit(const char *name, const uint8_t *b, size_t size, const char *fmt, ...) {
     char path[4096], want[512];
     va_list ap;
@@ -296,5 +297,12 @@ int main(int argc, char **argv) {
     emit("config-fb-mode.elf", b, orig_size, "config: unknown fb_mode 9");
     b = copy(0), p32(b + cfg + 108, 3), p32(b + cfg + 112, 0), p32(b + cfg + 116, 0);
     emit("config-fb-max-nosize.elf", b, orig_size, "config: fb_mode max needs fb_width and fb_height");
+
+    /* --- accepted, with a warning (names starting "warn-"; the expectation
+     * is the text after "kiln: warning: PATH") ------------------------------ */
+    b = copy(0), p32(ph(b, (unsigned)text) + 4, g32(ph(b, (unsigned)text) + 4) | 2 /* PF_W */);
+    emit("warn-rwx.elf", b, orig_size, ": segment %d is writable and executable", text);
+    b = copy(0), p16(b + cfg + 18, (uint16_t)(minor + 7));
+    emit("warn-newer.elf", b, orig_size, " was built against a newer kiln.h; fields this Kiln does not know are ignored");
     return 0;
 }

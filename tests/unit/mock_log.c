@@ -51,13 +51,6 @@ void log_vwrite(int l, const char *fmt, va_list ap) {
     add(tags[l < 0 ? 0 : l > LOG_DEBUG ? LOG_DEBUG : l], fmt, ap);
 }
 
-void log_write(int l, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    log_vwrite(l, fmt, ap);
-    va_end(ap);
-}
-
 void panic(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

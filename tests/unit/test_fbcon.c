@@ -1,4 +1,4 @@
-/* test_fbcon.c - common/fbcon.c and common/font.c.
+/* test_fbcon.c - libkiln/fbcon.c, the framebuffer console.
  *
  * Framebuffers live in heap blocks with guard bytes on both sides; every
  * byte (guards and pitch padding included) starts as FILL, so stray writes
@@ -340,32 +340,6 @@ static void init_test(void) {
     free(good.block);
 }
 
-static void font_test(void) {
-    bool distinct = true, inked = true, in_cell = true;
-    for (int a = 0x20; a <= 0x7e; a++) {
-        const uint8_t *ga = kiln_font_glyph((char)a);
-        int ink = 0;
-        for (int r = 0; r < KILN_FONT_HEIGHT; r++) {
-            ink += ga[r] != 0;
-            if ((r < 2 || r == 15) && ga[r]) in_cell = false; /* spacing rows stay blank */
-        }
-        if ((a == ' ') != (ink == 0)) inked = false;
-        for (int b = a + 1; b <= 0x7e; b++)
-            if (memcmp(ga, kiln_font_glyph((char)b), KILN_FONT_HEIGHT) == 0) distinct = false;
-    }
-    check(distinct, "font: all 95 glyphs differ");
-    check(inked, "font: only space is blank");
-    check(in_cell, "font: rows 0, 1 and 15 are blank");
-    const uint8_t *box = kiln_font_glyph('\x01');
-    check(kiln_font_glyph('\x1f') == box && kiln_font_glyph('\x7f') == box && kiln_font_glyph('\x80') == box &&
-              kiln_font_glyph('\xff') == box && kiln_font_glyph('\0') == box,
-          "font: characters outside 0x20-0x7e share the box glyph");
-    bool box_new = true;
-    for (int a = 0x20; a <= 0x7e; a++)
-        if (memcmp(box, kiln_font_glyph((char)a), KILN_FONT_HEIGHT) == 0) box_new = false;
-    check(box_new, "font: the box differs from every printable glyph");
-}
-
 /* --- the tests --------------------------------------------------------- */
 
 /* 32bpp, red at bit 16 (B,G,R,x in memory): FG 0xff8040 -> 0x00ff8040. */
@@ -391,4 +365,3 @@ TEST(overrun_24bpp_64x33_pad1) { overrun_test(24, MASK_RGB24, 64, 33, 1); }
 TEST(overrun_16bpp_37x53) { overrun_test(16, MASK_565, 37, 53, 0); }
 TEST(overrun_16bpp_8x16_pad2) { overrun_test(16, MASK_565, 8, 16, 2); }
 TEST(init_accepts_and_refuses) { init_test(); }
-TEST(font_glyphs) { font_test(); }

@@ -1,4 +1,4 @@
-/* test_payload.c - common/payload.c: headers built the way tools/kiln/image.c
+/* test_payload.c - format/payload.c: headers built the way format/payload_write.c
  * builds them, then every corruption payload_validate must catch. */
 #include <stdlib.h>
 #include <string.h>

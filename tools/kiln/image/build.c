@@ -99,6 +99,15 @@ void image_opts_from(struct run_config *c, struct image_opts *o) {
     }
 }
 
+void report_elf_warnings(const struct elf_image *img, const char *path, bool notes) {
+    char msg[1024];
+    for (uint32_t w = 1; w & ELF_WARN_ALL; w <<= 1) {
+        int level = elf_warning(img, w, path, msg, sizeof msg);
+        if (level == ELF_WARNING) warnx("%s", msg);
+        else if (level == ELF_NOTE && notes) fprintf(stderr, "kiln: %s\n", msg);
+    }
+}
+
 void image_build(const struct image_opts *o) {
     kiln_err e;
     size_t ksize;
@@ -107,8 +116,7 @@ void image_build(const struct image_opts *o) {
     struct kiln_config cfg;
     if (!elf_parse(kernel, ksize, &img, &e)) die("%s: %s", o->kernel, e.msg);
     if (!kconfig_resolve(img.config, img.config_size, &cfg, &e)) die("%s: %s", o->kernel, e.msg);
-    if ((img.warnings & ELF_WARN_RWX_SEGMENT) && !o->quiet)
-        warnx("%s: segment %u is writable and executable", o->kernel, img.rwx_seg);
+    if (!o->quiet) report_elf_warnings(&img, o->kernel, true);
     /* Collisions between the kernel and fixed placements do not depend on
      * the machine: refuse them now rather than at boot. (Sizes of the
      * framebuffer and RAM are guesses here; the loader checks again.) */

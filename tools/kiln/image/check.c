@@ -72,12 +72,7 @@ int cmd_check(int argc, char **argv) {
            kconfig_fb_mode_name(cfg.fb_mode));
     if (cfg.fb_width) printf(" %ux%u", cfg.fb_width, cfg.fb_height);
     printf("\n");
-    if (img.warnings & ELF_WARN_RWX_SEGMENT) warnx("segment %u is writable and executable", img.rwx_seg);
-    if (img.warnings & ELF_WARN_SHARED_PAGE)
-        warnx("segments %u and %u share the page at 0x%llx; it gets both permissions", img.warn_seg_a, img.warn_seg_b,
-              (unsigned long long)img.warn_page);
-    if (img.warnings & ELF_WARN_CONFIG_NEWER)
-        warnx("built against a newer kiln.h minor version; unknown config fields are ignored");
+    report_elf_warnings(&img, path, false); /* the config line above says when there is no record */
 
     /* The layout, for a typical machine: 4 GiB of RAM, a 1024x768x32
      * framebuffer at 0xfd000000, no modules, a two-page boot info. */

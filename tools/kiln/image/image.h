@@ -37,6 +37,11 @@ const char *kind_name(enum image_kind k);
 /* The settings that shape an image in every command (kind, cmdline,
  * modules) into o; dies on more than MAX_MODULES modules. */
 void image_opts_from(struct run_config *c, struct image_opts *o);
+/* The loader's warnings about a kernel (elf_warning()), about `path`, on
+ * stderr: "kiln: warning: ..."; with notes, also facts such as "has no
+ * KILN_CONFIG record" ("kiln: ..."). */
+struct elf_image;
+void report_elf_warnings(const struct elf_image *img, const char *path, bool notes);
 /* Validates the kernel as the loader will and writes the image; dies on
  * any error, leaving an existing file at o->out as it was. */
 void image_build(const struct image_opts *o);

@@ -198,9 +198,9 @@ static const char *find_near_exe(const char *const *cands, size_t n, const char 
     return NULL;
 }
 
-/* Kiln's data directory: where kiln.h and the kernel support sources
- * (common/fbcon.c, ...) are. $KILN_DATADIR if set; otherwise next to the
- * executable: ../share/kiln when installed, .. in a source tree (build/kiln). */
+/* Kiln's data directory: kernel-example, the gdb script, the loader
+ * binaries. $KILN_DATADIR if set; otherwise next to the executable:
+ * ../share/kiln when installed, .. in a source tree (build/kiln). */
 const char *kiln_datadir(void) {
     const char *env = getenv("KILN_DATADIR");
     if (env && *env) {

@@ -1,4 +1,6 @@
-/* log.c - the loader's log and panic (log.h). */
+/* console.c - where the loader's log lines and panics go on the machine
+ * (common/log.h): COM1, port 0xE9, the framebuffer console, and the
+ * firmware's text console until a mode is set. */
 #include "common/log.h"
 
 #include "x86/cpu.h"
@@ -73,13 +75,6 @@ void log_vwrite(int l, const char *fmt, va_list ap) {
     log_puts(buf);
     log_puts("\n");
     if (con_on) kiln_fbcon_set_color(&con, 0xaaaaaa, 0);
-}
-
-void log_write(int l, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    log_vwrite(l, fmt, ap);
-    va_end(ap);
 }
 
 void panic(const char *fmt, ...) {
