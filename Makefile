@@ -97,12 +97,7 @@ COMMON_SRC := $(call srcs,common/*.c)      # the boot flow, hardware-free: loade
 X86_SRC := $(call srcs,x86/*.c x86/*.asm)  # the machine: loaders only
 STAGE2_SRC := $(call srcs,stage2/*.c stage2/*.asm)
 UEFI_SRC := $(call srcs,uefi/*.c)
-KILN_SRC := $(wildcard libkiln/*.c) # the kernel library; loader and host tool share it
-COMMON_SRC := $(wildcard common/*.c)   # the boot flow, hardware-free: loaders and unit tests
-X86_SRC := $(filter-out %/asm-offsets.c,$(wildcard x86/*.c x86/*.asm)) # the machine: loaders only
-STAGE2_SRC := $(filter-out %/asm-offsets.c,$(wildcard stage2/*.c stage2/*.asm))
-UEFI_SRC := $(wildcard uefi/*.c)
-KILN_SRC := $(shell find tools/kiln -name '*.c' | sort)
+KILN_SRC := $(shell find tools/kiln -name '*.c' | sort) # the host tool, in parts
 
 SHARED_SRC := $(CORE_SRC) $(FORMAT_SRC) $(LIBKILN_SRC)
 

@@ -307,12 +307,25 @@ static void check_display(const struct handoff *h, const struct kiln_boot_info *
 
 /* ---- the tests -------------------------------------------------------------- */
 
+/* Builds kernel's payload with config and two modules, then runs the flow
+ * on a fresh fake platform; the boot info, or NULL (the test has failed). */
+static const struct kiln_boot_info *boot(const char *kernel, const char *config, bool uefi, struct handoff *h) {
+    if (!make_payload(kernel, config)) {
+        CHECK(false, "build/tests/kernels/%s: not built", kernel);
+        return NULL;
+    }
+    struct platform p = platform(uefi);
+    if (!run_flow(&p, h)) {
+        CHECK(false, "the flow panicked: %s", mock_log_panic());
+        return NULL;
+    }
+    return h->bi;
+}
+
 TEST(bios_fixed_placements) {
-    REQUIRE(make_payload("tk-fixed.elf", "cmdline=all fw=bios\nlog=debug\n"), "build/tests/kernels/tk-fixed.elf");
-    struct platform p = platform(false);
     struct handoff h;
-    REQUIRE(run_flow(&p, &h), "the flow panicked: %s", mock_log_panic());
-    const struct kiln_boot_info *bi = h.bi;
+    const struct kiln_boot_info *bi = boot("tk-fixed.elf", "cmdline=all fw=bios\nlog=debug\n", false, &h);
+    if (!bi) return;
     check_header_and_strings(&h, bi, KILN_FIRMWARE_BIOS, "all fw=bios");
     /* tk-fixed asks for every placement at a fixed address */
     CHECK(h.args.boot_info >= UINT64_C(0xffffc00000400000) && h.args.boot_info < UINT64_C(0xffffc00000401000),
@@ -342,11 +355,9 @@ TEST(bios_fixed_placements) {
 }
 
 TEST(uefi_pie_relocated) {
-    REQUIRE(make_payload("tk-pie.elf", "cmdline=pie on uefi\n"), "build/tests/kernels/tk-pie.elf");
-    struct platform p = platform(true);
     struct handoff h;
-    REQUIRE(run_flow(&p, &h), "the flow panicked: %s", mock_log_panic());
-    const struct kiln_boot_info *bi = h.bi;
+    const struct kiln_boot_info *bi = boot("tk-pie.elf", "cmdline=pie on uefi\n", true, &h);
+    if (!bi) return;
     check_header_and_strings(&h, bi, KILN_FIRMWARE_UEFI, "pie on uefi");
     CHECK(bi->kernel_load_bias != 0 && bi->kernel_image_virt >= UINT64_C(0xffff800000000000),
           "placed in the higher half: bias 0x%llx", (unsigned long long)bi->kernel_load_bias);
