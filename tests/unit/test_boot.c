@@ -145,23 +145,26 @@ static uint8_t *read_kernel(const char *name, size_t *size) {
     return buf;
 }
 
-/* Builds the payload of `kernel` with an image config and the two modules. */
+/* Builds the payload of `kernel` with an image config (NULL: none) and the
+ * two modules. */
 static bool make_payload(const char *kernel, const char *config) {
     size_t ksize;
     uint8_t *k = read_kernel(kernel, &ksize);
     if (!k) return false;
     for (size_t i = 0; i < sizeof mod_b; i++) mod_b[i] = (uint8_t)(i * 7 + 3);
     struct payload_item items[] = {
-        {PAYLOAD_CONFIG, "kiln.cfg", config, strlen(config)},
+        {PAYLOAD_CONFIG, "kiln.cfg", config, config ? strlen(config) : 0},
         {PAYLOAD_KERNEL, kernel, k, ksize},
         {PAYLOAD_MODULE, "a", mod_a, sizeof mod_a - 1},
         {PAYLOAD_MODULE, "initrd.bin", mod_b, sizeof mod_b},
     };
+    const struct payload_item *first = config ? items : items + 1;
+    uint32_t n = config ? 4 : 3;
     uint64_t offs[4];
     free(fw.payload);
-    fw.payload_size = payload_size(items, 4);
+    fw.payload_size = payload_size(first, n);
     fw.payload = malloc(fw.payload_size);
-    payload_write(fw.payload, items, 4, offs);
+    payload_write(fw.payload, first, n, offs);
     free(k);
     return true;
 }
@@ -380,22 +383,9 @@ TEST(uefi_pie_relocated) {
 
 TEST(no_config_no_modules_mapped) {
     /* tk-nomap maps neither modules, framebuffer nor physical memory; no image config: defaults */
-    size_t ksize;
-    uint8_t *k = read_kernel("tk-nomap.elf", &ksize);
-    REQUIRE(k, "build/tests/kernels/tk-nomap.elf");
-    struct payload_item items[] = {{PAYLOAD_KERNEL, "tk-nomap.elf", k, ksize},
-                                   {PAYLOAD_MODULE, "a", mod_a, sizeof mod_a - 1},
-                                   {PAYLOAD_MODULE, "initrd.bin", mod_b, sizeof mod_b}};
-    uint64_t offs[3];
-    free(fw.payload);
-    fw.payload_size = payload_size(items, 3);
-    fw.payload = malloc(fw.payload_size);
-    payload_write(fw.payload, items, 3, offs);
-    free(k);
-    struct platform p = platform(false);
     struct handoff h;
-    REQUIRE(run_flow(&p, &h), "the flow panicked: %s", mock_log_panic());
-    const struct kiln_boot_info *bi = h.bi;
+    const struct kiln_boot_info *bi = boot("tk-nomap.elf", NULL, false, &h);
+    if (!bi) return;
     const char *cl = kptr(&h, bi->cmdline);
     CHECK(cl && cl[0] == 0 && bi->cmdline_length == 0, "an empty command line");
     check_modules(&h, bi, false);
