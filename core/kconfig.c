@@ -96,6 +96,16 @@ bool kconfig_resolve(const struct kiln_config *raw, uint64_t size, struct kiln_c
                        (unsigned long long)s, (unsigned long long)t);
 
     if (out->aslr > 1) return err_set(e, "config: aslr must be 0 or 1, not %u", out->aslr);
+    if (out->smp > KILN_SMP_START)
+        return err_set(e, "config: smp must be KILN_SMP_NONE (0) or KILN_SMP_START (1), not %u", out->smp);
+    if (out->smp_x2apic > 1) return err_set(e, "config: smp_x2apic must be 0 or 1, not %u", out->smp_x2apic);
+    /* 0 means the default: min 4; max the same as min (so min = 5 alone asks for 5). */
+    if (out->paging_levels_min == 0) out->paging_levels_min = 4;
+    if (out->paging_levels_max == 0) out->paging_levels_max = out->paging_levels_min;
+    if (out->paging_levels_min < 4 || out->paging_levels_min > 5 || out->paging_levels_max < 4 ||
+        out->paging_levels_max > 5 || out->paging_levels_min > out->paging_levels_max)
+        return err_set(e, "config: paging levels %u-%u: each must be 4 or 5, the minimum not above the maximum",
+                       out->paging_levels_min, out->paging_levels_max);
     if (out->fb_mode >= KILN_FB_MODE_COUNT) return err_set(e, "config: unknown fb_mode %u", out->fb_mode);
     if (out->fb_width > 65535 || out->fb_height > 65535)
         return err_set(e, "config: framebuffer size %ux%u is too large", out->fb_width, out->fb_height);

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define KILN_VERSION_MAJOR 1
-#define KILN_VERSION_MINOR 0
+#define KILN_VERSION_MINOR 1
 
 #ifdef __cplusplus
 #define KILN_STATIC_ASSERT(c, m) static_assert(c, m)
@@ -123,6 +123,55 @@ struct kiln_tls_template {
 #define KILN_FLAG_NX UINT32_C(0x4)              /* EFER.NXE is set; NX bits are used */
 #define KILN_FLAG_VGA_TEXT UINT32_C(0x8)        /* BIOS, no framebuffer: the display is in 80x25 VGA text mode (0xb8000) */
 #define KILN_FLAG_ASLR UINT32_C(0x10)           /* dynamic placements were randomised */
+/* Since 1.1: */
+#define KILN_FLAG_LA57 UINT32_C(0x20)        /* 5-level paging is on (paging_levels == 5) */
+#define KILN_FLAG_BOOT_TIME UINT32_C(0x40)   /* boot_unix_time is valid */
+#define KILN_FLAG_SECURE_BOOT UINT32_C(0x80) /* UEFI Secure Boot was enforced and the payload verified */
+#define KILN_FLAG_X2APIC UINT32_C(0x100)     /* the local APICs are in x2APIC mode */
+
+/* kiln_boot_info.entropy_sources (since 1.1): what was mixed into entropy[]. */
+#define KILN_ENTROPY_RDSEED UINT32_C(0x1)
+#define KILN_ENTROPY_RDRAND UINT32_C(0x2)
+#define KILN_ENTROPY_EFI_RNG UINT32_C(0x4) /* EFI_RNG_PROTOCOL */
+#define KILN_ENTROPY_TSC UINT32_C(0x8)     /* timing jitter only: weak on its own */
+
+/* kiln_cpu.state (since 1.1). docs/protocol.md describes the AP start-up. */
+enum kiln_cpu_state {
+    KILN_CPU_BSP = 1,          /* the processor running the kernel's entry point */
+    KILN_CPU_PARKED = 2,       /* started, waiting for goto_address */
+    KILN_CPU_RUNNING = 3,      /* left the park: jumped to goto_address */
+    KILN_CPU_NOT_STARTED = 4,  /* listed, never started (smp = KILN_SMP_NONE): in wait-for-SIPI */
+    KILN_CPU_DISABLED = 5,     /* MADT: online-capable but not enabled; not started */
+    KILN_CPU_NO_RESPONSE = 6,  /* started but never reached the park in time */
+};
+
+/* One processor from the ACPI MADT, the BSP included (since 1.1). */
+struct kiln_cpu {
+    uint32_t acpi_uid; /* 0: ACPI processor UID */
+    uint32_t lapic_id; /* 4: local APIC ID (x2APIC ID) */
+    uint32_t state;    /* 8: enum kiln_cpu_state, written by Kiln and the AP */
+    uint32_t reserved; /* 12 */
+    /* 16: a parked AP spins on this field. Write extra_argument first, then
+     * store a void (*)(struct kiln_cpu *) here with release order (or use
+     * kiln_cpu_start()); the AP jumps to it with RDI = this record. */
+    uint64_t goto_address;
+    uint64_t extra_argument; /* 24: for the kernel; Kiln does not read it */
+    uint64_t stack_top;      /* 32: the AP's stack top (RSP = stack_top - 8 at the jump); 0 if none */
+};
+
+/* kiln_segment.flags (since 1.1): the permissions of the mapping. */
+#define KILN_SEGMENT_R UINT32_C(0x4)
+#define KILN_SEGMENT_W UINT32_C(0x2)
+#define KILN_SEGMENT_X UINT32_C(0x1)
+
+/* One loaded ELF segment (since 1.1). */
+struct kiln_segment {
+    uint64_t virtual_address;  /* 0: page-aligned start of the mapping */
+    uint64_t physical_address; /* 8 */
+    uint64_t size;             /* 16: bytes mapped, a multiple of 4 KiB */
+    uint32_t flags;            /* 24: KILN_SEGMENT_* */
+    uint32_t phdr_index;       /* 28: index of the PT_LOAD in the ELF program headers */
+};
 
 struct kiln_boot_info {
     uint64_t magic;         /* 0: KILN_BOOT_INFO_MAGIC */
@@ -182,6 +231,18 @@ struct kiln_boot_info {
     uint64_t tsc_frequency;    /* 360: Hz, 0 when unknown */
 
     uint64_t boot_info_phys; /* 368: physical address of this structure */
+
+    /* Since 1.1 (check version_minor >= 1 or size before reading): */
+    uint32_t paging_levels;   /* 376: 4 or 5 (KILN_FLAG_LA57) */
+    uint32_t entropy_sources; /* 380: KILN_ENTROPY_* */
+    uint8_t entropy[32];      /* 384: random bytes for seeding the kernel's generator */
+    int64_t boot_unix_time;   /* 416: seconds since 1970-01-01 UTC at boot (KILN_FLAG_BOOT_TIME) */
+    uint64_t cpu_count;       /* 424: entries in cpus[] */
+    struct kiln_cpu *cpus;    /* 432: every listed processor, the BSP included (writable) */
+    uint32_t bsp_lapic_id;    /* 440 */
+    uint32_t reserved1;       /* 444 */
+    const struct kiln_segment *segments; /* 448: every loaded segment, sorted by virtual address */
+    uint64_t segment_count;              /* 456 */
 };
 
 #define KILN__CHECK(t, f, o) KILN_STATIC_ASSERT(offsetof(struct t, f) == (o), #t "." #f)
@@ -222,6 +283,20 @@ KILN__CHECK(kiln_tls_template, file_size, 8);
 KILN__CHECK(kiln_tls_template, mem_size, 16);
 KILN__CHECK(kiln_tls_template, align, 24);
 KILN_STATIC_ASSERT(sizeof(struct kiln_tls_template) == 32, "kiln_tls_template size");
+KILN__CHECK(kiln_cpu, acpi_uid, 0);
+KILN__CHECK(kiln_cpu, lapic_id, 4);
+KILN__CHECK(kiln_cpu, state, 8);
+KILN__CHECK(kiln_cpu, reserved, 12);
+KILN__CHECK(kiln_cpu, goto_address, 16);
+KILN__CHECK(kiln_cpu, extra_argument, 24);
+KILN__CHECK(kiln_cpu, stack_top, 32);
+KILN_STATIC_ASSERT(sizeof(struct kiln_cpu) == 40, "kiln_cpu size");
+KILN__CHECK(kiln_segment, virtual_address, 0);
+KILN__CHECK(kiln_segment, physical_address, 8);
+KILN__CHECK(kiln_segment, size, 16);
+KILN__CHECK(kiln_segment, flags, 24);
+KILN__CHECK(kiln_segment, phdr_index, 28);
+KILN_STATIC_ASSERT(sizeof(struct kiln_segment) == 32, "kiln_segment size");
 KILN__CHECK(kiln_boot_info, magic, 0);
 KILN__CHECK(kiln_boot_info, version_major, 8);
 KILN__CHECK(kiln_boot_info, version_minor, 10);
@@ -263,7 +338,19 @@ KILN__CHECK(kiln_boot_info, tsc_loader_entry, 344);
 KILN__CHECK(kiln_boot_info, tsc_handoff, 352);
 KILN__CHECK(kiln_boot_info, tsc_frequency, 360);
 KILN__CHECK(kiln_boot_info, boot_info_phys, 368);
-KILN_STATIC_ASSERT(sizeof(struct kiln_boot_info) == 376, "kiln_boot_info size");
+KILN__CHECK(kiln_boot_info, paging_levels, 376);
+KILN__CHECK(kiln_boot_info, entropy_sources, 380);
+KILN__CHECK(kiln_boot_info, entropy, 384);
+KILN__CHECK(kiln_boot_info, boot_unix_time, 416);
+KILN__CHECK(kiln_boot_info, cpu_count, 424);
+KILN__CHECK(kiln_boot_info, cpus, 432);
+KILN__CHECK(kiln_boot_info, bsp_lapic_id, 440);
+KILN__CHECK(kiln_boot_info, reserved1, 444);
+KILN__CHECK(kiln_boot_info, segments, 448);
+KILN__CHECK(kiln_boot_info, segment_count, 456);
+KILN_STATIC_ASSERT(sizeof(struct kiln_boot_info) == 464, "kiln_boot_info size");
+/* The size a 1.0 loader fills; a kernel reading 1.1 fields checks size first. */
+#define KILN_BOOT_INFO_SIZE_1_0 376
 
 /* ------------------------------------------------------------------------
  * Kernel config: KILN_CONFIG(...) embeds one of these in the kernel.
@@ -295,6 +382,11 @@ enum kiln_fb_mode {
     KILN_FB_MODE_COUNT = 6
 };
 
+enum kiln_smp {
+    KILN_SMP_NONE = 0,  /* list the CPUs, start none */
+    KILN_SMP_START = 1, /* start every AP and park it on its goto_address */
+};
+
 struct kiln_config_header {
     uint64_t magic0;        /* 0: KILN_CONFIG_MAGIC0 */
     uint64_t magic1;        /* 8: KILN_CONFIG_MAGIC1 */
@@ -319,7 +411,12 @@ struct kiln_config {
     uint32_t fb_mode;         /* 108: enum kiln_fb_mode */
     uint32_t fb_width;        /* 112 */
     uint32_t fb_height;       /* 116 */
-    uint64_t reserved[4];     /* 120: zero */
+    /* Since 1.1 (these were reserved, zero, in 1.0): */
+    uint32_t smp;               /* 120: enum kiln_smp; default KILN_SMP_NONE */
+    uint32_t smp_x2apic;        /* 124: 1 = put the APICs in x2APIC mode where the CPU has it */
+    uint32_t paging_levels_min; /* 128: 4 or 5; 0 = 4 */
+    uint32_t paging_levels_max; /* 132: 4 or 5; 0 = 4 */
+    uint64_t reserved[2];       /* 136: zero */
 };
 
 KILN__CHECK(kiln_config_header, magic0, 0);
@@ -343,7 +440,11 @@ KILN__CHECK(kiln_config, aslr, 104);
 KILN__CHECK(kiln_config, fb_mode, 108);
 KILN__CHECK(kiln_config, fb_width, 112);
 KILN__CHECK(kiln_config, fb_height, 116);
-KILN__CHECK(kiln_config, reserved, 120);
+KILN__CHECK(kiln_config, smp, 120);
+KILN__CHECK(kiln_config, smp_x2apic, 124);
+KILN__CHECK(kiln_config, paging_levels_min, 128);
+KILN__CHECK(kiln_config, paging_levels_max, 132);
+KILN__CHECK(kiln_config, reserved, 136);
 KILN_STATIC_ASSERT(sizeof(struct kiln_config) == 152, "kiln_config size");
 
 #define KILN_CONFIG_HEADER_INIT \
@@ -430,6 +531,13 @@ static inline void kiln_serial_write(const char *s) {
 static inline __attribute__((noreturn)) void kiln_qemu_exit(int success) {
     kiln_outb(0xf4, success ? 0x10 : 0x11);
     for (;;) __asm__ volatile("cli; hlt");
+}
+
+/* Release a parked AP (smp = KILN_SMP_START): it calls fn(cpu) on its own
+ * stack with interrupts off. */
+static inline void kiln_cpu_start(struct kiln_cpu *cpu, void (*fn)(struct kiln_cpu *), uint64_t arg) {
+    cpu->extra_argument = arg;
+    __atomic_store_n(&cpu->goto_address, (uint64_t)(uintptr_t)fn, __ATOMIC_RELEASE);
 }
 
 #define KILN_ENTRY(fn) \

@@ -284,8 +284,12 @@ int main(int argc, char **argv) {
     b = copy(0), p32(b + cfg + 20, 4096);
     emit("config-size-big.elf", b, orig_size, "config: KILN_CONFIG record claims 4096 bytes but only %llu are in the file",
          (unsigned long long)cfg_size);
-    b = copy(0), p64(b + cfg + 120, 1);
+    b = copy(0), p64(b + cfg + 136, 1);
     emit("config-reserved.elf", b, orig_size, "config: reserved field 0 is not zero");
+    b = copy(0), p32(b + cfg + 120, 2);
+    emit("config-smp-2.elf", b, orig_size, "config: smp must be KILN_SMP_NONE (0) or KILN_SMP_START (1), not 2");
+    b = copy(0), p32(b + cfg + 128, 5), p32(b + cfg + 132, 4);
+    emit("config-paging-5-4.elf", b, orig_size, "config: paging levels 5-4: each must be 4 or 5");
     b = copy(0), p64(b + cfg + 32, UINT64_C(0xffffc00000000010));
     emit("config-stack-unaligned.elf", b, orig_size, "config: stack address 0xffffc00000000010 is not 4 KiB aligned");
     b = copy(0), p64(b + cfg + 40, UINT64_C(0x0000900000000000));

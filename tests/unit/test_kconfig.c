@@ -48,7 +48,8 @@ static bool is_default(const struct kiln_config *o) {
            o->physical_memory == KILN_DYNAMIC && o->recursive == KILN_NONE && o->kernel_base == KILN_DEFAULT &&
            o->dynamic_start == UINT64_C(0xffff800000000000) && o->dynamic_end == UINT64_C(0xffffff8000000000) &&
            o->aslr == 0 && o->fb_mode == KILN_FB_AUTO && o->fb_width == 0 && o->fb_height == 0 &&
-           o->reserved[0] == 0 && o->reserved[3] == 0;
+           o->smp == KILN_SMP_NONE && o->smp_x2apic == 0 && o->paging_levels_min == 4 && o->paging_levels_max == 4 &&
+           o->reserved[0] == 0 && o->reserved[1] == 0;
 }
 
 TEST(k_defaults) {
@@ -236,7 +237,7 @@ TEST(k_versions) {
     raw.header.version_minor = KILN_VERSION_MINOR + 1;
     raw.header.size = 200;
     raw.stack_size = KIB(256);
-    raw.reserved[2] = 0x1234; /* a field of the newer minor */
+    raw.reserved[0] = 0x1234; /* a field of the newer minor */
     memcpy(newer, &raw, sizeof raw);
     memset(newer + sizeof raw, 0xab, 200 - sizeof raw);
     CHECK(resolve_n(newer, 200, &out, &e) && out.stack_size == KIB(256) && out.header.version_minor == KILN_VERSION_MINOR + 1,
@@ -245,10 +246,41 @@ TEST(k_versions) {
     /* the same reserved field with today's minor is an error */
     raw.header.version_minor = KILN_VERSION_MINOR;
     raw.header.size = sizeof raw;
-    EXPECT_RESOLVE_FAIL(&raw, "config: reserved field 2 is not zero");
-    raw.reserved[2] = 0;
-    raw.reserved[3] = 1;
-    EXPECT_RESOLVE_FAIL(&raw, "reserved field 3 is not zero");
+    EXPECT_RESOLVE_FAIL(&raw, "config: reserved field 0 is not zero");
+    raw.reserved[0] = 0;
+    raw.reserved[1] = 1;
+    EXPECT_RESOLVE_FAIL(&raw, "reserved field 1 is not zero");
+}
+
+/* The 1.1 wishes: smp and paging levels, with their defaults. */
+TEST(k_smp_and_paging_levels) {
+    struct kiln_config raw = record(), out;
+    kiln_err e;
+    CHECK(resolve_n(&raw, sizeof raw, &out, &e) && out.smp == KILN_SMP_NONE && out.smp_x2apic == 0 &&
+              out.paging_levels_min == 4 && out.paging_levels_max == 4,
+          "defaults: %s", e.msg);
+    raw.paging_levels_min = 5;
+    CHECK(resolve_n(&raw, sizeof raw, &out, &e) && out.paging_levels_min == 5 && out.paging_levels_max == 5,
+          "min 5 alone means 5: %s", e.msg);
+    raw.paging_levels_min = 0;
+    raw.paging_levels_max = 5;
+    CHECK(resolve_n(&raw, sizeof raw, &out, &e) && out.paging_levels_min == 4 && out.paging_levels_max == 5,
+          "max 5 alone means 4-5: %s", e.msg);
+    raw.paging_levels_min = 5;
+    raw.paging_levels_max = 4;
+    EXPECT_RESOLVE_FAIL(&raw, "config: paging levels 5-4");
+    raw.paging_levels_min = 3;
+    raw.paging_levels_max = 0;
+    EXPECT_RESOLVE_FAIL(&raw, "paging levels 3-3: each must be 4 or 5");
+    raw = record();
+    raw.smp = 2;
+    EXPECT_RESOLVE_FAIL(&raw, "config: smp must be KILN_SMP_NONE (0) or KILN_SMP_START (1), not 2");
+    raw.smp = KILN_SMP_START;
+    raw.smp_x2apic = 7;
+    EXPECT_RESOLVE_FAIL(&raw, "config: smp_x2apic must be 0 or 1, not 7");
+    raw.smp_x2apic = 1;
+    CHECK(resolve_n(&raw, sizeof raw, &out, &e) && out.smp == KILN_SMP_START && out.smp_x2apic == 1, "smp start: %s",
+          e.msg);
 }
 
 TEST(k_sizes_and_magic) {
@@ -327,7 +359,10 @@ TEST(k_fuzz) {
         if (rnd() % 4 == 0) raw.fb_mode = (uint32_t)(rnd() % 7);
         if (rnd() % 4 == 0) raw.fb_width = (uint32_t)(rnd() % 3 ? rnd() % 2000 : rnd());
         if (rnd() % 4 == 0) raw.fb_height = (uint32_t)(rnd() % 3 ? rnd() % 2000 : rnd());
-        if (rnd() % 16 == 0) raw.reserved[rnd() % 4] = rnd();
+        if (rnd() % 16 == 0) raw.reserved[rnd() % 2] = rnd();
+        if (rnd() % 8 == 0) raw.smp = (uint32_t)(rnd() % 3);
+        if (rnd() % 8 == 0) raw.paging_levels_min = (uint32_t)(rnd() % 7);
+        if (rnd() % 8 == 0) raw.paging_levels_max = (uint32_t)(rnd() % 7);
         if (rnd() % 16 == 0) raw.header.version_minor = (uint16_t)rnd();
         kiln_err e;
         if (!resolve(&raw, &out, &e)) {
@@ -344,6 +379,8 @@ TEST(k_fuzz) {
         ok = ok && (out.recursive == KILN_NONE || out.recursive == KILN_DYNAMIC || !(out.recursive & (GIB(512) - 1)));
         ok = ok && (out.kernel_base == KILN_DEFAULT || out.kernel_base == KILN_DYNAMIC ||
                     (!(out.kernel_base & (PAGE_SIZE - 1)) && va_canonical(out.kernel_base)));
+        ok = ok && out.smp <= KILN_SMP_START && out.paging_levels_min >= 4 &&
+             out.paging_levels_min <= out.paging_levels_max && out.paging_levels_max <= 5;
         ok = ok && out.dynamic_start < out.dynamic_end && !((out.dynamic_start | out.dynamic_end) & (PAGE_SIZE - 1)) &&
              va_canonical(out.dynamic_start) && va_canonical(out.dynamic_end - 1) &&
              (out.dynamic_start >> 47) == ((out.dynamic_end - 1) >> 47);
