@@ -20,10 +20,14 @@ MAKEFLAGS += --no-builtin-rules
 
 B := build
 V ?= 0
+# V=0 shows one line for each file built ("  CC      stage2/main.c"), so a
+# first build is never minutes of silence; V=1 shows the commands instead.
 ifeq ($(V),0)
 Q := @
+say = printf '  %-7s %s\n' '$(1)' '$(2)';
 else
 Q :=
+say :=
 endif
 
 NASM := nasm
@@ -140,7 +144,7 @@ NASM_FLAGS := -Werror -I$(B)/gen/ -I./
 
 $(B)/stage1.bin: stage1/stage1.asm $(GEN_INC)
 	@mkdir -p $(@D)
-	$(Q)$(NASM) -f bin $(NASM_FLAGS) -o $@ -l $(B)/stage1.lst $<
+	$(Q)$(call say,NASM,$@)$(NASM) -f bin $(NASM_FLAGS) -o $@ -l $(B)/stage1.lst $<
 
 # Test builds: CHS only, in stage 1 and stage 2; and CHS plus no E820 (the
 # E801 fallback). They exercise the BIOS fallbacks under SeaBIOS, which has
@@ -158,13 +162,13 @@ $(B)/tests/stage1-legacy.bin: stage1/stage1.asm $(GEN_INC)
 
 $(B)/asm/%.o: %.asm $(GEN_INC)
 	@mkdir -p $(@D)
-	$(Q)$(NASM) -f elf64 $(NASM_FLAGS) -MD $(@:.o=.d) -MP -o $@ $<
+	$(Q)$(call say,NASM,$<)$(NASM) -f elf64 $(NASM_FLAGS) -MD $(@:.o=.d) -MP -o $@ $<
 $(B)/stage2/%.o: %.c
 	@mkdir -p $(@D)
-	$(Q)$(LOADER_CC) $(STAGE2_CFLAGS) -c -o $@ $<
+	$(Q)$(call say,CC,$< (stage 2))$(LOADER_CC) $(STAGE2_CFLAGS) -c -o $@ $<
 
 $(B)/stage2.elf: $(STAGE2_OBJS) $(STAGE2_LIB) linker/stage2.ld
-	$(Q)$(LD) -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments --gc-sections \
+	$(Q)$(call say,LD,$@)$(LD) -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments --gc-sections \
 		-T linker/stage2.ld -Map $(B)/stage2.map -o $@ $(STAGE2_OBJS) $(STAGE2_LIB)
 $(B)/stage2.bin: $(B)/stage2.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
@@ -185,12 +189,12 @@ UEFI_CFLAGS := $(LOADER_CFLAGS) -fpic -fvisibility=hidden -fshort-wchar -DGNU_EF
 
 $(B)/uefi/%.o: %.c
 	@mkdir -p $(@D)
-	$(Q)$(LOADER_CC) $(UEFI_CFLAGS) -c -o $@ $<
+	$(Q)$(call say,CC,$< (UEFI))$(LOADER_CC) $(UEFI_CFLAGS) -c -o $@ $<
 # $(call efi_app,APP.efi,OBJECTS): link with gnu-efi's crt0 and linker script
 # into APP.so (refusing undefined symbols: the loader has no dynamic linker),
 # then convert to a PE32+ EFI application.
 define efi_app
-	$(Q)$(LD) -m elf_x86_64 -shared -Bsymbolic -nostdlib -znocombreloc -z noexecstack \
+	$(Q)$(call say,LD,$(1))$(LD) -m elf_x86_64 -shared -Bsymbolic -nostdlib -znocombreloc -z noexecstack \
 		-T $(EFI_LIB)/elf_x86_64_efi.lds -Map $(basename $(1)).map -o $(basename $(1)).so \
 		$(EFI_LIB)/crt0-efi-x86_64.o $(2) -L$(EFI_LIB) -lgnuefi
 	$(Q)if nm -u $(basename $(1)).so | grep -q .; then \
@@ -209,12 +213,12 @@ $(B)/BOOTX64.EFI: $(UEFI_OBJS) $(UEFI_LIB)
 
 $(B)/host/%.o: %.c
 	@mkdir -p $(@D)
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -c -o $@ $<
+	$(Q)$(call say,CC,$< (kiln))$(HOSTCC) $(HOST_CFLAGS) -c -o $@ $<
 $(B)/host/blobs.o: tools/kiln/image/blobs.S $(B)/stage1.bin $(B)/stage2.bin $(B)/BOOTX64.EFI
 	@mkdir -p $(@D)
 	$(Q)$(HOSTCC) -c -Wa,-I$(B) -o $@ $<
 $(B)/kiln: $(HOST_OBJS)
-	$(Q)$(HOSTCC) -o $@ $(HOST_OBJS)
+	$(Q)$(call say,LD,$@)$(HOSTCC) -o $@ $(HOST_OBJS)
 
 # ---------------------------------------------------------------------------
 # The kernel library: include/kiln/*.h over libkiln/*.c, one archive per code
@@ -244,9 +248,9 @@ kiln_pc = Name: $(LIBKILN_NAME_$(1))\nDescription: Kiln boot protocol (kiln.h) a
 define libkiln_variant
 $(B)/lib/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
-	$$(Q)$(LOADER_CC) $(KERNEL_CFLAGS) $(WARN) $(LIBKILN_FLAGS_$(1)) -c -o $$@ $$<
+	$$(Q)$$(call say,CC,$$< (libkiln $(1)))$(LOADER_CC) $(KERNEL_CFLAGS) $(WARN) $(LIBKILN_FLAGS_$(1)) -c -o $$@ $$<
 $(B)/lib/lib$(LIBKILN_NAME_$(1)).a: $(LIBKILN_SRC:%.c=$(B)/lib/$(1)/%.o)
-	$$(Q)rm -f $$@ && ar rcs $$@.tmp $$^
+	$$(Q)$$(call say,AR,$$@)rm -f $$@ && ar rcs $$@.tmp $$^
 	$$(Q)if nm -A -u $$@.tmp | grep -v ' kiln_' | grep -q .; then \
 		echo "kiln: error: the kernel library references names a kernel may not have:"; \
 		nm -A -u $$@.tmp | grep -v ' kiln_'; rm -f $$@.tmp; exit 1; fi
@@ -268,7 +272,7 @@ $(foreach v,$(LIBKILN_VARIANTS),$(eval $(call libkiln_variant,$(v))))
 
 LIBKILN_FILES := $(foreach v,$(LIBKILN_VARIANTS),$(B)/lib/lib$(LIBKILN_NAME_$(v)).a $(B)/lib/pkgconfig/$(LIBKILN_NAME_$(v)).pc)
 $(B)/kernel-example.elf: $(B)/kiln $(LIBKILN_FILES) $(wildcard kernel-example/*) $(wildcard include/*.h include/kiln/*.h)
-	$(Q)$(MAKE) -s -C kernel-example KILN=$(CURDIR)/$(B)/kiln OUT=$(CURDIR)/$@ OBJDIR=$(CURDIR)/$(B)/kernel-example
+	$(Q)$(call say,MAKE,$@ (kernel-example/))$(MAKE) -s -C kernel-example KILN=$(CURDIR)/$(B)/kiln OUT=$(CURDIR)/$@ OBJDIR=$(CURDIR)/$(B)/kernel-example
 
 # ---------------------------------------------------------------------------
 # Images, running, debugging

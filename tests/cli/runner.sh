@@ -65,7 +65,9 @@ has kiln-help "$tmp/khelp.out" '^  run TARGET' '^  test TARGET' 'kiln run .*--gd
 # --- a project with kiln.toml: layering and sources in --dry-run -----------------------------
 proj="$tmp/proj"
 mkdir -p "$proj/sub/dir"
-printf 'not an ELF file: a disk image\n' > "$proj/disk.img"
+# a disk image as kiln recognises one: the MBR boot signature at byte 510
+fake_image() { head -c 510 /dev/zero > "$1" && printf '\125\252' >> "$1"; }
+fake_image "$proj/disk.img"
 cat > "$proj/kiln.toml" <<'EOF'
 # a test project
 kernel = "disk.img"
@@ -213,7 +215,7 @@ qemu_args = ["-name", "{{NAME}}"]
 BASE = "kiln"
 NAME = "{{BASE}}-{{KERNEL_NAME}}"
 EOF
-printf 'an image\n' > "$tmp/varproj/disk.img"
+fake_image "$tmp/varproj/disk.img"
 (cd "$tmp/varproj" && "$K" run --dry-run) > "$tmp/vars.out" 2>&1
 has nested-template "$tmp/vars.out" '^    -name kiln-disk$'
 printf 'CYCLE = "{{LOOP}}"\nLOOP = "x{{CYCLE}}"\n' >> "$tmp/varproj/kiln.toml"

@@ -320,8 +320,8 @@ TEST(debug_settings_from_the_file) {
     char want[160];
     snprintf(want, sizeof want, "%s/build/serial.log", tmp);
     CHECK(f.c.v[K_GDB].num && src_is(&f, K_GDB, "kiln.toml:4 [profile.debug]"), "gdb (%s)", src_of(&f, K_GDB));
-    CHECK(f.c.v[K_LOG].set && !strcmp(f.c.v[K_LOG].str, want) && src_is(&f, K_LOG, "kiln.toml:5 [profile.debug]"),
-          "log relative to kiln.toml: %s (%s)", f.c.v[K_LOG].str, src_of(&f, K_LOG));
+    CHECK(f.c.v[K_SERIAL_LOG].set && !strcmp(f.c.v[K_SERIAL_LOG].str, want) && src_is(&f, K_SERIAL_LOG, "kiln.toml:5 [profile.debug]"),
+          "log relative to kiln.toml: %s (%s)", f.c.v[K_SERIAL_LOG].str, src_of(&f, K_SERIAL_LOG));
     snprintf(want, sizeof want, "%s/build/e9.log", tmp);
     CHECK(!strcmp(f.c.v[K_DEBUGCON].str, want), "debugcon: %s", f.c.v[K_DEBUGCON].str);
     CHECK(!f.c.v[K_MONITOR].num && f.c.v[K_TIMEOUT].num == 60,
@@ -335,9 +335,9 @@ TEST(debug_settings_from_the_file) {
     resolve(&f, toml, env, "--profile debug --no-gdb");
     REQUIRE(f.ok, "%s", f.e.msg);
     CHECK(!f.c.v[K_GDB].num && !strcmp(src_of(&f, K_GDB), "--no-gdb"), "--no-gdb");
-    CHECK(!strcmp(f.c.v[K_LOG].str, "env.log") && !strcmp(src_of(&f, K_LOG), "env KILN_LOG") &&
-              !strcmp(rc_named(&f.c, K_LOG), "log (env KILN_LOG)"),
-          "KILN_LOG: %s", f.c.v[K_LOG].str);
+    CHECK(!strcmp(f.c.v[K_SERIAL_LOG].str, "env.log") && !strcmp(src_of(&f, K_SERIAL_LOG), "env KILN_LOG") &&
+              !strcmp(rc_named(&f.c, K_SERIAL_LOG), "log (env KILN_LOG)"),
+          "KILN_LOG: %s", f.c.v[K_SERIAL_LOG].str);
     CHECK(!strcmp(f.c.v[K_DEBUGCON].str, "env-e9.log"), "KILN_DEBUGCON");
     fixture_free(&f);
 
@@ -520,7 +520,7 @@ TEST(run_options) {
           "strings");
     CHECK(v[K_GUI].num && v[K_NET].num && v[K_GDB].num && v[K_MONITOR].num && v[K_VERBOSE].num, "flags");
     CHECK(v[K_TIMEOUT].num == 9 && !strcmp(v[K_PASS_ON].str, "done") && !strcmp(v[K_DEBUGCON].str, "dbg.txt") &&
-              !strcmp(v[K_LOG].str, "serial.txt"),
+              !strcmp(v[K_SERIAL_LOG].str, "serial.txt"),
           "timeout, pass-on, files");
     CHECK(v[K_EXPECT_FAIL].num && !strcmp(v[K_EXPECT_FAIL].str, "QEMU exited"), "expect-fail");
     CHECK(f.c.test && !strcmp(v[K_KERNEL].str, "k.elf"), "--test, target");
@@ -697,7 +697,7 @@ TEST(image_settings) {
     CHECK(v[K_KIND].num == KIND_UEFI && !strcmp(src_of(&f, K_KIND), "env KILN_KIND"), "env kind");
     CHECK(!strcmp(v[K_LOADER_SERIAL].str, "off") && !strcmp(src_of(&f, K_LOADER_SERIAL), "env KILN_LOADER_SERIAL"),
           "env serial");
-    CHECK(!strcmp(v[K_LOADER_LOG].str, "debug") && !strcmp(src_of(&f, K_LOADER_LOG), "--log") && !v[K_LOG].set,
+    CHECK(!strcmp(v[K_LOADER_LOG].str, "debug") && !strcmp(src_of(&f, K_LOADER_LOG), "--log") && !v[K_SERIAL_LOG].set,
           "--log is the loader's log level (%s)", src_of(&f, K_LOADER_LOG));
     CHECK(!strcmp(v[K_IMAGE_CONFIG].str, "x.cfg") && !strcmp(src_of(&f, K_IMAGE_CONFIG), "--config") &&
               ends_with(f.c.config_file, "/kiln.toml"),

@@ -49,8 +49,8 @@ enum rc_cmd { RC_RUN, RC_TEST, RC_IMAGE };
 enum rc_key {
     /* single values */
     K_KERNEL, K_FIRMWARE, K_KIND, K_MACHINE, K_MEMORY, K_CPUS, K_DISK, K_ACCEL, K_QEMU, K_CMDLINE,
-    K_IMAGE_CONFIG, K_GUI, K_NET, K_TIMEOUT, K_PASS_ON, K_DEBUGCON, K_LOG, K_GDB, K_MONITOR, K_EXPECT_FAIL,
-    K_VERBOSE,
+    K_IMAGE_CONFIG, K_GUI, K_NET, K_TIMEOUT, K_PASS_ON, K_DEBUGCON, K_SERIAL_LOG, K_GDB, K_MONITOR, K_EXPECT_FAIL,
+    K_VERBOSE, K_ALLOW_REBOOT,
     /* kiln image's own: the output file, and the image config's loader settings and -q */
     K_OUTPUT, K_LOADER_LOG, K_LOADER_FB, K_LOADER_SERIAL, K_QUIET,
     K_NVALUES,

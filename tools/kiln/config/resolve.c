@@ -99,6 +99,7 @@ static void set_defaults(struct run_config *c) {
     set_default(c, K_MONITOR, 0, NULL, NULL);
     set_default(c, K_EXPECT_FAIL, 0, NULL, NULL);
     set_default(c, K_VERBOSE, 0, NULL, NULL);
+    set_default(c, K_ALLOW_REBOOT, 0, NULL, NULL);
 }
 
 bool rc_resolve(struct run_config *c, const struct rc_cli *cli, const struct rc_cli *plan, const struct rc_ctx *ctx,

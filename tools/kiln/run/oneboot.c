@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "tools/kiln/image/image.h"
+#include "tools/kiln/run/guest.h"
 #include "tools/kiln/run/imgcache.h"
 #include "tools/kiln/run/run.h"
 #include "tools/kiln/util/cleanup.h"
@@ -44,6 +45,8 @@ bool boot_command_line(struct arena *a, enum rc_cmd cmd, int argc, char **argv, 
     rc_warn_unknown_env((const char *const *)environ);
     return true;
 }
+
+static void guest_watches(struct run_config *c, bool *resets, bool *fw);
 
 /* --- the target ------------------------------------------------------------------------ */
 
@@ -75,6 +78,35 @@ static void check_image_target(struct boot *b) {
                   target);
         if (fd >= 0) close(fd);
     }
+}
+
+/* What TARGET is: true for a kernel ELF, false for a disk image; dies,
+ * naming what it found, for anything kiln cannot boot. */
+static bool identify_target(const char *target) {
+    int fd = open(target, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) die("%s: %s", target, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) die("%s: not a regular file", target);
+    static uint8_t head[36 * 1024];
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof head && (r = pread(fd, head + n, sizeof head - n, (off_t)n)) != 0) {
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) die("%s: %s", target, strerror(errno));
+        n += (size_t)r;
+    }
+    close(fd);
+    const char *what;
+    switch (target_identify(head, n, target, &what)) {
+    case TARGET_ELF: return true;
+    case TARGET_DISK: return false;
+    case TARGET_ISO:
+        die("%s is %s: kiln run boots a kernel ELF or a disk image (MBR or GPT), not a CD image", target, what);
+    case TARGET_OTHER: break;
+    }
+    die("%s is %s, not something kiln run can boot: give it a kernel ELF (kiln builds the image) or a disk image "
+        "(kiln image makes one)",
+        target, what);
 }
 
 /* --- the accelerator -------------------------------------------------------------------- */
@@ -158,7 +190,7 @@ void boot_prepare(struct boot *b, bool dry_run) {
     const char *const *envp = (const char *const *)environ;
     kiln_err e;
     const char *target = c->v[K_KERNEL].str;
-    b->is_elf = file_is_elf(target);
+    b->is_elf = identify_target(target);
     if (!b->is_elf) {
         b->image = target;
         check_image_target(b);
@@ -205,7 +237,11 @@ void boot_prepare(struct boot *b, bool dry_run) {
         struct qemu_inputs in = {
             b->qemu, b->image, b->ovmf_code,
             b->ovmf_vars ? arena_printf(&c->a, "%s/kiln-vars-XXXXXX.fd", tmp_dir()) : NULL,
-            c->v[K_MONITOR].num ? arena_printf(&c->a, "%s/kiln-serial-PID-N.sock", tmp_dir()) : NULL, b->kvm};
+            c->v[K_MONITOR].num ? arena_printf(&c->a, "%s/kiln-serial-PID-N.sock", tmp_dir()) : NULL, b->kvm, NULL, NULL};
+        bool resets, fw;
+        guest_watches(c, &resets, &fw);
+        if (resets) in.reset_log = arena_printf(&c->a, "%s/kiln-resets-XXXXXX.log", tmp_dir());
+        if (fw) in.fw_log = arena_printf(&c->a, "%s/kiln-firmware-XXXXXX.log", tmp_dir());
         if (!qemu_argv(c, &in, &b->argv, &b->argc, &e)) die("%s", e.msg);
     }
 }
@@ -226,6 +262,41 @@ static const char *copy_vars(struct boot *b) {
     return path;
 }
 
+/* An empty temporary file QEMU writes to, removed at exit. */
+static const char *temp_file(struct boot *b, const char *what) {
+    struct run_config *c = &b->cfg;
+    char *path = arena_printf(&c->a, "%s/kiln-%s-XXXXXX.log", tmp_dir(), what);
+    int fd = mkstemps(path, 4);
+    if (fd < 0) die("%s: %s", path, strerror(errno));
+    cleanup_add(path);
+    close(fd);
+    return path;
+}
+
+/* Does the user's qemu_args have an option (or a word containing text)? */
+static bool qemu_args_have(struct run_config *c, const char *word, const char *text) {
+    const struct rc_list *qa = rc_clist(c, K_QEMU_ARGS);
+    for (size_t i = 0; i < qa->n; i++)
+        if ((word && !strcmp(qa->items[i].str, word)) || (text && strstr(qa->items[i].str, text))) return true;
+    return false;
+}
+
+/* Run mode stops a guest that resets (unless the user logs QEMU's events
+ * with -d or -D: QEMU keeps one log). Every boot stops when the firmware
+ * finds nothing to boot (unless port 0x402 is the user's). */
+static void guest_watches(struct run_config *c, bool *resets, bool *fw) {
+    *resets = !c->test && !c->v[K_ALLOW_REBOOT].num && !qemu_args_have(c, "-d", NULL) && !qemu_args_have(c, "-D", NULL);
+    *fw = !qemu_args_have(c, NULL, "0x402");
+}
+
+static void remove_temps(struct boot *b) {
+    const char **t[] = {&b->vars_copy, &b->reset_log, &b->fw_log};
+    for (size_t i = 0; i < ARRAY_LEN(t); i++) {
+        if (*t[i]) cleanup_remove(*t[i]);
+        *t[i] = NULL;
+    }
+}
+
 bool boot_start(struct boot *b, bool live, bool forward_stdin, const int logs[SESSION_LOGS], kiln_err *e) {
     struct run_config *c = &b->cfg;
     static unsigned seq;
@@ -237,7 +308,11 @@ bool boot_start(struct boot *b, bool live, bool forward_stdin, const int logs[SE
     const char *sock = c->v[K_MONITOR].num
                            ? arena_printf(&c->a, "%s/kiln-serial-%d-%u.sock", tmp_dir(), (int)getpid(), seq++)
                            : NULL;
-    struct qemu_inputs in = {b->qemu, b->image, b->ovmf_code, b->vars_copy, sock, b->kvm};
+    bool resets, fw;
+    guest_watches(c, &resets, &fw);
+    b->reset_log = resets ? temp_file(b, "resets") : NULL;
+    b->fw_log = fw ? temp_file(b, "firmware") : NULL;
+    struct qemu_inputs in = {b->qemu, b->image, b->ovmf_code, b->vars_copy, sock, b->kvm, b->reset_log, b->fw_log};
     if (!qemu_argv(c, &in, &b->argv, &b->argc, e) || !watch_init(&b->watch, c, e)) {
         watch_free(&b->watch);
         return false;
@@ -246,7 +321,8 @@ bool boot_start(struct boot *b, bool live, bool forward_stdin, const int logs[SE
     b->started = true;
     b->sess = (struct session){.argv = b->argv, .live = live, .forward_stdin = forward_stdin,
                                .monitor = c->v[K_MONITOR].num != 0, .kvm_trial = b->kvm && b->accel.fallback,
-                               .serial_socket = sock, .timeout_s = b->timeout_s, .watch = &b->watch};
+                               .serial_socket = sock, .timeout_s = b->timeout_s, .watch = &b->watch,
+                               .reset_log = b->reset_log, .fw_log = b->fw_log};
     memcpy(b->sess.log, b->logs, sizeof b->logs);
     if (c->v[K_VERBOSE].num) fprintf(stderr, "kiln: running %s\n", shell_join(&c->a, b->argv));
     return session_start(&b->sess, e);
@@ -269,8 +345,7 @@ int boot_retry(struct boot *b, kiln_err *e) {
     }
     session_free(s);
     watch_free(&b->watch);
-    if (b->vars_copy) cleanup_remove(b->vars_copy);
-    b->vars_copy = NULL;
+    remove_temps(b);
     int fds[SESSION_LOGS];
     for (size_t i = 0; i < SESSION_LOGS; i++) {
         fds[i] = b->logs[i].fd;
@@ -285,8 +360,9 @@ void boot_finish(struct boot *b) {
     session_outcome(&b->sess, &o);
     b->seconds = (b->sess.exited ? b->sess.end : now_s()) - b->first_start;
     verdict_compute(&b->cfg, &o, &b->verdict);
-    if (b->vars_copy) cleanup_remove(b->vars_copy);
-    b->vars_copy = NULL;
+    /* The verdict's texts point into the session, which lives on; the
+     * files go. */
+    remove_temps(b);
 }
 
 void boot_free(struct boot *b) {
@@ -294,7 +370,7 @@ void boot_free(struct boot *b) {
         session_free(&b->sess);
         watch_free(&b->watch);
     }
-    if (b->vars_copy) cleanup_remove(b->vars_copy);
+    remove_temps(b);
     rc_free(&b->cfg);
 }
 
@@ -348,9 +424,9 @@ void boot_print_dry_run(FILE *f, struct boot *b) {
         fprintf(f, "%-13s = %s%s%s%s\n", "accelerator", b->kvm ? "kvm" : "tcg", b->accel.why ? "  (" : "",
                 b->accel.why ? b->accel.why : "", b->accel.why ? ")" : "");
     if (c->v[K_GDB].num && c->v[K_TIMEOUT].num) fprintf(f, "# note: no timeout while debugging (%s)\n", rc_named(c, K_GDB));
-    if (c->v[K_LOG].set) {
-        const char *p = log_target_problem(&c->a, c->v[K_LOG].str);
-        if (p) fprintf(f, "# note: a real run would stop here: %s: %s\n", rc_named(c, K_LOG), p);
+    if (c->v[K_SERIAL_LOG].set) {
+        const char *p = log_target_problem(&c->a, c->v[K_SERIAL_LOG].str);
+        if (p) fprintf(f, "# note: a real run would stop here: %s: %s\n", rc_named(c, K_SERIAL_LOG), p);
     }
     if (b->note) fprintf(f, "# note: a real run would stop here: %s\n", b->note);
     fprintf(f, "\n# the QEMU command line\n");

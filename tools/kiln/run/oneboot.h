@@ -32,6 +32,8 @@ struct boot {
     const char *qemu;      /* the binary */
     const char *ovmf_code, *ovmf_vars; /* firmware uefi */
     const char *vars_copy; /* this run's copy of ovmf_vars (a temporary file) */
+    const char *reset_log; /* this run's -d cpu_reset log (a temporary file), or NULL */
+    const char *fw_log;    /* this run's firmware debug port output (a temporary file), or NULL */
     const char *note;      /* --dry-run: what would stop a real run */
     struct accel_decision accel;
     bool kvm;              /* this start uses KVM */

@@ -93,6 +93,8 @@ struct qemu_inputs {
     const char *ovmf_vars;     /* firmware uefi: this run's own copy of the variables */
     const char *serial_socket; /* --monitor: serial on this Unix socket (QEMU connects); else stdio */
     bool kvm;                  /* -accel kvm -cpu host; else -accel tcg */
+    const char *reset_log;     /* -d cpu_reset -D this file (kiln stops a guest that resets), or NULL */
+    const char *fw_log;        /* the firmware's debug port 0x402 to this file, or NULL */
 };
 
 /* QEMU's argv, NULL-terminated, in c's arena. */

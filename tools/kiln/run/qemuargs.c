@@ -102,7 +102,17 @@ bool qemu_argv(struct run_config *c, const struct qemu_inputs *in, char ***argv,
     bool own_exit_device = false;
     for (size_t i = 0; i < qa->n; i++) own_exit_device = own_exit_device || strstr(qa->items[i].str, "isa-debug-exit");
     if (!own_exit_device) push(&av, "-device"), push(&av, "isa-debug-exit,iobase=0xf4,iosize=0x04");
-    if (c->test) push(&av, "-no-reboot");
+    /* A guest that resets: test mode ends there (-no-reboot); run mode
+     * reads the CPU state QEMU dumps at each reset and stops a guest that
+     * was running, unless the kernel reboots on purpose (--allow-reboot). */
+    if (c->test && !v[K_ALLOW_REBOOT].num) push(&av, "-no-reboot");
+    if (in->reset_log) push(&av, "-d"), push(&av, "cpu_reset"), push(&av, "-D"), push(&av, "%s", in->reset_log);
+    /* SeaBIOS (and a debug OVMF) write to port 0x402; "No bootable device."
+     * only reaches the screen and this port. */
+    if (in->fw_log) {
+        push(&av, "-chardev"), push(&av, "file,id=kilnfw,path=%s", qemu_opt_value(&c->a, in->fw_log));
+        push(&av, "-device"), push(&av, "isa-debugcon,iobase=0x402,chardev=kilnfw");
+    }
     if (v[K_GDB].num) push(&av, "-s"), push(&av, "-S");
     for (size_t i = 0; i < qa->n; i++) push(&av, "%s", qa->items[i].str);
     *argv = av.v;

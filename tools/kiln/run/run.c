@@ -39,6 +39,27 @@ static void tty_raw(void) {
     }
 }
 
+/* "    | " before each line of text. */
+static const char *indent(struct arena *a, const char *text) {
+    const char *out = "";
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        out = arena_printf(a, "%s%s    | %.*s", out, *out ? "\n" : "", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+    return out;
+}
+
+/* One line before the guest's output: how to stop it, where the serial
+ * output goes. */
+static void say_how_to_quit(struct run_config *c, const char *log_what) {
+    const char *quit = c->v[K_MONITOR].num ? "type quit at the (qemu) prompt or press Ctrl-C"
+                                           : "press Ctrl-C to stop QEMU";
+    const char *log = log_what ? arena_printf(&c->a, "a copy goes to %s", c->v[K_SERIAL_LOG].str)
+                               : "no copy is kept (--log FILE keeps one)";
+    fprintf(stderr, "kiln: serial output below; %s; %s\n", quit, log);
+}
+
 /* --- kiln run ------------------------------------------------------------------------------ */
 
 static void usage_run(void) {
@@ -68,6 +89,8 @@ static void usage_run(void) {
          "                          {{PROJECT_DIR}} and [vars] are expanded ({{{{ is a literal {{)\n"
          "  --module FILE[=NAME]    add a module (repeatable)\n"
          "  --image-config FILE     image config text (docs/config.md), templates expanded\n"
+         "  --allow-reboot          let a guest that resets boot again (run mode otherwise stops at the\n"
+         "                          first reset and shows the CPU state; test mode uses -no-reboot)\n"
          "debugging:\n"
          "  --gdb                   start halted with a gdb stub on :1234 (-s -S); prints the gdb command\n"
          "  --monitor               the QEMU monitor on this terminal (serial output still shown)\n"
@@ -93,6 +116,9 @@ static void usage_run(void) {
          "kiln.toml sets the settings above but --expect-fail and --verbose (gdb = true, log = \"x.log\", ...);\n"
          "KILN_FIRMWARE, KILN_KIND, KILN_MACHINE, KILN_DISK, KILN_ACCEL, KILN_MEMORY, KILN_CPUS, KILN_TIMEOUT,\n"
          "KILN_QEMU, KILN_QEMU_ARGS, KILN_LOG and KILN_DEBUGCON override it (docs/running.md).\n"
+         "\n"
+         "TARGET must be a kernel ELF or a disk image (MBR or GPT); anything else is refused, naming what it is.\n"
+         "A guest that resets (a triple fault) or firmware that finds nothing to boot ends the run (exit 1).\n"
          "\n"
          "exit status: QEMU's (run mode); in test mode 0 passed, 1 failed, 124 timed out; 130 after Ctrl-C.\n"
          "\n"
@@ -127,9 +153,9 @@ int cmd_run(int argc, char **argv) {
      * cannot write stops the run at once. */
     int logs[SESSION_LOGS] = {-1, -1};
     const char *log_what = NULL;
-    if (c->v[K_LOG].set && !cli.dry_run) {
-        log_what = arena_printf(&a, "%s %s", rc_named(c, K_LOG), c->v[K_LOG].str);
-        logs[0] = log_open(c->v[K_LOG].str, log_what);
+    if (c->v[K_SERIAL_LOG].set && !cli.dry_run) {
+        log_what = arena_printf(&a, "%s %s", rc_named(c, K_SERIAL_LOG), c->v[K_SERIAL_LOG].str);
+        logs[0] = log_open(c->v[K_SERIAL_LOG].str, log_what);
     }
     boot_prepare(&b, cli.dry_run);
     if (cli.dry_run) {
@@ -148,6 +174,7 @@ int cmd_run(int argc, char **argv) {
         fprintf(stderr, "kiln: QEMU waits for gdb on localhost:1234; attach with:\n    %s\n", gdb_command(&b));
         if (c->test && c->v[K_TIMEOUT].num) fprintf(stderr, "kiln: %s: no timeout while debugging\n", rc_named(c, K_GDB));
     }
+    if (!c->v[K_GDB].num) say_how_to_quit(c, log_what);
     qemu_install_signals();
     if (forward && tty) tty_raw();
     if (!boot_start(&b, true, forward, logs, &e)) die("%s", e.msg);
@@ -179,6 +206,10 @@ int cmd_run(int argc, char **argv) {
         else if (v->reason[0]) fprintf(stderr, "%skiln: test passed: %s (%.1f s)\n", nl, v->reason, b.seconds);
         else fprintf(stderr, "%skiln: test passed (%.1f s)\n", nl, b.seconds);
         if (!v->passed) boot_print_tail(&b, stderr, "    ");
+    } else if (b.sess.reset_cause || b.sess.no_boot) {
+        fprintf(stderr, "%skiln: %s\n", nl, v->reason);
+        boot_print_tail(&b, stderr, "    ");
+        if (b.sess.reset_cause) fprintf(stderr, "    the CPU state at the reset (QEMU -d cpu_reset):\n%s\n", indent(&a, b.sess.reset_state));
     } else if (v->reason[0] && (b.sess.timed_out || b.sess.guest_stuck || b.watch.next_expect < b.watch.nexpect)) {
         fprintf(stderr, "%skiln: %s\n", nl, v->reason);
     }

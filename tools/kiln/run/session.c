@@ -18,6 +18,7 @@
 #include "tools/kiln/util/die.h"
 
 #define ERR_KEEP 8192
+#define RESET_LOG_KEEP (256 * 1024) /* a few dozen CPU dumps: more is a guest that resets in a loop */
 
 double now_s(void) {
     struct timespec ts;
@@ -53,6 +54,13 @@ static void nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOC
 bool session_start(struct session *s, kiln_err *e) {
     s->pid = -1;
     s->out_fd = s->in_fd = s->err_fd = s->listen_fd = -1;
+    s->reset_fd = s->fw_fd = -1;
+    /* QEMU truncates these files when it opens them; kiln reads them from
+     * the start as they grow. */
+    if (s->reset_log && (s->reset_fd = open(s->reset_log, O_RDONLY | O_CLOEXEC)) < 0)
+        return err_set(e, "%s: %s", s->reset_log, strerror(errno));
+    if (s->fw_log && (s->fw_fd = open(s->fw_log, O_RDONLY | O_CLOEXEC)) < 0)
+        return err_set(e, "%s: %s", s->fw_log, strerror(errno));
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, ex[2];
     if (s->monitor) {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -167,12 +175,50 @@ static void on_output(struct session *s) {
         watch_eof(s->watch);
         return;
     }
-    if (s->live) write_all(1, buf, (size_t)n);
+    if (s->live) { /* firmware consoles clear the screen: not the user's terminal */
+        char shown[sizeof buf + TERM_FILTER_HOLD];
+        write_all(1, shown, term_filter(&s->term, buf, (size_t)n, shown));
+    }
     for (size_t i = 0; i < SESSION_LOGS; i++)
         if (s->log[i].fd >= 0 && !s->log[i].err) s->log[i].err = write_all(s->log[i].fd, buf, (size_t)n);
     watch_feed(s->watch, buf, (size_t)n);
     flush_input(s);
     if (s->watch->pass_on_hit) session_stop(s);
+    if (s->watch->no_boot && !s->no_boot) {
+        s->no_boot = s->watch->no_boot;
+        session_stop(s);
+    }
+}
+
+/* The guest's resets and the firmware's debug port, from the files QEMU
+ * writes them to. */
+static void read_guest_files(struct session *s) {
+    char buf[4096];
+    if (s->reset_fd >= 0 && !s->reset_cause) {
+        if (!s->reset_text) s->reset_text = xmalloc(RESET_LOG_KEEP);
+        bool grew = false;
+        ssize_t n;
+        while (s->nreset < RESET_LOG_KEEP &&
+               (n = read(s->reset_fd, s->reset_text + s->nreset, RESET_LOG_KEEP - s->nreset)) > 0)
+            s->nreset += (size_t)n, grew = true;
+        if (grew && reset_scan(s->reset_text, s->nreset, &s->reset_cause, s->reset_state, sizeof s->reset_state))
+            session_stop(s);
+    }
+    if (s->fw_fd >= 0 && !s->no_boot) {
+        ssize_t n;
+        char *b = buf;
+        memcpy(b, s->fw_tail, s->nfw_tail);
+        while ((n = read(s->fw_fd, b + s->nfw_tail, sizeof buf - s->nfw_tail)) > 0) {
+            size_t len = s->nfw_tail + (size_t)n;
+            if ((s->no_boot = fw_debug_no_boot(b, len)) != NULL) {
+                session_stop(s);
+                break;
+            }
+            s->nfw_tail = len < sizeof s->fw_tail ? len : sizeof s->fw_tail;
+            memmove(s->fw_tail, b + len - s->nfw_tail, s->nfw_tail);
+            memcpy(b, s->fw_tail, s->nfw_tail);
+        }
+    }
 }
 
 /* QEMU's stderr on ours. With KVM on trial, a line at a time, and nothing
@@ -305,10 +351,12 @@ void sessions_poll(struct session **ss, size_t n, int max_ms) {
     for (size_t i = 0; i < n; i++) {
         struct session *s = ss[i];
         if (!s->running) continue;
+        read_guest_files(s);
         if (!s->exited) {
             int st;
             pid_t w = waitpid(s->pid, &st, WNOHANG);
             if (w == s->pid) {
+                read_guest_files(s); /* what QEMU wrote last */
                 s->exited = true;
                 s->status = st;
                 s->end = t;
@@ -342,6 +390,9 @@ void session_outcome(struct session *s, struct outcome *o) {
     o->guest_stuck = s->guest_stuck;
     o->pass_on_hit = w->pass_on_hit;
     o->interrupted = s->interrupted;
+    o->guest_reset = s->reset_cause;
+    o->reset_state = s->reset_cause ? s->reset_state : NULL;
+    o->no_boot = s->no_boot;
     o->exited = WIFEXITED(s->status);
     o->exit_code = o->exited ? WEXITSTATUS(s->status) : -1;
     o->signal = WIFSIGNALED(s->status) ? WTERMSIG(s->status) : 0;
@@ -369,6 +420,10 @@ void session_free(struct session *s) {
     close_fd(&s->out_fd);
     close_fd(&s->err_fd);
     close_fd(&s->listen_fd);
+    close_fd(&s->reset_fd);
+    close_fd(&s->fw_fd);
+    free(s->reset_text);
+    s->reset_text = NULL;
     free(s->err);
     s->err = NULL;
     free(s->errline);

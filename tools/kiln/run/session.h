@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "tools/kiln/config/config.h"
+#include "tools/kiln/run/guest.h"
 #include "tools/kiln/run/watch.h"
 
 #define SESSION_LOGS 2 /* copies of the serial output: --log-dir's file and --log */
@@ -31,6 +32,8 @@ struct session {
     struct session_log log[SESSION_LOGS];
     int timeout_s;      /* 0: none */
     struct serial_watch *watch;
+    const char *reset_log; /* QEMU's -d cpu_reset log, or NULL: a reset of the running guest stops it */
+    const char *fw_log;    /* the firmware's debug port (0x402) output, or NULL */
 
     /* state */
     pid_t pid;
@@ -47,6 +50,15 @@ struct session {
     size_t nerrline;
     bool err_muted; /* QEMU reported a KVM failure: the rest of its stderr is not shown */
     char last_err[512]; /* its last line, for struct outcome */
+    int reset_fd, fw_fd;   /* reset_log and fw_log, read as QEMU writes them */
+    char *reset_text;      /* reset_log so far (up to RESET_LOG_KEEP bytes) */
+    size_t nreset;
+    char fw_tail[64];      /* the end of fw_log read so far: a message cut between two reads */
+    size_t nfw_tail;
+    const char *reset_cause; /* the guest reset ("a triple fault", "a reset"): stopped */
+    char reset_state[2048];  /* the CPU state QEMU dumped at that reset */
+    const char *no_boot;     /* the firmware found nothing to boot: its message; stopped */
+    struct term_filter term; /* the serial output shown live, without screen control */
 };
 
 /* Set when SIGINT, SIGTERM or SIGHUP arrived; the loops stop everything. */

@@ -297,13 +297,13 @@ static int *open_extra_logs(struct arena *a, struct boot *boots, size_t n) {
     for (size_t i = 0; i < n; i++) {
         struct run_config *c = &boots[i].cfg;
         fds[i] = -1;
-        if (!c->v[K_LOG].set) continue;
+        if (!c->v[K_SERIAL_LOG].set) continue;
         for (size_t j = 0; j < i; j++)
-            if (boots[j].cfg.v[K_LOG].set && !strcmp(boots[j].cfg.v[K_LOG].str, c->v[K_LOG].str))
+            if (boots[j].cfg.v[K_SERIAL_LOG].set && !strcmp(boots[j].cfg.v[K_SERIAL_LOG].str, c->v[K_SERIAL_LOG].str))
                 die("%s %s is the log of boots %s and %s: they would overwrite each other; set it for one boot, "
                     "or use --log-dir (every boot's log is there anyway)",
-                    rc_named(c, K_LOG), c->v[K_LOG].str, boots[j].name, boots[i].name);
-        fds[i] = log_open(c->v[K_LOG].str, arena_printf(a, "%s %s", rc_named(c, K_LOG), c->v[K_LOG].str));
+                    rc_named(c, K_SERIAL_LOG), c->v[K_SERIAL_LOG].str, boots[j].name, boots[i].name);
+        fds[i] = log_open(c->v[K_SERIAL_LOG].str, arena_printf(a, "%s %s", rc_named(c, K_SERIAL_LOG), c->v[K_SERIAL_LOG].str));
     }
     return fds;
 }
@@ -316,7 +316,7 @@ static unsigned log_errors(struct boot *b, int log_fd, const char *log_path, int
     if (close(log_fd) != 0 && !err) err = errno;
     if (err) fprintf(stderr, "kiln: error: %s: write failed: %s\n", log_path, strerror(err)), bad++;
     if (extra_fd >= 0 && b->sess.log[1].err) {
-        fprintf(stderr, "kiln: error: %s %s: write failed: %s\n", rc_named(&b->cfg, K_LOG), b->cfg.v[K_LOG].str,
+        fprintf(stderr, "kiln: error: %s %s: write failed: %s\n", rc_named(&b->cfg, K_SERIAL_LOG), b->cfg.v[K_SERIAL_LOG].str,
                 strerror(b->sess.log[1].err));
         bad++;
     }
@@ -513,8 +513,8 @@ int cmd_test(int argc, char **argv) {
     if (t.junit) write_junit(t.junit, boots, r.next, r.fail, now_s() - t0);
     for (size_t i = 0; i < n; i++) {
         if (r.extra_logs[i] >= 0 && close(r.extra_logs[i]) != 0) {
-            fprintf(stderr, "kiln: error: %s %s: write failed: %s\n", rc_named(&boots[i].cfg, K_LOG),
-                    boots[i].cfg.v[K_LOG].str, strerror(errno));
+            fprintf(stderr, "kiln: error: %s %s: write failed: %s\n", rc_named(&boots[i].cfg, K_SERIAL_LOG),
+                    boots[i].cfg.v[K_SERIAL_LOG].str, strerror(errno));
             r.write_errors++;
         }
         boot_free(&boots[i]);

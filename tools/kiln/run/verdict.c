@@ -30,8 +30,11 @@ void verdict_compute(const struct run_config *c, const struct outcome *o, struct
         return;
     }
     if (o->guest_stuck) because(v, "QEMU stopped the guest: %s", o->guest_stuck);
+    if (o->no_boot) because(v, "no bootable device (%s)", o->no_boot);
+    if (o->guest_reset) because(v, "the guest reset (%s); kiln stopped it (--allow-reboot lets it reboot)", o->guest_reset);
+    bool stopped = o->guest_stuck || o->no_boot || o->guest_reset; /* kiln stopped QEMU: its status says nothing */
     if (o->timed_out) because(v, "timed out after %d s", o->timeout_s);
-    if (c->test && !o->timed_out && !o->pass_on_hit && !o->guest_stuck) {
+    if (c->test && !o->timed_out && !o->pass_on_hit && !stopped) {
         if (!o->exited) {
             because(v, "QEMU was killed by signal %d (%s)", o->signal, strsignal(o->signal));
         } else if (o->exit_code != QEMU_SUCCESS_EXIT) {
@@ -51,7 +54,7 @@ void verdict_compute(const struct run_config *c, const struct outcome *o, struct
         v->exit_code = !v->boot_failed ? 0 : o->timed_out ? 124 : 1;
     } else if (o->timed_out) {
         v->exit_code = 124;
-    } else if (o->guest_stuck) {
+    } else if (stopped) {
         v->exit_code = 1;
     } else if (o->expect_matched < o->nexpect) {
         v->exit_code = 1;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tools/kiln/run/guest.h"
 #include "tools/kiln/run/watch.h"
 #include "tools/kiln/util/die.h"
 
@@ -82,6 +83,7 @@ static void check_replies(struct serial_watch *w) {
 static void line_done(struct serial_watch *w) {
     w->line[w->len] = 0;
     check_replies(w);
+    if (!w->no_boot) w->no_boot = fw_serial_no_boot(w->line);
     const char *l = w->line + strspn(w->line, " \t");
     bool pass = !strncmp(l, "[PASS]", 6), fail = !strncmp(l, "[FAIL]", 6);
     if (pass || fail) {

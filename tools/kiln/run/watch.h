@@ -40,6 +40,7 @@ struct serial_watch {
     size_t len, cap;
     char *tail[TAIL_LINES];  /* the last complete lines, a ring */
     size_t ntail;            /* lines seen in all */
+    const char *no_boot;     /* the firmware said on serial that it found nothing to boot */
     char *input;             /* bytes for the guest (replies, typed keys), not yet written */
     size_t ninput, capinput;
 };
@@ -66,6 +67,9 @@ struct outcome {
     size_t expect_matched, nexpect;
     const char *first_missing; /* the first --expect not seen */
     const char *qemu_error;    /* QEMU's last line on stderr, if any */
+    const char *guest_reset;   /* run mode: the guest reset ("a triple fault", "a reset"); kiln stopped it */
+    const char *reset_state;   /* the CPU state QEMU dumped at that reset */
+    const char *no_boot;       /* the firmware found nothing to boot (its message); kiln stopped it */
 };
 
 struct verdict {
