@@ -2,6 +2,7 @@
  * in (tools/kiln/config/toml.c): every construct it accepts, and a message naming
  * the line for everything it refuses. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -89,6 +90,11 @@ TEST(toml_invalid) {
         {"# c\n# c\n\n  = 1\n", "kiln.toml:4: unexpected '='"},
         {"a = \"\\u12\"\n", "kiln.toml:1: \\u needs 4 hex digits"},
         {"a = true\nb = truex\n", "kiln.toml:2: a string value needs quotes"},
+        /* a nested array is refused where it opens; what the outer one
+         * already holds is freed (LeakSanitizer checks at exit) */
+        {"a = [\"x\", [\"y\"]]\n", "kiln.toml:1: arrays may only hold strings (found an array)"},
+        {"a = [[\"y\"\n", "kiln.toml:1: arrays may only hold strings (found an array)"},
+        {"a = [\"x\", 1.5]\n", "kiln.toml:1: floating-point numbers are not supported"},
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         struct toml_doc d;
@@ -103,4 +109,44 @@ TEST(toml_invalid) {
     struct toml_doc d;
     kiln_err e;
     CHECK(!toml_parse("a = 1\n\0", 7, "f.toml", &d, &e) && strstr(e.msg, "NUL"), "NUL byte: %s", e.msg);
+}
+
+/* Hostile sizes: 60,000 '[' after "a = " once crashed the parser by
+ * recursion (SIGSEGV); now it is an error on the first inner '['. */
+TEST(toml_deep_nesting) {
+    size_t n = 60000;
+    char *text = malloc(n + 8);
+    REQUIRE(text, "malloc");
+    memcpy(text, "a = ", 4);
+    memset(text + 4, '[', n);
+    struct toml_doc d;
+    kiln_err e;
+    CHECK(!toml_parse(text, n + 4, "kiln.toml", &d, &e) && strstr(e.msg, "found an array"), "nesting: %s", e.msg);
+    free(text);
+}
+
+/* Many keys and tables: each is found through the index, and a key set
+ * twice in one table (and only there) is still caught with the right
+ * first line. */
+TEST(toml_many_keys) {
+    size_t n = 20000, cap = n * 32 + 64, len = 0;
+    char *text = malloc(cap), *dup = malloc(cap);
+    REQUIRE(text && dup, "malloc");
+    for (size_t i = 0; i < n; i++) len += (size_t)snprintf(text + len, cap - len, "k%zu = 1\n", i);
+    size_t top = len;
+    for (size_t i = 0; i < 100; i++) len += (size_t)snprintf(text + len, cap - len, "[t%zu]\nk%zu = 2\n", i, i);
+    struct toml_doc d;
+    kiln_err e;
+    REQUIRE(toml_parse(text, len, "kiln.toml", &d, &e), "%s", e.msg);
+    CHECK(d.nentries == n + 100 && d.ntables == 100, "%zu entries, %zu tables", d.nentries, d.ntables);
+    toml_free(&d);
+    size_t dn = (size_t)snprintf(dup, cap, "%.*sk12345 = 3\n", (int)top, text);
+    CHECK(!toml_parse(dup, dn, "kiln.toml", &d, &e) &&
+              strstr(e.msg, "kiln.toml:20001: 'k12345' is set twice in this table (first on line 12346)"),
+          "duplicate: %s", e.msg);
+    dn = (size_t)snprintf(dup, cap, "%s[t7]\n", text);
+    CHECK(!toml_parse(dup, dn, "kiln.toml", &d, &e) && strstr(e.msg, "table [t7] declared twice (first on line 20015)"),
+          "table twice: %s", e.msg);
+    free(text);
+    free(dup);
 }

@@ -29,6 +29,7 @@
 
 #include "core/util.h"
 #include "tools/kiln/util/arena.h"
+#include "tools/kiln/util/strmap.h"
 
 enum rc_layer { RC_DEFAULT, RC_FILE, RC_PROFILE, RC_ENV, RC_CLI, RC_PLAN };
 
@@ -106,7 +107,14 @@ struct run_config {
     const char **profiles; /* every profile the project file defines */
     size_t nprofiles;
     struct rc_var *vars; /* [vars], then KILN_VAR_* (later wins) */
-    size_t nvars;
+    size_t nvars, vars_cap;
+    struct strmap var_index;     /* name -> index into vars */
+    struct strmap profile_index; /* name -> index into profiles */
+    size_t profiles_cap;
+    /* Checking the whole project file, not configuring a command: patterns
+     * are checked against their bounds, not compiled (regcomp() for every
+     * profile's patterns, used or not, was the cost of the check). */
+    bool syntax_only;
 };
 
 static inline struct rc_list *rc_list(struct run_config *c, enum rc_key k) { return &c->l[k - K_NVALUES]; }

@@ -28,7 +28,10 @@ bool rc_apply_env(struct run_config *c, const char *const *envp, kiln_err *e) {
     }
     for (const char *const *p = envp; c->cmd != RC_IMAGE && p && *p; p++) {
         if (strncmp(*p, "KILN_VAR_", 9)) continue;
+        /* An entry without '=' is possible (execve takes any strings) and
+         * names no value: getenv() ignores it, and so does kiln. */
         const char *eq = strchr(*p, '=');
+        if (!eq) continue;
         char *name = arena_strndup(&c->a, *p + 9, (size_t)(eq - *p - 9));
         char *var = arena_strndup(&c->a, *p, (size_t)(eq - *p));
         if (!rc_is_ident(name)) return err_set(e, "%s: '%s' is not a variable name (letters, digits, '_')", var, name);
@@ -87,7 +90,9 @@ size_t rc_unknown_env(struct arena *a, const char *const *envp, const char ***ms
         const char *best = NULL;
         size_t bestd = (size_t)-1;
         bool found = false;
-        for (size_t i = 0; i < nknown && !found; i++) {
+        /* No known name is longer than 64 bytes: a longer one is no typo
+         * of any, and the distance would cost its length times theirs. */
+        for (size_t i = 0; i < nknown && !found && strlen(name) <= 64; i++) {
             size_t d = edit_distance(name + 5, known[i] + 5);
             found = d == 0;
             if (!found && strlen(name + 5) >= 4 && !strncmp(known[i], name, strlen(name))) d = 1; /* a prefix */

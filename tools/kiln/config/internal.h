@@ -76,7 +76,10 @@ bool rc_apply(struct run_config *c, enum rc_key k, const struct rc_input *in, co
  * live as long). */
 struct rc_source rc_keep_src(struct run_config *c, const struct rc_source *src);
 
-bool rc_check_regex(const char *re, kiln_err *e);
+/* A regular expression within pattern.h's bounds and, if compile, one
+ * regcomp() accepts (the whole file's check bounds every profile's
+ * patterns; only the chosen profile's are compiled). */
+bool rc_check_regex(const char *re, bool compile, kiln_err *e);
 bool rc_is_ident(const char *s); /* letters, digits, '_'; not starting with a digit */
 
 /* projectfile.c: layers 1 and 2, the project file and the profile. */

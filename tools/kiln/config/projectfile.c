@@ -5,6 +5,7 @@
  * you are not using is found too. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -164,20 +165,19 @@ static bool check_file(struct run_config *c, const struct toml_doc *doc, kiln_er
                               "[profile.NAME.run], [profile.NAME.test], [profile.NAME.image])",
                            file, doc->tables[i].line, doc->tables[i].name);
         if (tk == TB_PROFILE || tk == TB_PROFILE_RUN || tk == TB_PROFILE_TEST || tk == TB_PROFILE_IMAGE) {
-            bool seen = false;
-            for (size_t j = 0; j < c->nprofiles; j++)
-                seen |= strlen(c->profiles[j]) == plen && !strncmp(c->profiles[j], pname, plen);
-            if (!seen) {
-                const char **p = arena_alloc(&c->a, (c->nprofiles + 1) * sizeof *p);
-                if (c->nprofiles) memcpy(p, c->profiles, c->nprofiles * sizeof *p);
-                p[c->nprofiles++] = arena_strndup(&c->a, pname, plen);
-                c->profiles = p;
+            size_t seen;
+            if (!strmap_get(&c->profile_index, pname, plen, &seen)) {
+                c->profiles = arena_grow(&c->a, c->profiles, c->nprofiles, &c->profiles_cap, sizeof *c->profiles);
+                const char *name = arena_strndup(&c->a, pname, plen);
+                c->profiles[c->nprofiles] = name;
+                strmap_put(&c->a, &c->profile_index, name, plen, c->nprofiles++);
             }
         }
     }
     struct run_config scratch;
     rc_init(&scratch);
     scratch.project_dir = c->project_dir;
+    scratch.syntax_only = true;
     bool ok = true;
     for (size_t i = 0; ok && i < doc->nentries; i++) {
         const struct toml_entry *t = &doc->entries[i];
@@ -220,6 +220,17 @@ static bool apply_table(struct run_config *c, const struct toml_doc *doc, const 
     return true;
 }
 
+/* "a, b, c and N more": the profile names a message lists, at most about
+ * limit bytes of them, built in one pass. */
+static const char *profile_list(struct run_config *c, size_t limit) {
+    size_t n = 0, i = 0;
+    for (; i < c->nprofiles && n + strlen(c->profiles[i]) + 2 <= limit; i++) n += strlen(c->profiles[i]) + 2;
+    char *s = arena_alloc(&c->a, n + 40), *p = s;
+    for (size_t j = 0; j < i; j++) p += sprintf(p, "%s%s", j ? ", " : "", c->profiles[j]);
+    if (i < c->nprofiles) sprintf(p, " and %zu more", c->nprofiles - i);
+    return s;
+}
+
 /* Finds the project file and the profile, checks the whole file and
  * applies the top level, [run], [test] or [image], and the profile's
  * tables. */
@@ -244,12 +255,9 @@ bool rc_apply_file(struct run_config *c, const struct rc_cli *cli, const struct 
         const char *mode = c->cmd == RC_IMAGE ? "image" : c->test ? "test" : "run";
         ok = check_file(c, &doc, e) && apply_table(c, &doc, "", RC_FILE, e) && apply_table(c, &doc, mode, RC_FILE, e);
         if (ok && c->profile) {
-            bool known = false;
-            for (size_t i = 0; i < c->nprofiles; i++) known |= !strcmp(c->profiles[i], c->profile);
-            if (!known) {
-                const char *list = "";
-                for (size_t i = 0; i < c->nprofiles; i++)
-                    list = arena_printf(&c->a, "%s%s%s", list, i ? ", " : "", c->profiles[i]);
+            size_t known;
+            if (!strmap_get(&c->profile_index, c->profile, strlen(c->profile), &known)) {
+                const char *list = profile_list(c, 400);
                 ok = err_set(e, "unknown profile '%s' (%s): %s %s", c->profile,
                              rc_source_str(&c->a, &c->profile_src), c->config_file,
                              c->nprofiles ? arena_printf(&c->a, "defines: %s", list) : "defines no profiles");

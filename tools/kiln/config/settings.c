@@ -15,6 +15,7 @@
 
 #include "format/imgconfig.h"
 #include "tools/kiln/config/internal.h"
+#include "tools/kiln/config/pattern.h"
 #include "tools/kiln/config/toml.h"
 #include "tools/kiln/util/shellwords.h"
 
@@ -177,7 +178,10 @@ static bool parse_mib(const char *s, long *out) {
     return false;
 }
 
-bool rc_check_regex(const char *re, kiln_err *e) {
+bool rc_check_regex(const char *re, bool compile, kiln_err *e) {
+    kiln_err why;
+    if (!pattern_check(re, &why)) return err_set(e, "bad regular expression: %s", why.msg);
+    if (!compile) return true;
     regex_t r;
     int rc = regcomp(&r, re, REG_EXTENDED | REG_NOSUB);
     if (rc) {
@@ -221,7 +225,8 @@ bool rc_reply_split(struct arena *a, const char *item, char **pattern, char **te
             return err_set(e, "unknown escape \\%c in TEXT (known: \\n \\r \\t \\e \\\\ \\xHH)", c);
         }
     }
-    if (!rc_check_regex(pat, e)) return false;
+    kiln_err why;
+    if (!pattern_check(pat, &why)) return err_set(e, "bad regular expression: %s", why.msg); /* the caller compiles it */
     *pattern = pat;
     *text = txt;
     *len = tn;
@@ -286,12 +291,13 @@ static bool add_item(struct run_config *c, enum rc_key k, const char *s, const c
     }
     case T_REGEXES:
         if (!*s) return err_set(e, "%s: empty regular expression", what);
-        if (!rc_check_regex(s, &why)) return err_set(e, "%s: %s", what, why.msg);
+        if (!rc_check_regex(s, !c->syntax_only, &why)) return err_set(e, "%s: %s", what, why.msg);
         break;
     case T_REPLIES: {
         char *p, *t;
         size_t n;
-        if (!rc_reply_split(&c->a, s, &p, &t, &n, &why)) return err_set(e, "%s: %s", what, why.msg);
+        if (!rc_reply_split(&c->a, s, &p, &t, &n, &why) || !rc_check_regex(p, !c->syntax_only, &why))
+            return err_set(e, "%s: %s", what, why.msg);
         break;
     }
     default: break;
@@ -346,11 +352,12 @@ bool rc_apply(struct run_config *c, enum rc_key k, const struct rc_input *in, co
         v->str = join_project(c, text, src);
         break;
     case T_REGEX:
-        if (*text && !rc_check_regex(text, &why)) return err_set(e, "%s: %s", what, why.msg);
+        if (*text && !rc_check_regex(text, !c->syntax_only, &why)) return err_set(e, "%s: %s", what, why.msg);
         v->str = arena_strdup(&c->a, text);
         break;
     case T_FAIL:
-        if (text && *text && !rc_check_regex(text, &why)) return err_set(e, "%s: %s", what, why.msg);
+        if (text && *text && !rc_check_regex(text, !c->syntax_only, &why))
+            return err_set(e, "%s: %s", what, why.msg);
         v->num = 1;
         v->str = arena_strdup(&c->a, text ? text : "");
         break;

@@ -10,6 +10,8 @@
  * refers to itself, directly or through others, is an error naming the
  * cycle, and so is nesting deeper than TEMPLATE_DEPTH or an expansion
  * longer than TEMPLATE_MAX bytes. */
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,18 +30,39 @@ bool rc_is_builtin(const char *name) {
     return false;
 }
 
+/* The index of user variable name (len bytes) in c->vars, or -1. */
+static ptrdiff_t find_var(const struct run_config *c, const char *name, size_t len) {
+    size_t i;
+    return strmap_get(&c->var_index, name, len, &i) ? (ptrdiff_t)i : -1;
+}
+
+/* Linear in the number of variables: the array grows by doubling and a
+ * name is found through the index, so 10,000 [vars] cost what they hold. */
 void rc_add_var(struct run_config *c, const char *name, const char *value, const struct rc_source *src) {
-    for (size_t i = 0; i < c->nvars; i++)
-        if (!strcmp(c->vars[i].name, name)) {
-            c->vars[i].value = arena_strdup(&c->a, value);
-            c->vars[i].src = rc_keep_src(c, src);
-            c->vars[i].expanded = NULL;
-            return;
-        }
-    struct rc_var *v = arena_alloc(&c->a, (c->nvars + 1) * sizeof *v);
-    if (c->nvars) memcpy(v, c->vars, c->nvars * sizeof *v);
-    v[c->nvars++] = (struct rc_var){arena_strdup(&c->a, name), arena_strdup(&c->a, value), rc_keep_src(c, src), NULL};
-    c->vars = v;
+    ptrdiff_t k = find_var(c, name, strlen(name));
+    if (k >= 0) {
+        c->vars[k].value = arena_strdup(&c->a, value);
+        c->vars[k].src = rc_keep_src(c, src);
+        c->vars[k].expanded = NULL;
+        return;
+    }
+    c->vars = arena_grow(&c->a, c->vars, c->nvars, &c->vars_cap, sizeof *c->vars);
+    const char *kept = arena_strdup(&c->a, name);
+    c->vars[c->nvars] = (struct rc_var){kept, arena_strdup(&c->a, value), rc_keep_src(c, src), NULL};
+    strmap_put(&c->a, &c->var_index, kept, strlen(kept), c->nvars++);
+}
+
+/* "KERNEL, KERNEL_NAME, ..., and N more": the names a message lists, at
+ * most about limit bytes of them, built in one pass. */
+static const char *known_vars(struct run_config *c, size_t limit) {
+    static const char builtins[] = "KERNEL, KERNEL_NAME, IS_TEST, PROJECT_DIR";
+    size_t n = sizeof builtins - 1, i = 0;
+    for (; i < c->nvars && n + strlen(c->vars[i].name) + 2 <= limit; i++) n += strlen(c->vars[i].name) + 2;
+    char *s = arena_alloc(&c->a, n + 40), *p = s;
+    p += sprintf(p, "%s", builtins);
+    for (size_t j = 0; j < i; j++) p += sprintf(p, ", %s", c->vars[j].name);
+    if (i < c->nvars) sprintf(p, " and %zu more", c->nvars - i);
+    return s;
 }
 
 /* One expansion: the variables being expanded, outermost first. */
@@ -117,15 +140,12 @@ static bool expand(struct expander *x, const char *text, const char *w, char **o
             else if (!strcmp(name, "KERNEL_NAME")) val = path_stem(&c->a, kernel);
             else if (!strcmp(name, "IS_TEST")) val = c->test ? "1" : "0";
             else if (!strcmp(name, "PROJECT_DIR")) val = c->project_dir ? c->project_dir : ".";
-            for (size_t i = 0; !val && i < c->nvars; i++)
-                if (!strcmp(c->vars[i].name, name) && !(ok = var_value(x, i, w, &val))) break;
-            if (!ok) break;
+            ptrdiff_t k = val ? -1 : find_var(c, name, strlen(name));
+            if (k >= 0 && !(ok = var_value(x, (size_t)k, w, &val))) break;
             if (!val) {
-                const char *known = "KERNEL, KERNEL_NAME, IS_TEST, PROJECT_DIR";
-                for (size_t i = 0; i < c->nvars; i++) known = arena_printf(&c->a, "%s, %s", known, c->vars[i].name);
                 ok = err_set(x->e,
                              "%s: unknown template variable {{%s}} (known: %s; add it to [vars] or set KILN_VAR_%s)",
-                             w, name, known, name);
+                             w, name, known_vars(c, 400), name);
                 break;
             }
             lit = val, litn = strlen(val), p = close + 2;

@@ -1,15 +1,28 @@
-/* toml.c - see toml.h. A hand-written recursive-descent parser over the
- * whole text: arrays may span lines, so it works on characters, not lines,
- * and counts newlines as it goes for the error messages. */
+/* toml.c - see toml.h. A hand-written parser over the whole text: arrays
+ * may span lines, so it works on characters, not lines, and counts
+ * newlines as it goes for the error messages. The input is hostile: the
+ * parser never recurses (an array holds strings only, so a nested '[' is
+ * an error where it stands), finds a key set twice through a hash index
+ * (linear time for any number of keys), and frees everything on failure. */
 #include "tools/kiln/config/toml.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tools/kiln/util/die.h"
+
+/* An index of the entries (or the tables) by name, so finding a key set
+ * twice costs one probe per key, not a pass over all earlier keys: open
+ * addressing, each slot an index + 1 into doc->entries (doc->tables), 0
+ * empty; never more than half full. */
+struct index {
+    size_t *slot;
+    size_t cap;
+};
 
 struct parser {
     const char *p, *end;
@@ -19,7 +32,46 @@ struct parser {
     struct toml_doc *doc;
     size_t cap_entries, cap_tables;
     const char *table; /* current table name (owned by doc->tables) */
+    struct index keys, tables;
 };
+
+/* FNV-1a over the table name, a NUL, and the key (NULL for a table). */
+static size_t name_hash(const char *table, const char *key) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const char *s = table;; s++) {
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+        if (!*s) break;
+    }
+    for (const char *s = key; s && *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static bool entry_is(const struct toml_doc *d, size_t i, const char *table, const char *key) {
+    return key ? !strcmp(d->entries[i].table, table) && !strcmp(d->entries[i].key, key)
+               : !strcmp(d->tables[i].name, table);
+}
+
+/* The slot of (table, key) (key NULL: the table itself): where it is, or
+ * the empty slot where it goes. */
+static size_t *ix_slot(const struct index *ix, const struct toml_doc *d, const char *table, const char *key) {
+    size_t mask = ix->cap - 1;
+    for (size_t i = name_hash(table, key) & mask;; i = (i + 1) & mask)
+        if (!ix->slot[i] || entry_is(d, ix->slot[i] - 1, table, key)) return &ix->slot[i];
+}
+
+/* Room for element n (the index then holds n + 1): rebuilt twice as big
+ * when it would be more than half full. */
+static void ix_reserve(struct index *ix, const struct toml_doc *d, size_t n, bool tables) {
+    if (ix->cap && (n + 1) * 2 <= ix->cap) return;
+    free(ix->slot);
+    ix->cap = ix->cap ? ix->cap * 2 : 64;
+    ix->slot = xcalloc(ix->cap, sizeof *ix->slot);
+    for (size_t i = 0; i < n; i++) {
+        size_t *s = tables ? ix_slot(ix, d, d->tables[i].name, NULL)
+                           : ix_slot(ix, d, d->entries[i].table, d->entries[i].key);
+        *s = i + 1;
+    }
+}
 
 /* Room for one more element in arr (n elements of size bytes, room for
  * *cap): arr itself or a bigger copy, the old one freed. */
@@ -287,11 +339,15 @@ static bool array(struct parser *ps, struct toml_entry *e) {
             return true;
         }
         char c = *ps->p;
+        /* Nothing but strings may be an item, so an inner '[' is an error
+         * at once: the parser never recurses, and no nesting depth can
+         * exhaust the stack. */
+        if (c == '[') return fail(ps, "arrays may only hold strings (found an array)");
         if (c != '"' && c != '\'') {
             struct toml_entry tmp = {0};
-            if (!value(ps, &tmp)) return false;
-            for (size_t i = 0; i < tmp.nitems; i++) free(tmp.items[i]);
-            free(tmp.items);
+            bool ok = value(ps, &tmp); /* not an array: no recursion */
+            free(tmp.str);
+            if (!ok) return false;
             return fail(ps, "arrays may only hold strings (found %s)", toml_a_type(tmp.type));
         }
         char *s;
@@ -371,13 +427,16 @@ static bool header(struct parser *ps) {
     }
     char *n = sb_take(&name);
     struct toml_doc *d = ps->doc;
-    for (size_t i = 0; i < d->ntables; i++)
-        if (!strcmp(d->tables[i].name, n)) {
-            free(n);
-            return fail(ps, "table [%s] declared twice (first on line %d)", d->tables[i].name, d->tables[i].line);
-        }
+    ix_reserve(&ps->tables, d, d->ntables, true);
+    size_t *slot = ix_slot(&ps->tables, d, n, NULL);
+    if (*slot) {
+        free(n);
+        const struct toml_table *first = &d->tables[*slot - 1];
+        return fail(ps, "table [%s] declared twice (first on line %d)", first->name, first->line);
+    }
     d->tables = grow(d->tables, d->ntables, &ps->cap_tables, sizeof *d->tables);
     d->tables[d->ntables++] = (struct toml_table){n, line};
+    *slot = d->ntables;
     ps->table = n;
     return end_of_line(ps, "table header");
 }
@@ -402,16 +461,18 @@ static bool keyval(struct parser *ps) {
         return false;
     }
     struct toml_doc *d = ps->doc;
-    for (size_t i = 0; i < d->nentries; i++)
-        if (!strcmp(d->entries[i].table, ps->table) && !strcmp(d->entries[i].key, e.key)) {
-            int first = d->entries[i].line;
-            ps->line = e.line;
-            free_entry(&e);
-            return fail(ps, "'%s' is set twice in this table (first on line %d)", d->entries[i].key, first);
-        }
+    ix_reserve(&ps->keys, d, d->nentries, false);
+    size_t *slot = ix_slot(&ps->keys, d, ps->table, e.key);
+    if (*slot) {
+        const struct toml_entry *first = &d->entries[*slot - 1];
+        ps->line = e.line;
+        free_entry(&e);
+        return fail(ps, "'%s' is set twice in this table (first on line %d)", first->key, first->line);
+    }
     d->entries = grow(d->entries, d->nentries, &ps->cap_entries, sizeof *d->entries);
     e.table = xstrdup(ps->table);
     d->entries[d->nentries++] = e;
+    *slot = d->nentries;
     return true;
 }
 
@@ -432,6 +493,8 @@ bool toml_parse(const char *text, size_t len, const char *file, struct toml_doc 
         if (at_end(&ps)) break;
         ok = *ps.p == '[' ? header(&ps) : keyval(&ps);
     }
+    free(ps.keys.slot);
+    free(ps.tables.slot);
     if (!ok) toml_free(doc);
     return ok;
 }

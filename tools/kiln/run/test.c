@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tools/kiln/config/pattern.h"
 #include "tools/kiln/run/imgcache.h"
 #include "tools/kiln/run/oneboot.h"
 #include "tools/kiln/run/run.h"
@@ -349,6 +350,8 @@ static struct planned *boots_to_make(struct test_opts *t, const struct rc_cli *c
     }
     if (t->filter) {
         regex_t re;
+        kiln_err why;
+        if (!pattern_check(t->filter, &why)) die("--filter %s: bad regular expression: %s", t->filter, why.msg);
         if (regcomp(&re, t->filter, REG_EXTENDED | REG_NOSUB)) die("--filter %s: bad regular expression", t->filter);
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
