@@ -157,3 +157,7 @@ TEST(many_vars_and_profiles) {
     fixture_free(&f);
     free(toml);
 }
+
+static void scratch(void) { fixture_scratch("hostile"); }
+TEST_BEFORE_ALL(scratch)
+TEST_AFTER_ALL(fixture_scratch_remove)

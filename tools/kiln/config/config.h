@@ -54,6 +54,7 @@ enum rc_key {
     K_VERBOSE, K_ALLOW_REBOOT,
     /* kiln image's own: the output file, and the image config's loader settings and -q */
     K_OUTPUT, K_LOADER_LOG, K_LOADER_FB, K_LOADER_SERIAL, K_QUIET,
+    K_KERNEL_NAME, /* the kernel's payload entry name (default: its file name) */
     K_NVALUES,
     /* lists */
     K_MODULES = K_NVALUES, K_QEMU_ARGS, K_EXPECT, K_REPLY,

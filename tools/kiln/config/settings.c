@@ -80,6 +80,8 @@ const struct keydef rc_keys[K_COUNT] = {
                      .type = T_IMGCFG, .imgcfg = "fb"},
     [K_LOADER_SERIAL] = {.cmds = FOR_IMAGE, .key = "loader_serial", .image_opt = "--serial",
                          .env = "KILN_LOADER_SERIAL", .type = T_IMGCFG, .imgcfg = "serial"},
+    [K_KERNEL_NAME] = {.cmds = FOR_BOTH, .key = "kernel_name", .opt = "--kernel-name", .image_opt = "--kernel-name",
+                       .type = T_STR},
     [K_QUIET] = {.cmds = FOR_IMAGE, .key = "quiet", .image_opt = "--quiet", .short_opt = "-q", .type = T_BOOL},
     [K_MODULES] = {.cmds = FOR_BOTH, .key = "modules", .opt = "--module", .image_opt = "--module", .type = T_MODULES},
     [K_QEMU_ARGS] = {.cmds = FOR_BOOT, .key = "qemu_args", .env = "KILN_QEMU_ARGS", .type = T_ARGS},

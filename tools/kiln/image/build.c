@@ -36,12 +36,16 @@ static const char *base_name(const char *path) {
     return s ? s + 1 : path;
 }
 
-static void check_name(const char *name, const char *what) {
+/* A payload entry's name: 1..63 bytes of printable ASCII. how says how to
+ * give another ("--module FILE=NAME"). */
+static void check_name(const char *name, const char *what, const char *how) {
     size_t n = strlen(name);
     if (n == 0) die("%s: empty name", what);
-    if (n >= PAYLOAD_NAME_MAX) die("%s: name '%s' is longer than %u characters", what, name, PAYLOAD_NAME_MAX - 1);
+    if (n >= PAYLOAD_NAME_MAX)
+        die("%s: name '%s' is longer than %u characters (%s)", what, name, PAYLOAD_NAME_MAX - 1, how);
     for (size_t i = 0; i < n; i++)
-        if (name[i] < 0x20 || name[i] > 0x7e) die("%s: name has a non-printable character", what);
+        if (name[i] < 0x20 || name[i] > 0x7e)
+            die("%s: name has a character that is not printable ASCII (%s)", what, how);
 }
 
 /* One option's config line, parsed alone so that an error names the option
@@ -75,6 +79,9 @@ static char *build_config(const struct image_opts *o, size_t *len) {
     if (o->cmdline) {
         const char *what = o->cmdline_name ? o->cmdline_name : "--cmdline";
         if (strchr(o->cmdline, '\n')) die("%s: the command line may not contain a newline", what);
+        /* before the config's own limit (16 KiB), which a long one would hit first */
+        if (strlen(o->cmdline) > IMGCONFIG_CMDLINE_MAX)
+            die("%s: the command line is %zu bytes; the limit is %u", what, strlen(o->cmdline), IMGCONFIG_CMDLINE_MAX);
         ADD(what, "cmdline=%s\n", o->cmdline);
     }
     if (o->log_level) ADD("--log", "log=%s\n", o->log_level);
@@ -88,6 +95,7 @@ static char *build_config(const struct image_opts *o, size_t *len) {
 void image_opts_from(struct run_config *c, struct image_opts *o) {
     const struct rc_value *v = c->v;
     o->kind = (enum image_kind)v[K_KIND].num;
+    if (v[K_KERNEL_NAME].set) o->kernel_name = v[K_KERNEL_NAME].str;
     if (v[K_CMDLINE].set) o->cmdline = v[K_CMDLINE].str;
     const struct rc_list *mods = rc_clist(c, K_MODULES);
     if (mods->n > MAX_MODULES) die("more than %d modules", MAX_MODULES);
@@ -111,7 +119,7 @@ void report_elf_warnings(const struct elf_image *img, const char *path, bool not
 void image_build(const struct image_opts *o) {
     kiln_err e;
     size_t ksize;
-    uint8_t *kernel = read_file(o->kernel, &ksize, MAX_KERNEL);
+    uint8_t *kernel = read_regular_file(o->kernel, &ksize, MAX_KERNEL);
     struct elf_image img;
     struct kiln_config cfg;
     if (!elf_parse(kernel, ksize, &img, &e)) die("%s: %s", o->kernel, e.msg);
@@ -137,8 +145,9 @@ void image_build(const struct image_opts *o) {
         die("%s and the options together: %s", o->config_file ? o->config_file : "the config", e.msg);
     if (clen) ents[n++] = (struct payload_item){PAYLOAD_CONFIG, "kiln.cfg", (const uint8_t *)ctext, clen};
 
-    const char *kname = base_name(o->kernel);
-    check_name(kname, o->kernel);
+    const char *kname = o->kernel_name ? o->kernel_name : base_name(o->kernel);
+    check_name(kname, o->kernel_name ? "--kernel-name" : o->kernel,
+               o->kernel_name ? "the payload's limit" : "name the kernel's entry with --kernel-name NAME");
     ents[n++] = (struct payload_item){PAYLOAD_KERNEL, kname, kernel, ksize};
 
     /* MAX_MODULES plus the kernel, the config and stage 2 is one more than
@@ -150,9 +159,9 @@ void image_build(const struct image_opts *o) {
 
     for (int i = 0; i < o->nmodules; i++) {
         size_t msize;
-        uint8_t *m = read_file(o->module_path[i], &msize, MAX_MODULE);
+        uint8_t *m = read_regular_file(o->module_path[i], &msize, MAX_MODULE);
         const char *name = o->module_name[i] ? o->module_name[i] : base_name(o->module_path[i]);
-        check_name(name, o->module_path[i]);
+        check_name(name, o->module_path[i], "name it with --module FILE=NAME");
         for (uint32_t j = 0; j < n; j++)
             if (ents[j].type == PAYLOAD_MODULE && !strcmp(ents[j].name, name))
                 die("two modules named '%s' (use --module FILE=NAME to rename one)", name);

@@ -32,7 +32,7 @@ int cmd_check(int argc, char **argv) {
     if (!path) return 0;
     kiln_err e;
     size_t size;
-    uint8_t *file = read_file(path, &size, (size_t)GIB(1));
+    uint8_t *file = read_regular_file(path, &size, (size_t)GIB(1));
     struct elf_image img;
     struct kiln_config cfg;
     if (!elf_parse(file, size, &img, &e)) die("%s: %s", path, e.msg);

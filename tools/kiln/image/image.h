@@ -19,6 +19,7 @@
 
 struct image_opts {
     const char *kernel, *out;
+    const char *kernel_name;  /* the kernel's payload entry name; NULL: its file name */
     const char *cmdline;      /* NULL: none */
     const char *cmdline_name; /* what names it in messages; NULL: "--cmdline" */
     const char *config_file;  /* NULL: none */

@@ -1,9 +1,21 @@
 /* info.c - `kiln info IMAGE`: partition tables and the payload, with every
- * checksum verified. */
+ * checksum verified.
+ *
+ * The image is hostile: it is read in pieces (the first sector, the GPT
+ * headers and entry arrays, the payload's header, then each entry in
+ * chunks for its CRC), never whole, so a 3 GiB image costs a few MiB;
+ * every LBA is checked against the file before it is multiplied into an
+ * offset; a partition entry is used only when first <= last and it lies
+ * in the usable range. When the primary GPT is damaged, the backup (which
+ * the firmware and Kiln's UEFI loader then boot from) is read instead,
+ * and the report says which one it used. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <kiln/crc32.h>
 
@@ -13,90 +25,144 @@
 #include "tools/kiln/image/image.h"
 #include "tools/kiln/util/die.h"
 
-static void show_payload(const uint8_t *img, size_t size, uint64_t lba, uint64_t sectors, int *problems) {
+#define CHUNK ((size_t)1 << 20)
+
+struct disk {
+    const char *path;
+    int fd;
+    uint64_t size; /* bytes */
+};
+
+/* len bytes at off, which the caller has checked lie inside the file. */
+static void read_at(const struct disk *d, uint64_t off, void *buf, size_t len) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pread(d->fd, (uint8_t *)buf + done, len - done, (off_t)(off + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) die("%s: read error: %s", d->path, strerror(errno));
+        if (n == 0) die("%s: the file shrank while it was being read", d->path);
+        done += (size_t)n;
+    }
+}
+
+/* The CRC-32 of size bytes at off, read a chunk at a time. */
+static uint32_t crc_at(const struct disk *d, uint64_t off, uint64_t size, uint8_t *chunk) {
+    uint32_t crc = 0;
+    while (size) {
+        size_t n = size < CHUNK ? (size_t)size : CHUNK;
+        read_at(d, off, chunk, n);
+        crc = kiln_crc32(crc, chunk, n);
+        off += n;
+        size -= n;
+    }
+    return crc;
+}
+
+/* The image config entry's text, shown with non-printable bytes as '?'. */
+static void show_config(const struct disk *d, uint64_t off, uint64_t size, uint8_t *chunk) {
+    printf("          | ");
+    for (uint64_t k = 0; k < size;) {
+        size_t n = size - k < CHUNK ? (size_t)(size - k) : CHUNK;
+        read_at(d, off + k, chunk, n);
+        for (size_t j = 0; j < n; j++, k++) {
+            char c = (char)chunk[j];
+            if (c == '\n' && k + 1 < size) printf("\n          | ");
+            else if (c != '\n') putchar(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+    }
+    printf("\n");
+}
+
+static void show_payload(const struct disk *d, uint64_t lba, uint64_t sectors, int *problems) {
     kiln_err e;
-    uint64_t off = lba * SECTOR, avail = sectors * SECTOR;
-    if (off >= size || avail > size - off) {
+    uint64_t nsec = d->size / SECTOR;
+    if (lba >= nsec || sectors > nsec - lba) {
         printf("  the Kiln partition runs past the end of the file\n");
         (*problems)++;
         return;
     }
-    if (!payload_validate(img + off, avail, avail, &e)) {
+    uint64_t off = lba * SECTOR, avail = sectors * SECTOR; /* no wrap: both below the file's size */
+    static uint8_t head[PAYLOAD_HEADER_MAX];
+    size_t hlen = avail < sizeof head ? (size_t)avail : sizeof head;
+    read_at(d, off, head, hlen);
+    if (!payload_validate(head, hlen, avail, &e)) {
         printf("  %s\n", e.msg);
         (*problems)++;
         return;
     }
-    const struct payload_header *h = (const struct payload_header *)(img + off);
+    const struct payload_header *h = (const struct payload_header *)head;
     printf("payload: version %u, %u entries, %llu bytes, header CRC %08x ok\n", h->version, h->entry_count,
            (unsigned long long)h->total_size, h->header_crc32);
     printf("  type    name                             offset      size        crc32\n");
+    uint8_t *chunk = xmalloc(CHUNK);
     for (uint32_t i = 0; i < h->entry_count; i++) {
         const struct payload_entry *pe = payload_entry_at(h, i);
-        uint32_t crc = kiln_crc32(0, img + off + pe->offset, pe->size);
+        /* payload_validate: offset + size <= total_size <= avail */
+        uint32_t crc = crc_at(d, off + pe->offset, pe->size, chunk);
         printf("  %-7s %-32s 0x%-9llx %-11llu %08x %s\n", payload_type_name(pe->type), pe->name,
                (unsigned long long)pe->offset, (unsigned long long)pe->size, pe->crc32,
                crc == pe->crc32 ? "ok" : "CORRUPT");
         if (crc != pe->crc32) (*problems)++;
-        if (pe->type == PAYLOAD_CONFIG) {
-            printf("          | ");
-            for (uint64_t k = 0; k < pe->size; k++) {
-                char c = (char)img[off + pe->offset + k];
-                if (c == '\n' && k + 1 < pe->size) printf("\n          | ");
-                else if (c != '\n') putchar(c >= 0x20 && c < 0x7f ? c : '?');
-            }
-            printf("\n");
-        }
+        if (pe->type == PAYLOAD_CONFIG) show_config(d, off + pe->offset, pe->size, chunk);
     }
+    free(chunk);
 }
 
-/* One GPT header (format/gpt.c checks it as a firmware would) and its
- * entry array; false if they are invalid. */
-static bool check_gpt(const uint8_t *img, size_t size, uint64_t lba, const char *which, int *problems,
-                      struct gpt_header *h) {
+/* One GPT: a header (format/gpt.c checks it as a firmware would) and its
+ * entry array (*ents, malloc'd, at most GPT_MAX_ENTRIES * GPT_ENTRY_MAX
+ * bytes). False if either is invalid, *ents then NULL. */
+static bool check_gpt(const struct disk *d, uint64_t lba, const char *which, int *problems, struct gpt_header *h,
+                      uint8_t **ents) {
     kiln_err e;
-    uint64_t sectors = size / SECTOR;
+    uint64_t sectors = d->size / SECTOR;
+    uint8_t block[SECTOR];
+    *ents = NULL;
     if (lba >= sectors) {
         printf("GPT %s header: LBA %llu is past the end of the image\n", which, (unsigned long long)lba);
         (*problems)++;
         return false;
     }
-    if (!gpt_parse_header(img + lba * SECTOR, SECTOR, lba, sectors - 1, h, &e)) {
+    read_at(d, lba * SECTOR, block, SECTOR);
+    if (!gpt_parse_header(block, SECTOR, lba, sectors - 1, h, &e)) {
         printf("GPT %s header: %s\n", which, e.msg);
         (*problems)++;
         return false;
     }
-    bool crc_ok = gpt_check_entries(h, img + h->entries_lba * SECTOR, &e);
+    /* gpt_parse_header: the array lies on the disk, and is at most 16 MiB */
+    uint8_t *a = xmalloc((size_t)h->entries_bytes);
+    read_at(d, h->entries_lba * SECTOR, a, (size_t)h->entries_bytes);
+    bool crc_ok = gpt_check_entries(h, a, &e);
     printf("GPT %s header at LBA %llu: CRC ok, entries at LBA %llu (%u x %u bytes) CRC %s, usable LBA %llu-%llu\n",
            which, (unsigned long long)lba, (unsigned long long)h->entries_lba, h->entry_count, h->entry_size,
            crc_ok ? "ok" : "BAD", (unsigned long long)h->first_usable, (unsigned long long)h->last_usable);
-    if (!crc_ok) (*problems)++;
-    return crc_ok;
+    if (!crc_ok) {
+        (*problems)++;
+        free(a);
+        return false;
+    }
+    *ents = a;
+    return true;
 }
 
-static bool show_gpt(const uint8_t *img, size_t size, uint64_t *kiln_lba, uint64_t *kiln_sectors, int *problems) {
-    struct gpt_header h, b;
-    if (!check_gpt(img, size, 1, "primary", problems, &h)) return false;
-    const uint8_t *ents = img + h.entries_lba * SECTOR;
-    if (h.alternate_lba != size / SECTOR - 1) {
-        printf("GPT backup header is at LBA %llu, not at the last LBA\n", (unsigned long long)h.alternate_lba);
-        (*problems)++;
-    }
-    if (check_gpt(img, size, h.alternate_lba, "backup", problems, &b) &&
-        (b.entry_count != h.entry_count || b.entry_size != h.entry_size ||
-         memcmp(ents, img + b.entries_lba * SECTOR, h.entries_bytes))) {
-        printf("GPT backup entry array differs from the primary\n");
-        (*problems)++;
-    }
+/* The partitions of a valid GPT; the first Kiln partition's place. */
+static bool show_entries(const struct gpt_header *h, const uint8_t *ents, uint64_t *kiln_lba, uint64_t *kiln_sectors,
+                         int *problems) {
     bool found = false;
-    for (uint32_t i = 0; i < h.entry_count; i++) {
+    for (uint32_t i = 0; i < h->entry_count; i++) {
         struct gpt_entry p;
-        gpt_entry_read(&h, ents, i, &p);
+        kiln_err e;
+        gpt_entry_read(h, ents, i, &p);
         if (!gpt_entry_used(&p)) continue;
         char type[37];
         gpt_guid_str(p.type, type);
         bool is_kiln = !memcmp(p.type, gpt_type_kiln, 16);
+        if (!gpt_entry_valid(h, &p, &e)) { /* first <= last, inside the usable range */
+            printf("  %u: type %s \"%s\": %s\n", i + 1, type, p.name, e.msg);
+            (*problems)++;
+            continue;
+        }
         printf("  %u: LBA %llu-%llu (%llu MiB%s) type %s \"%s\"%s\n", i + 1, (unsigned long long)p.first_lba,
-               (unsigned long long)p.last_lba, (unsigned long long)((p.last_lba - p.first_lba + 1) * SECTOR >> 20),
+               (unsigned long long)p.last_lba, (unsigned long long)((p.last_lba - p.first_lba + 1) >> 11),
                p.first_lba % 2048 ? ", NOT 1 MiB aligned" : ", 1 MiB aligned", type, p.name, is_kiln ? " (Kiln)" : "");
         if (p.first_lba % 2048) (*problems)++;
         if (is_kiln && !found) {
@@ -108,18 +174,71 @@ static bool show_gpt(const uint8_t *img, size_t size, uint64_t *kiln_lba, uint64
     return found;
 }
 
+static bool show_gpt(const struct disk *d, uint64_t *kiln_lba, uint64_t *kiln_sectors, int *problems) {
+    struct gpt_header h, b;
+    uint8_t *ents, *bents;
+    uint64_t last = d->size / SECTOR - 1;
+    bool primary = check_gpt(d, 1, "primary", problems, &h, &ents);
+    if (primary && h.alternate_lba != last) {
+        printf("GPT backup header is at LBA %llu, not at the last LBA\n", (unsigned long long)h.alternate_lba);
+        (*problems)++;
+    }
+    /* The backup: where a valid primary says, else at the last LBA (where
+     * a firmware looks for it when the primary is damaged). */
+    bool backup = check_gpt(d, primary ? h.alternate_lba : last, "backup", problems, &b, &bents);
+    if (primary && backup &&
+        (b.entry_count != h.entry_count || b.entry_size != h.entry_size || memcmp(ents, bents, h.entries_bytes))) {
+        printf("GPT backup entry array differs from the primary\n");
+        (*problems)++;
+    }
+    bool found = false;
+    if (primary) {
+        found = show_entries(&h, ents, kiln_lba, kiln_sectors, problems);
+    } else if (backup) {
+        printf("using the backup GPT (the primary is damaged; firmware boots from the backup)\n");
+        found = show_entries(&b, bents, kiln_lba, kiln_sectors, problems);
+    }
+    free(ents);
+    free(bents);
+    return found;
+}
+
+/* Opens the image: a regular file or a block device, sized before
+ * anything is read. */
+static void disk_open(struct disk *d, const char *path) {
+    d->path = path;
+    d->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (d->fd < 0) die("%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(d->fd, &st) != 0) die("%s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode)) die("%s: is a directory", path);
+    if (S_ISREG(st.st_mode)) {
+        d->size = (uint64_t)st.st_size;
+    } else if (S_ISBLK(st.st_mode)) {
+        off_t end = lseek(d->fd, 0, SEEK_END);
+        if (end < 0) die("%s: cannot find the size of the device: %s", path, strerror(errno));
+        d->size = (uint64_t)end;
+    } else {
+        die("%s: not a regular file or a block device (its size cannot be known)", path);
+    }
+}
+
 int cmd_info(int argc, char **argv) {
     const char *path = one_path_arg(argc, argv, "info", "image", "IMAGE",
                                     "Show an image's MBR and GPT views and its payload, verifying every checksum.\n"
                                     "Exit status 1 if anything is inconsistent.\n\nexample:\n  kiln info build/kernel-example.img");
     if (!path) return 0;
-    size_t size;
-    uint8_t *img = read_file(path, &size, (size_t)GIB(64));
+    struct disk d;
+    disk_open(&d, path);
     int problems = 0;
     struct mbr m;
-    if (size >= MBR_SIZE) mbr_parse(img, &m);
-    if (size < MBR_SIZE || !m.boot_signature) die("%s: no MBR boot signature", path);
-    printf("%s: %zu bytes (%zu sectors)\n", path, size, size / SECTOR);
+    uint8_t first[MBR_SIZE];
+    if (d.size >= MBR_SIZE) {
+        read_at(&d, 0, first, MBR_SIZE);
+        mbr_parse(first, &m);
+    }
+    if (d.size < MBR_SIZE || !m.boot_signature) die("%s: no MBR boot signature", path);
+    printf("%s: %llu bytes (%llu sectors)\n", path, (unsigned long long)d.size, (unsigned long long)(d.size / SECTOR));
     if (m.stage2_sectors)
         printf("MBR: disk signature %08x; stage 1 loads %u sectors of stage 2 from LBA %llu; Kiln partition at LBA %llu\n",
                m.disk_signature, m.stage2_sectors, (unsigned long long)m.stage2_lba, (unsigned long long)m.payload_lba);
@@ -138,15 +257,15 @@ int cmd_info(int argc, char **argv) {
     bool protective = mbr_find(&m, MBR_TYPE_GPT_PROTECTIVE) >= 0;
     if (protective) {
         uint64_t gl = 0, gs = 0;
-        if (show_gpt(img, size, &gl, &gs, &problems) && !kiln_lba) kiln_lba = gl, kiln_sectors = gs;
+        if (show_gpt(&d, &gl, &gs, &problems) && !kiln_lba) kiln_lba = gl, kiln_sectors = gs;
     }
     if (!kiln_lba) {
         printf("no Kiln partition found\n");
         problems++;
     } else {
-        show_payload(img, size, kiln_lba, kiln_sectors, &problems);
+        show_payload(&d, kiln_lba, kiln_sectors, &problems);
     }
-    free(img);
+    close(d.fd);
     if (problems) {
         printf("%d problem%s found\n", problems, problems == 1 ? "" : "s");
         return 1;

@@ -104,7 +104,10 @@ static void run(char *const argv[]) {
 }
 
 /* The EFI system partition: FAT16 made by mtools directly inside the image
- * file (mtools' image@@offset syntax), holding EFI/BOOT/BOOTX64.EFI.
+ * file (mtools' image@@offset syntax), holding EFI/BOOT/BOOTX64.EFI. The
+ * image is named /dev/fd/N (the output's descriptor, which the children
+ * inherit), never by its path: mtools reads the first "@@" in a name as
+ * the offset, so an output path containing "@@" would name another file.
  * mcopy reads BOOTX64.EFI from a temporary file that is unlinked at once and
  * handed over as /dev/fd/N, so no exit, signal or crash can leave it behind. */
 static void write_esp(struct out_file *out, const struct disk_layout *d, uint32_t serial) {
@@ -120,8 +123,8 @@ static void write_esp(struct out_file *out, const struct disk_layout *d, uint32_
     char efi_src[32];
     snprintf(efi_src, sizeof efi_src, "/dev/fd/%d", fd); /* inherited by the mtools children */
 
-    char img[4096], total[32], hidden[32], ser[16];
-    snprintf(img, sizeof img, "%s@@%llu", out->tmp, (unsigned long long)(d->esp_lba * SECTOR));
+    char img[64], total[32], hidden[32], ser[16];
+    snprintf(img, sizeof img, "/dev/fd/%d@@%llu", out->fd, (unsigned long long)(d->esp_lba * SECTOR));
     snprintf(total, sizeof total, "%llu", (unsigned long long)d->esp_sectors);
     snprintf(hidden, sizeof hidden, "%llu", (unsigned long long)d->esp_lba);
     snprintf(ser, sizeof ser, "%08x", serial);

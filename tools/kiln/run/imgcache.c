@@ -110,9 +110,9 @@ const char *imgcache_path(struct run_config *c, struct image_opts *o, char **cfg
     }
     key_field(&s, "kind", kind_name(o->kind), strlen(kind_name(o->kind)));
     const char *kbase = strrchr(o->kernel, '/');
-    kbase = kbase ? kbase + 1 : o->kernel;
+    kbase = o->kernel_name ? o->kernel_name : kbase ? kbase + 1 : o->kernel;
     key_field(&s, "kernel-name", kbase, strlen(kbase));
-    uint8_t *k = read_file(o->kernel, &n, MAX_INPUT_FILE);
+    uint8_t *k = read_regular_file(o->kernel, &n, MAX_INPUT_FILE);
     key_field(&s, "kernel", k, n);
     free(k);
     if (o->cmdline) key_field(&s, "cmdline", o->cmdline, strlen(o->cmdline));
@@ -122,7 +122,7 @@ const char *imgcache_path(struct run_config *c, struct image_opts *o, char **cfg
         const char *m = o->module_path[i], *name = o->module_name[i];
         if (!name) name = strrchr(m, '/') ? strrchr(m, '/') + 1 : m;
         key_field(&s, "module-name", name, strlen(name));
-        uint8_t *data = read_file(m, &n, MAX_INPUT_FILE);
+        uint8_t *data = read_regular_file(m, &n, MAX_INPUT_FILE);
         key_field(&s, "module", data, n);
         free(data);
     }

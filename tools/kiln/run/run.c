@@ -88,6 +88,7 @@ static void usage_run(void) {
          "  --cmdline STR           kernel command line; {{KERNEL}}, {{KERNEL_NAME}}, {{IS_TEST}},\n"
          "                          {{PROJECT_DIR}} and [vars] are expanded ({{{{ is a literal {{)\n"
          "  --module FILE[=NAME]    add a module (repeatable)\n"
+         "  --kernel-name NAME      the kernel's name in the payload (default: its file name)\n"
          "  --image-config FILE     image config text (docs/config.md), templates expanded\n"
          "  --allow-reboot          let a guest that resets boot again (run mode otherwise stops at the\n"
          "                          first reset and shows the CPU state; test mode uses -no-reboot)\n"

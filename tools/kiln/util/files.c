@@ -34,12 +34,19 @@ bool file_exists(const char *path) {
     return stat(path, &st) == 0;
 }
 
-uint8_t *read_file(const char *path, size_t *size, size_t max) {
+static uint8_t *read_any(const char *path, size_t *size, size_t max, bool regular_only) {
+    /* Checked before opening too: opening a FIFO nobody writes to would
+     * block. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) &&
+        (regular_only || !S_ISFIFO(st.st_mode)))
+        die("%s: not a regular file (its size cannot be known before reading it)", path);
     FILE *f = fopen(path, "rb");
     if (!f) die("%s: %s", path, strerror(errno));
-    struct stat st;
     if (fstat(fileno(f), &st) != 0) die("%s: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode)) die("%s: is a directory", path);
+    if (!S_ISREG(st.st_mode) && (regular_only || !S_ISFIFO(st.st_mode)))
+        die("%s: not a regular file (its size cannot be known before reading it)", path);
     if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
         die("%s: %lld bytes is more than the %zu-byte limit", path, (long long)st.st_size, max);
     /* Regular files are read in one go; pipes (e.g. `--config <(...)`) in
@@ -70,6 +77,9 @@ uint8_t *read_file(const char *path, size_t *size, size_t max) {
     *size = n;
     return buf;
 }
+
+uint8_t *read_file(const char *path, size_t *size, size_t max) { return read_any(path, size, max, false); }
+uint8_t *read_regular_file(const char *path, size_t *size, size_t max) { return read_any(path, size, max, true); }
 
 void out_open(struct out_file *o, const char *path) {
     /* The file is replaced by renaming a new one over it, so only ever

@@ -11,8 +11,14 @@
 #include "core/util.h"
 #include "tools/kiln/util/arena.h"
 
-/* Whole file into memory (at most max bytes); dies with a clear message. */
+/* Whole file into memory (at most max bytes); dies with a clear message.
+ * A regular file is sized before anything is read; a pipe (`--config
+ * <(...)`) is read in chunks up to max; anything else (a device such as
+ * /dev/zero, a socket) is refused before reading. */
 uint8_t *read_file(const char *path, size_t *size, size_t max);
+/* The same for a file that must be regular (a kernel, a module: up to
+ * GiBs, so never read from something that cannot be sized first). */
+uint8_t *read_regular_file(const char *path, size_t *size, size_t max);
 bool file_exists(const char *path);
 /* Is path an ELF file (its magic)? Dies when it cannot read it. */
 bool file_is_elf(const char *path);
