@@ -742,12 +742,12 @@ TEST(image_errors) {
          "kiln.toml:2: loader_serial = \"maybe\": serial must be on or off"},
         {"[image]\nmemory = 512\n", no_env, "k.elf -o x",
          "kiln.toml:2: 'memory' cannot be set in [image]: it is not a setting of kiln image (known there: kernel, "
-         "kind, cmdline, image_config, output, loader_log, loader_fb, loader_serial, quiet, modules)"},
+         "kind, cmdline, image_config, output, loader_log, loader_fb, loader_serial, quiet, kernel_name, modules)"},
         {"[run]\nloader_fb = \"auto\"\n", no_env, "k.elf -o x",
          "kiln.toml:2: 'loader_fb' cannot be set in [run]: it is not a setting of kiln run or kiln test"},
         {"[profile.x.image]\nfrob = 1\n", no_env, "k.elf -o x",
          "kiln.toml:2: unknown key 'frob' (known: kernel, kind, cmdline, image_config, output, loader_log, "
-         "loader_fb, loader_serial, quiet, modules)"},
+         "loader_fb, loader_serial, quiet, kernel_name, modules)"},
         {"[profile.x.imag]\n", no_env, "k.elf -o x", "kiln.toml:1: unknown table [profile.x.imag] (known: [run], "
          "[test], [image], [vars], [profile.NAME], [profile.NAME.run], [profile.NAME.test], [profile.NAME.image])"},
     };
