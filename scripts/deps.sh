@@ -4,7 +4,7 @@
 # Groups:
 #   build   the loader, the kiln tool, the kernel library, kernel-example,
 #           disk images (make, make image, make install)
-#   run     booting in QEMU under SeaBIOS and OVMF (make run, make bench)
+#   run     booting in QEMU under SeaBIOS, OVMF and U-Boot (make run, make bench)
 #   test    the test suite's extra compilers and sanitizer runtimes (make test)
 #   debug   gdb (make debug)
 # As root: apt-get install -y what is missing (apt-get update first if the
@@ -33,6 +33,7 @@ for g in $groups; do
     run)
         have_cmd qemu-system-x86_64 || need="$need qemu-system-x86"
         have_file /usr/share/OVMF/OVMF_CODE_4M.fd || need="$need ovmf"
+        have_file /usr/lib/u-boot/qemu-x86_64/u-boot.rom || need="$need u-boot-qemu"
         ;;
     test)
         have_cmd clang || need="$need clang"

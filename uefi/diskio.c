@@ -4,18 +4,26 @@
  * the Kiln partition of the same disk. The disk is the handle whose device
  * path is the ESP's path without its last (hard-drive) node; its GPT
  * (format/gpt.c, the parser `kiln info` uses too) names the Kiln partition
- * by type GUID. Reads go through DiskIo, which takes
- * byte offsets and any buffer alignment, directly into the destination. */
+ * by type GUID. Reads go through DiskIo, which takes byte offsets and any
+ * buffer alignment, directly into the destination. Firmware without DiskIo
+ * on the disk (U-Boot's UEFI) gets BlockIo reads instead: whole blocks, into
+ * buffers aligned to the media's IoAlign (read_blocks). */
 #include "common/frames.h"
+#include "common/log.h"
 #include "core/kstring.h"
 #include "format/gpt.h"
 #include "uefi/efi.h"
 
-static EFI_DISK_IO *dio;
+static EFI_DISK_IO *dio;    /* NULL: the firmware has none; read through bio */
+static EFI_BLOCK_IO *bio;
 static UINT32 media_id;
+static uint32_t block_size, io_align; /* io_align: 1 = any address */
+static uint8_t *bounce;               /* BlockIo path: BOUNCE_BYTES, aligned to io_align */
 static uint64_t part_offset, part_size;
 
-#define READ_CHUNK (4u << 20) /* some firmware fails large single reads */
+#define READ_CHUNK (4u << 20)   /* some firmware fails large single reads */
+#define BOUNCE_BYTES (64u << 10) /* a multiple of every supported block size */
+#define IO_ALIGN_MAX (1u << 20)
 
 static size_t dp_node_len(const EFI_DEVICE_PATH *n) { return (size_t)n->Length[0] | (size_t)n->Length[1] << 8; }
 static bool dp_end(const EFI_DEVICE_PATH *n) { return n->Type == 0x7f && n->SubType == 0xff; }
@@ -34,8 +42,31 @@ static size_t dp_len(const EFI_DEVICE_PATH *dp) {
     return 0;
 }
 
+/* BlockIo reads whole blocks into a buffer aligned to IoAlign. Blocks go
+ * straight into the destination when it is aligned and the read covers
+ * them whole; the partial blocks at either end (and everything, when the
+ * destination is misaligned) go through the bounce buffer. */
+static bool read_blocks(uint64_t off, uint8_t *p, uint64_t size) {
+    while (size) {
+        uint64_t lba = off / block_size, skip = off % block_size;
+        uint64_t n;
+        if (!skip && size >= block_size && (uintptr_t)p % io_align == 0) {
+            n = MIN(size - size % block_size, (uint64_t)READ_CHUNK);
+            if (EFI_ERROR(bio->ReadBlocks(bio, media_id, lba, (UINTN)n, p))) return false;
+        } else {
+            n = MIN(size, BOUNCE_BYTES - skip);
+            uint64_t span = align_up(skip + n, block_size);
+            if (EFI_ERROR(bio->ReadBlocks(bio, media_id, lba, (UINTN)span, bounce))) return false;
+            memcpy(p, bounce + skip, n);
+        }
+        p += n, off += n, size -= n;
+    }
+    return true;
+}
+
 static bool read_disk(uint64_t off, void *dst, uint64_t size) {
     uint8_t *p = dst;
+    if (!dio) return read_blocks(off, p, size);
     while (size) {
         UINTN n = (UINTN)MIN(size, (uint64_t)READ_CHUNK);
         if (EFI_ERROR(dio->ReadDisk(dio, media_id, off, n, p))) return false;
@@ -62,6 +93,20 @@ static bool scan_gpt(uint64_t lba, uint32_t bsize, uint64_t last_lba, kiln_err *
     if (!gpt_entry_valid(&h, &kiln, e)) return err_prefix(e, "disk: the Kiln partition");
     part_offset = kiln.first_lba * bsize;
     part_size = (kiln.last_lba - kiln.first_lba + 1) * bsize;
+    return true;
+}
+
+/* The BlockIo path's bounce buffer, aligned to the media's IoAlign (0 and
+ * 1 mean any address; otherwise a power of two, UEFI spec 13.9). */
+static bool blockio_setup(uint32_t align, kiln_err *e) {
+    if (align > IO_ALIGN_MAX || (align & (align - 1)))
+        return err_set(e, "disk: the disk's BlockIo IoAlign %u is not a power of two up to 1 MiB", align);
+    io_align = align ? align : 1;
+    uint64_t pages = (BOUNCE_BYTES + (io_align > PAGE_SIZE ? io_align : 0)) / PAGE_SIZE;
+    uint64_t pa = frames_alloc(pages, KILN_MEMORY_BOOTLOADER_RECLAIMABLE);
+    if (!pa) return err_set(e, "disk: no memory for a %u-byte BlockIo buffer", BOUNCE_BYTES);
+    bounce = phys_ptr(align_up(pa, io_align)); /* pages are 4 KiB-aligned already */
+    log_info("disk: no DiskIo protocol: reading through BlockIo (%u-byte blocks, IoAlign %u)", block_size, io_align);
     return true;
 }
 
@@ -96,16 +141,18 @@ bool efi_disk_init(kiln_err *e) {
     }
     bs->FreePool(handles);
     if (!disk) return err_set(e, "disk: cannot find the disk that holds the EFI system partition");
-    EFI_BLOCK_IO *bio;
     if (EFI_ERROR(bs->HandleProtocol(disk, &bip, (void **)&bio)) || !bio->Media)
         return err_set(e, "disk: the boot disk has no BlockIo protocol");
-    if (EFI_ERROR(bs->HandleProtocol(disk, &dip, (void **)&dio)))
-        return err_set(e, "disk: the boot disk has no DiskIo protocol");
     media_id = bio->Media->MediaId;
     uint32_t bsize = bio->Media->BlockSize;
     uint64_t last = bio->Media->LastBlock;
-    if (bsize < 512 || bsize > 65536 || (bsize & (bsize - 1)))
+    if (bsize < 512 || bsize > BOUNCE_BYTES || (bsize & (bsize - 1)))
         return err_set(e, "disk: block size %u is not supported", bsize);
+    block_size = bsize;
+    if (EFI_ERROR(bs->HandleProtocol(disk, &dip, (void **)&dio))) {
+        dio = NULL;
+        if (!blockio_setup(bio->Media->IoAlign, e)) return false;
+    }
     /* Primary GPT at LBA 1; if it is damaged, the backup at the last LBA. */
     kiln_err first;
     if (scan_gpt(1, bsize, last, &first)) return true;

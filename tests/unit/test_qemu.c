@@ -55,7 +55,7 @@ static void check_argv(const char *args, bool test, const struct qemu_inputs *in
                     "isa-debug-exit,iobase=0xf4,iosize=0x04" /* in run mode too: kiln_qemu_exit() ends kiln run */
 
 TEST(qemu_command_lines) {
-    struct qemu_inputs in = {"q", "d,1.img", NULL, NULL, NULL, false, NULL, NULL};
+    struct qemu_inputs in = {"q", "d,1.img", NULL, NULL, NULL, false, NULL, NULL, NULL};
     {
         const char *const want[] = {COMMON_HEAD, "q35", "-accel", "tcg", "-m", "256", "-smp", "1", "-drive",
                                     "if=none,id=disk0,format=raw,file=d,,1.img,snapshot=on", "-device",
@@ -99,7 +99,7 @@ TEST(qemu_command_lines) {
     /* Every file name in an option value has its commas doubled, except
      * -debugcon's "file:PATH", which QEMU takes to the end of the word. */
     struct qemu_inputs uefi = {"/usr/bin/qemu", "x:disk,1.img", "/fw,1/CODE.fd", "/tmp/vars,x.fd", "/tmp/s,1.sock",
-                               false, NULL, NULL};
+                               false, NULL, NULL, NULL};
     {
         const char *const want[] = {
             "/usr/bin/qemu", "-machine", "q35", "-accel", "kvm", "-cpu", "host", "-m", "2048", "-smp", "4",
@@ -113,6 +113,14 @@ TEST(qemu_command_lines) {
         check_argv("k --firmware uefi --accel kvm --memory 2G --cpus 4 --disk virtio --monitor --gui --net "
                    "--debugcon dbg,1.log --gdb -- -d int",
                    true, &uefi, want);
+    }
+    /* U-Boot: its ROM as -bios, no pflash */
+    {
+        struct qemu_inputs ub = {"q", "d.img", NULL, NULL, NULL, false, "/u,1/u-boot.rom"};
+        const char *const want[] = {COMMON_HEAD, "q35", "-accel", "tcg", "-m", "256", "-smp", "1", "-bios",
+                                    "/u,1/u-boot.rom", "-drive", "if=none,id=disk0,format=raw,file=d.img,snapshot=on",
+                                    "-device", "virtio-blk-pci,drive=disk0,bootindex=0", COMMON_TAIL, NULL};
+        check_argv("k --firmware uboot --disk virtio", false, &ub, want);
     }
     /* the user's own isa-debug-exit replaces kiln's */
     {
@@ -226,6 +234,17 @@ TEST(ovmf_discovery) {
     const char *const env4[] = {"KILN_OVMF_CODE=/nonexistent", NULL};
     CHECK(!qemu_find_ovmf(&a, env4, root, &code, &vars, &e) && !strcmp(e.msg, "KILN_OVMF_CODE=/nonexistent: no such file"),
           "missing: %s", e.msg);
+    /* U-Boot: Debian's u-boot-qemu path under root, or KILN_UBOOT_ROM */
+    const char *rom;
+    CHECK(!qemu_find_uboot(&a, no_env, root, &rom, &e) && strstr(e.msg, "apt-get install u-boot-qemu") &&
+              strstr(e.msg, "KILN_UBOOT_ROM"),
+          "no u-boot: %s", e.msg);
+    touch("fw/usr/lib/u-boot/qemu-x86_64/u-boot.rom");
+    snprintf(want, sizeof want, "%s/usr/lib/u-boot/qemu-x86_64/u-boot.rom", root);
+    CHECK(qemu_find_uboot(&a, no_env, root, &rom, &e) && !strcmp(rom, want), "u-boot found: %s", e.msg);
+    const char *const env5[] = {"KILN_UBOOT_ROM=/nonexistent.rom", NULL};
+    CHECK(!qemu_find_uboot(&a, env5, root, &rom, &e) && !strcmp(e.msg, "KILN_UBOOT_ROM=/nonexistent.rom: no such file"),
+          "u-boot missing: %s", e.msg);
     arena_free(&a);
 }
 

@@ -62,7 +62,7 @@ enum rc_key {
 };
 #define K_NLISTS (K_COUNT - K_NVALUES)
 
-enum rc_firmware { FW_BIOS, FW_UEFI };
+enum rc_firmware { FW_BIOS, FW_UEFI, FW_UBOOT }; /* uboot: U-Boot's UEFI (no OVMF) */
 enum rc_machine { MACHINE_Q35, MACHINE_PC };
 enum rc_disk { DISK_IDE, DISK_AHCI, DISK_NVME, DISK_VIRTIO, DISK_USB };
 /* auto: KVM when /dev/kvm is usable and the boot with KVM does not fail

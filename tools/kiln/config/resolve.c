@@ -196,10 +196,10 @@ bool rc_check_target(struct run_config *c, bool is_elf, kiln_err *e) {
     const struct rc_value *v = c->v;
     if (!is_elf) return true; /* an image is booted as it is: kind does not apply */
     const char *ks = rc_source_str(&c->a, &v[K_KIND].src), *fs = rc_source_str(&c->a, &v[K_FIRMWARE].src);
-    if (v[K_FIRMWARE].num == FW_UEFI && v[K_KIND].num == KIND_BIOS)
-        return err_set(e, "kind bios (%s) cannot boot with firmware uefi (%s): a bios image has no EFI system "
+    if (v[K_FIRMWARE].num != FW_BIOS && v[K_KIND].num == KIND_BIOS)
+        return err_set(e, "kind bios (%s) cannot boot with firmware %s (%s): a bios image has no EFI system "
                           "partition; use kind hybrid or uefi",
-                       ks, fs);
+                       ks, v[K_FIRMWARE].num == FW_UEFI ? "uefi" : "uboot", fs);
     if (v[K_FIRMWARE].num == FW_BIOS && v[K_KIND].num == KIND_UEFI)
         return err_set(e, "kind uefi (%s) cannot boot with firmware bios (%s): a uefi image has no BIOS boot code; "
                           "use kind hybrid or bios",

@@ -25,7 +25,7 @@ void rc_free(struct run_config *c) { arena_free(&c->a); }
 
 /* --- the settings ------------------------------------------------------------ */
 
-static const char *const firmware_names[] = {"bios", "uefi", NULL};
+static const char *const firmware_names[] = {"bios", "uefi", "uboot", NULL};
 static const char *const kind_names[] = {"hybrid", "bios", "uefi", NULL}; /* enum image_kind order */
 static const char *const machine_names[] = {"q35", "pc", NULL};
 static const char *const disk_names[] = {"ide", "ahci", "nvme", "virtio", "usb", NULL};

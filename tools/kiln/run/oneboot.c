@@ -70,11 +70,11 @@ static void check_image_target(struct boot *b) {
         if (from_cli(&mods->items[i].src))
             die("%s: %s is a disk image, not a kernel ELF: image options apply only when kiln builds the image",
                 rc_source_str(&c->a, &mods->items[i].src), target);
-    if (c->v[K_FIRMWARE].num == FW_UEFI) {
+    if (c->v[K_FIRMWARE].num != FW_BIOS) {
         int fd = open(target, O_RDONLY | O_CLOEXEC);
         char sig[8] = {0};
         if (fd >= 0 && pread(fd, sig, 8, 512) == 8 && memcmp(sig, "EFI PART", 8))
-            warnx("%s has no GPT, so OVMF will not find its EFI system partition (make it with --kind hybrid or uefi)",
+            warnx("%s has no GPT, so UEFI firmware will not find its EFI system partition (make it with --kind hybrid or uefi)",
                   target);
         if (fd >= 0) close(fd);
     }
@@ -218,6 +218,11 @@ void boot_prepare(struct boot *b, bool dry_run) {
         b->ovmf_vars = "OVMF_VARS.fd";
         b->note = arena_strdup(&c->a, e.msg);
     }
+    if (c->v[K_FIRMWARE].num == FW_UBOOT && !qemu_find_uboot(&c->a, envp, "", &b->uboot_rom, &e)) {
+        if (!dry_run) die("%s", e.msg);
+        b->uboot_rom = "u-boot.rom";
+        b->note = arena_strdup(&c->a, e.msg);
+    }
     choose_accel(b, dry_run);
     if (c->v[K_GUI].num && have_qemu) {
         /* Without a window QEMU would serve the screen over VNC, unasked. A
@@ -237,7 +242,8 @@ void boot_prepare(struct boot *b, bool dry_run) {
         struct qemu_inputs in = {
             b->qemu, b->image, b->ovmf_code,
             b->ovmf_vars ? arena_printf(&c->a, "%s/kiln-vars-XXXXXX.fd", tmp_dir()) : NULL,
-            c->v[K_MONITOR].num ? arena_printf(&c->a, "%s/kiln-serial-PID-N.sock", tmp_dir()) : NULL, b->kvm, NULL, NULL};
+            c->v[K_MONITOR].num ? arena_printf(&c->a, "%s/kiln-serial-PID-N.sock", tmp_dir()) : NULL, b->kvm, NULL, NULL,
+            b->uboot_rom};
         bool resets, fw;
         guest_watches(c, &resets, &fw);
         if (resets) in.reset_log = arena_printf(&c->a, "%s/kiln-resets-XXXXXX.log", tmp_dir());
@@ -312,7 +318,8 @@ bool boot_start(struct boot *b, bool live, bool forward_stdin, const int logs[SE
     guest_watches(c, &resets, &fw);
     b->reset_log = resets ? temp_file(b, "resets") : NULL;
     b->fw_log = fw ? temp_file(b, "firmware") : NULL;
-    struct qemu_inputs in = {b->qemu, b->image, b->ovmf_code, b->vars_copy, sock, b->kvm, b->reset_log, b->fw_log};
+    struct qemu_inputs in = {b->qemu, b->image, b->ovmf_code, b->vars_copy, sock, b->kvm, b->reset_log, b->fw_log,
+                             b->uboot_rom};
     if (!qemu_argv(c, &in, &b->argv, &b->argc, e) || !watch_init(&b->watch, c, e)) {
         watch_free(&b->watch);
         return false;
@@ -420,6 +427,7 @@ void boot_print_dry_run(FILE *f, struct boot *b) {
         fprintf(f, "%-13s = %s\n", "ovmf code", b->ovmf_code);
         fprintf(f, "%-13s = %s  (copied to a new temporary file for each run)\n", "ovmf vars", b->ovmf_vars);
     }
+    if (b->uboot_rom) fprintf(f, "%-13s = %s\n", "u-boot rom", b->uboot_rom);
     if (b->accel.use != USE_REFUSE)
         fprintf(f, "%-13s = %s%s%s%s\n", "accelerator", b->kvm ? "kvm" : "tcg", b->accel.why ? "  (" : "",
                 b->accel.why ? b->accel.why : "", b->accel.why ? ")" : "");

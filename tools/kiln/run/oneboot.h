@@ -31,6 +31,7 @@ struct boot {
     bool image_cached;     /* the image was in the cache already */
     const char *qemu;      /* the binary */
     const char *ovmf_code, *ovmf_vars; /* firmware uefi */
+    const char *uboot_rom;  /* firmware uboot */
     const char *vars_copy; /* this run's copy of ovmf_vars (a temporary file) */
     const char *reset_log; /* this run's -d cpu_reset log (a temporary file), or NULL */
     const char *fw_log;    /* this run's firmware debug port output (a temporary file), or NULL */

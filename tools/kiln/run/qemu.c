@@ -117,6 +117,22 @@ bool qemu_find_ovmf(struct arena *a, const char *const *envp, const char *root, 
                    tried);
 }
 
+bool qemu_find_uboot(struct arena *a, const char *const *envp, const char *root, const char **rom, kiln_err *e) {
+    const char *env = rc_getenv(envp, "KILN_UBOOT_ROM");
+    if (env && *env) {
+        if (!regular(env)) return err_set(e, "KILN_UBOOT_ROM=%s: no such file", env);
+        *rom = env;
+        return true;
+    }
+    const char *p = arena_printf(a, "%s/usr/lib/u-boot/qemu-x86_64/u-boot.rom", root);
+    if (!regular(p))
+        return err_set(e, "firmware uboot needs U-Boot's QEMU build, and %s is not there: install it (apt-get install "
+                          "u-boot-qemu) or set KILN_UBOOT_ROM",
+                       p);
+    *rom = p;
+    return true;
+}
+
 bool qemu_kvm_usable(const char *dev, kiln_err *e) {
     int fd = open(dev, O_RDWR | O_CLOEXEC);
     if (fd < 0) return err_set(e, "%s: %s", dev, strerror(errno));

@@ -27,6 +27,10 @@ bool qemu_find_binary(struct run_config *c, const char *const *envp, const char 
 bool qemu_find_ovmf(struct arena *a, const char *const *envp, const char *root, const char **code, const char **vars,
                     kiln_err *e);
 
+/* U-Boot's x86_64 QEMU build (its UEFI runs EFI/BOOT/BOOTX64.EFI): the
+ * file KILN_UBOOT_ROM names, else Debian's u-boot-qemu under root. */
+bool qemu_find_uboot(struct arena *a, const char *const *envp, const char *root, const char **rom, kiln_err *e);
+
 /* Can QEMU use KVM here? Opens dev ("/dev/kvm") read-write and asks for
  * the API version (12). */
 bool qemu_kvm_usable(const char *dev, kiln_err *e);
@@ -95,6 +99,7 @@ struct qemu_inputs {
     bool kvm;                  /* -accel kvm -cpu host; else -accel tcg */
     const char *reset_log;     /* -d cpu_reset -D this file (kiln stops a guest that resets), or NULL */
     const char *fw_log;        /* the firmware's debug port 0x402 to this file, or NULL */
+    const char *uboot_rom;     /* firmware uboot: the -bios image */
 };
 
 /* QEMU's argv, NULL-terminated, in c's arena. */

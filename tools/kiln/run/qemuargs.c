@@ -63,6 +63,10 @@ bool qemu_argv(struct run_config *c, const struct qemu_inputs *in, char ***argv,
         push(&av, "-drive"), push(&av, "if=pflash,format=raw,readonly=on,file=%s", qemu_drive_file(&c->a, in->ovmf_code));
         push(&av, "-drive"), push(&av, "if=pflash,format=raw,file=%s", qemu_drive_file(&c->a, in->ovmf_vars));
     }
+    if (v[K_FIRMWARE].num == FW_UBOOT) {
+        if (!in->uboot_rom) return err_set(e, "internal: firmware uboot without its ROM");
+        push(&av, "-bios"), push(&av, "%s", in->uboot_rom); /* a plain path: QEMU takes it whole */
+    }
     push(&av, "-drive"), push(&av, "if=none,id=disk0,format=raw,file=%s,snapshot=on", qemu_drive_file(&c->a, in->image));
     switch ((enum rc_disk)v[K_DISK].num) {
     case DISK_IDE:
