@@ -116,7 +116,7 @@ TEST(qemu_command_lines) {
     }
     /* U-Boot: its ROM as -bios, no pflash */
     {
-        struct qemu_inputs ub = {"q", "d.img", NULL, NULL, NULL, false, "/u,1/u-boot.rom"};
+        struct qemu_inputs ub = {"q", "d.img", NULL, NULL, NULL, false, NULL, NULL, "/u,1/u-boot.rom"};
         const char *const want[] = {COMMON_HEAD, "q35", "-accel", "tcg", "-m", "256", "-smp", "1", "-bios",
                                     "/u,1/u-boot.rom", "-drive", "if=none,id=disk0,format=raw,file=d.img,snapshot=on",
                                     "-device", "virtio-blk-pci,drive=disk0,bootindex=0", COMMON_TAIL, NULL};
