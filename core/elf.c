@@ -217,10 +217,54 @@ static bool check_relr(struct elf_image *img, kiln_err *e) {
     return true;
 }
 
+/* One relocation table's three tags (DT_RELA/DT_RELASZ/DT_RELAENT, or the
+ * RELR ones). A table is used only when all three are present exactly once:
+ * an address without a size (or the reverse) would otherwise load the
+ * kernel with no relocations applied, which runs until the first pointer. */
+static const char *const dyn_suffix[3] = {"", "SZ", "ENT"};
+
+struct dyn_table {
+    const char *name;          /* "RELA" or "RELR" */
+    uint64_t tag[3], val[3];   /* address, size, entry size */
+    unsigned seen[3];
+    uint64_t entsize;          /* the only entry size x86_64 uses */
+};
+
+static bool dyn_table_note(struct dyn_table *t, uint64_t tag, uint64_t val, kiln_err *e) {
+    for (int i = 0; i < 3; i++) {
+        if (tag != t->tag[i]) continue;
+        if (t->seen[i]++)
+            return err_set(e, "elf: the dynamic section has two DT_%s%s entries", t->name, dyn_suffix[i]);
+        t->val[i] = val;
+    }
+    return true;
+}
+
+/* Checks a table's tags for consistency; *present says whether it exists. */
+static bool dyn_table_check(const struct dyn_table *t, bool *present, kiln_err *e) {
+    *present = t->seen[0] || t->seen[1] || t->seen[2];
+    if (!*present) return true;
+    for (int i = 0; i < 3; i++)
+        if (!t->seen[i])
+            return err_set(e, "elf: the dynamic section has DT_%s%s but no DT_%s%s (an incomplete relocation table)",
+                           t->name, dyn_suffix[t->seen[0] ? 0 : t->seen[1] ? 1 : 2], t->name, dyn_suffix[i]);
+    if (t->val[2] != t->entsize)
+        return err_set(e, "elf: DT_%sENT is %llu, expected %llu", t->name, (unsigned long long)t->val[2],
+                       (unsigned long long)t->entsize);
+    if (t->val[1] % t->entsize)
+        return err_set(e, "elf: DT_%sSZ %llu is not a multiple of %llu", t->name, (unsigned long long)t->val[1],
+                       (unsigned long long)t->entsize);
+    return true;
+}
+
 static bool parse_dynamic(struct elf_image *img, uint64_t off, uint64_t size, kiln_err *e) {
-    uint64_t rela = 0, relasz = 0, relaent = RELA_SIZE, relr = 0, relrsz = 0, relrent = 8, pltrelsz = 0;
-    bool have_rela = false, have_relr = false;
+    struct dyn_table rela = {"RELA", {DT_RELA, DT_RELASZ, DT_RELAENT}, {0}, {0}, RELA_SIZE};
+    struct dyn_table relr = {"RELR", {DT_RELR, DT_RELRSZ, DT_RELRENT}, {0}, {0}, 8};
+    uint64_t pltrelsz = 0;
+    bool present;
     if (!in_file(img, off, size)) return err_set(e, "elf: PT_DYNAMIC runs past the end of the file");
+    if (size % 16) return err_set(e, "elf: PT_DYNAMIC is %llu bytes, not a whole number of 16-byte entries",
+                                  (unsigned long long)size);
     uint64_t n = size / 16;
     if (n > MAX_DYN_ENTRIES) n = MAX_DYN_ENTRIES;
     for (uint64_t i = 0; i < n; i++) {
@@ -231,34 +275,28 @@ static bool parse_dynamic(struct elf_image *img, uint64_t off, uint64_t size, ki
         case DT_NEEDED: return err_set(e, "elf: the kernel needs a shared library (DT_NEEDED); link it statically");
         case DT_REL:
         case DT_RELSZ: return err_set(e, "elf: REL relocations are not used on x86_64; the kernel is malformed");
-        case DT_RELA: rela = val, have_rela = true; break;
-        case DT_RELASZ: relasz = val; break;
-        case DT_RELAENT: relaent = val; break;
-        case DT_RELR: relr = val, have_relr = true; break;
-        case DT_RELRSZ: relrsz = val; break;
-        case DT_RELRENT: relrent = val; break;
         case DT_PLTRELSZ: pltrelsz = val; break;
-        default: break;
+        default:
+            if (!dyn_table_note(&rela, tag, val, e) || !dyn_table_note(&relr, tag, val, e)) return false;
+            break;
         }
     }
     if (pltrelsz)
         return err_set(e, "elf: the kernel has PLT relocations (calls through a dynamic linker); link with -static-pie");
-    if (have_rela && relasz) {
-        if (relaent != RELA_SIZE) return err_set(e, "elf: DT_RELAENT is %llu, expected 24", (unsigned long long)relaent);
-        if (relasz % RELA_SIZE) return err_set(e, "elf: DT_RELASZ %llu is not a multiple of 24", (unsigned long long)relasz);
-        if (!va_to_off(img, rela, relasz, &img->rela_off))
+    if (!dyn_table_check(&rela, &present, e)) return false;
+    if (present && rela.val[1]) {
+        if (!va_to_off(img, rela.val[0], rela.val[1], &img->rela_off))
             return err_set(e, "elf: the RELA table (0x%llx, %llu bytes) is not inside the file data of a segment",
-                           (unsigned long long)rela, (unsigned long long)relasz);
-        img->rela_count = relasz / RELA_SIZE;
+                           (unsigned long long)rela.val[0], (unsigned long long)rela.val[1]);
+        img->rela_count = rela.val[1] / RELA_SIZE;
         if (!check_rela(img, e)) return false;
     }
-    if (have_relr && relrsz) {
-        if (relrent != 8) return err_set(e, "elf: DT_RELRENT is %llu, expected 8", (unsigned long long)relrent);
-        if (relrsz % 8) return err_set(e, "elf: DT_RELRSZ %llu is not a multiple of 8", (unsigned long long)relrsz);
-        if (!va_to_off(img, relr, relrsz, &img->relr_off))
+    if (!dyn_table_check(&relr, &present, e)) return false;
+    if (present && relr.val[1]) {
+        if (!va_to_off(img, relr.val[0], relr.val[1], &img->relr_off))
             return err_set(e, "elf: the RELR table (0x%llx, %llu bytes) is not inside the file data of a segment",
-                           (unsigned long long)relr, (unsigned long long)relrsz);
-        img->relr_count = relrsz / 8;
+                           (unsigned long long)relr.val[0], (unsigned long long)relr.val[1]);
+        img->relr_count = relr.val[1] / 8;
         if (!check_relr(img, e)) return false;
     }
     return true;

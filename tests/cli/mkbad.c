@@ -256,6 +256,41 @@ int main(int argc, char **argv) {
     p64(ph(b, (unsigned)other) + 8, orig_size - 16);
     p64(ph(b, (unsigned)other) + 32, 32);
     emit("dynamic-past-eof.elf", b, orig_size, "elf: PT_DYNAMIC runs past the end of the file");
+    /* Inconsistent relocation tables (issue 10: a DT_RELA without DT_RELASZ loaded
+     * with no relocations applied): each table in a PT_DYNAMIC appended to the file.
+     * t_vaddr is inside the text segment's file data, 0x10 outside every segment. */
+    {
+        const uint64_t RELA = 7, RELASZ = 8, RELAENT = 9, RELRSZ = 35, RELR = 36, RELRENT = 37;
+        const struct {
+            const char *name;
+            uint64_t d[3][2];
+            const char *want;
+        } dc[] = {
+            {"dt-rela-no-relasz.elf", {{RELA, t_vaddr}, {RELAENT, 24}}, "the dynamic section has DT_RELA but no DT_RELASZ"},
+            {"dt-rela-no-relaent.elf", {{RELA, t_vaddr}, {RELASZ, 24}}, "the dynamic section has DT_RELA but no DT_RELAENT"},
+            {"dt-relasz-no-rela.elf", {{RELASZ, 24}, {RELAENT, 24}}, "the dynamic section has DT_RELASZ but no DT_RELA"},
+            {"dt-relr-no-relrsz.elf", {{RELR, t_vaddr}, {RELRENT, 8}}, "the dynamic section has DT_RELR but no DT_RELRSZ"},
+            {"dt-relr-no-relrent.elf", {{RELR, t_vaddr}, {RELRSZ, 8}}, "the dynamic section has DT_RELR but no DT_RELRENT"},
+            {"dt-relasz-odd.elf", {{RELA, t_vaddr}, {RELASZ, 25}, {RELAENT, 24}}, "DT_RELASZ 25 is not a multiple of 24"},
+            {"dt-relrsz-odd.elf", {{RELR, t_vaddr}, {RELRSZ, 12}, {RELRENT, 8}}, "DT_RELRSZ 12 is not a multiple of 8"},
+            {"dt-relaent.elf", {{RELA, t_vaddr}, {RELASZ, 48}, {RELAENT, 16}}, "DT_RELAENT is 16, expected 24"},
+            {"dt-rela-outside.elf", {{RELA, 0x10}, {RELASZ, 24}, {RELAENT, 24}},
+             "the RELA table (0x10, 24 bytes) is not inside the file data of a segment"},
+            {"dt-relr-outside.elf", {{RELR, 0x10}, {RELRSZ, 8}, {RELRENT, 8}},
+             "the RELR table (0x10, 8 bytes) is not inside the file data of a segment"},
+        };
+        for (unsigned c = 0; c < sizeof dc / sizeof dc[0]; c++) {
+            b = copy(64); /* three entries and DT_NULL */
+            p32(ph(b, (unsigned)other), PT_DYNAMIC);
+            p64(ph(b, (unsigned)other) + 8, orig_size);
+            p64(ph(b, (unsigned)other) + 32, 64);
+            for (unsigned i = 0; i < 3; i++) {
+                p64(b + orig_size + 16 * i, dc[c].d[i][0]);
+                p64(b + orig_size + 16 * i + 8, dc[c].d[i][1]);
+            }
+            emit(dc[c].name, b, orig_size + 64, "elf: %s", dc[c].want);
+        }
+    }
 
     /* --- section headers ------------------------------------------------------------------ */
     b = copy(0), p64(b + 40, orig_size);

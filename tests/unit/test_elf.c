@@ -1296,3 +1296,49 @@ TEST(fuzz_corrupted_files) {
     free(ex.f);
     free(pie.f);
 }
+
+/* Issue 10: a relocation table's three tags come together or not at all. A
+ * DT_RELA without DT_RELASZ used to load the kernel with no relocations. */
+TEST(bad_incomplete_relocation_tables) {
+    static const struct {
+        unsigned slot; /* the DYN() slot to blank (made DT_DEBUG, tag 21: ignored) */
+        const char *want;
+    } c[] = {
+        {1, "has DT_RELA but no DT_RELASZ (an incomplete relocation table)"},
+        {2, "has DT_RELA but no DT_RELAENT"},
+        {0, "has DT_RELASZ but no DT_RELA"},
+        {4, "has DT_RELR but no DT_RELRSZ"},
+        {5, "has DT_RELR but no DT_RELRENT"},
+        {3, "has DT_RELRSZ but no DT_RELR"},
+    };
+    for (unsigned i = 0; i < ARRAY_LEN(c); i++) {
+        struct kf k = pie_sample();
+        w64(&k, DYN(c[i].slot), 21);
+        EXPECT_FAIL(&k, k.size, c[i].want);
+        free(k.f);
+    }
+}
+
+TEST(bad_duplicate_relocation_tags) {
+    struct kf k = pie_sample();
+    w64(&k, DYN(3), DT_RELASZ); /* DT_RELR becomes a second DT_RELASZ */
+    EXPECT_FAIL(&k, k.size, "two DT_RELASZ entries");
+    free(k.f);
+}
+
+TEST(bad_dynamic_size_not_whole_entries) {
+    struct kf k = pie_sample();
+    w64(&k, PH(P_DYN) + P_FILESZ, 0x78);
+    EXPECT_FAIL(&k, k.size, "PT_DYNAMIC is 120 bytes, not a whole number of 16-byte entries");
+    free(k.f);
+}
+
+TEST(empty_relocation_table_accepted) {
+    struct kf k = pie_sample();
+    w64(&k, DYN(1) + 8, 0); /* DT_RELASZ 0: a table with no entries */
+    struct elf_image *img = malloc(sizeof *img);
+    if (EXPECT_OK(&k, img)) CHECK(img->rela_count == 0 && img->relr_count == 3, "rela %llu relr %llu",
+                                  (unsigned long long)img->rela_count, (unsigned long long)img->relr_count);
+    free(img);
+    free(k.f);
+}
