@@ -69,7 +69,10 @@ void load_payload(struct platform *p, struct payload_files *f) {
     uint8_t *hdr = heap_alloc(PAYLOAD_HEADER_MAX);
     if (!hdr) panic("memory: no room for the payload header");
     if (!p->read(0, hdr, PAYLOAD_HEADER_MAX, &e)) panic("payload: reading the header: %s", e.msg);
-    if (!payload_validate(hdr, PAYLOAD_HEADER_MAX, 0, &e)) panic("%s", e.msg);
+    /* The partition's size bounds the payload: a header claiming more (even
+     * with a correct CRC) is refused here as `kiln image` would. */
+    if (!p->payload_space) panic("payload: the size of the Kiln partition is unknown");
+    if (!payload_validate(hdr, PAYLOAD_HEADER_MAX, p->payload_space, &e)) panic("%s", e.msg);
     f->header = (const struct payload_header *)hdr;
     f->config = load_config(p, f->header);
     const struct payload_entry *ke = payload_find(f->header, PAYLOAD_KERNEL);

@@ -43,6 +43,9 @@ struct platform {
 
     /* Read `size` bytes at byte `offset` of the Kiln partition. */
     bool (*read)(uint64_t offset, void *dst, uint64_t size, kiln_err *e);
+    /* Bytes the Kiln partition holds: a payload claiming more is refused.
+     * BIOS: from stage 2's header (the tool writes it); UEFI: the GPT. */
+    uint64_t payload_space;
     /* Usable direct-colour modes with a linear framebuffer; *current is the
      * index of the active mode or -1. */
     size_t (*video_modes)(struct video_mode *out, size_t cap, int *current);

@@ -1,6 +1,8 @@
 /* mbr.c - reading the first sector (mbr.h). */
 #include "format/mbr.h"
 
+#include <kiln/crc32.h>
+
 #include "core/util.h"
 
 void mbr_parse(const uint8_t s[MBR_SIZE], struct mbr *m) {
@@ -20,4 +22,25 @@ int mbr_find(const struct mbr *m, uint8_t type) {
     for (int i = 0; i < 4; i++)
         if (m->part[i].type == type) return i;
     return -1;
+}
+
+/* The sum stage 1 checks: the first sector's 128 dwords, mod 2^32. */
+static uint32_t sector_sum(const uint8_t *s) {
+    uint32_t sum = 0;
+    for (unsigned i = 0; i < 512; i += 4) sum += get_le32(s + i);
+    return sum;
+}
+
+bool stage2_check(const uint8_t *s2, uint64_t size, kiln_err *e) {
+    if (size < 512) return err_set(e, "stage 2: %llu bytes, less than its first sector", (unsigned long long)size);
+    if (get_le32(s2 + STAGE2_MAGIC_OFFSET) != STAGE2_MAGIC) return err_set(e, "stage 2: no magic \"KLN2\"");
+    if (sector_sum(s2) != STAGE2_MAGIC)
+        return err_set(e, "stage 2: the first sector's checksum is wrong (stage 1 stops with 'Kiln: M')");
+    uint32_t want = get_le32(s2 + STAGE2_HDR_SIZE);
+    if (want <= 512 || want > size)
+        return err_set(e, "stage 2: the header says %u bytes, %llu are here", want, (unsigned long long)size);
+    uint32_t crc = kiln_crc32(0, s2 + 512, want - 512);
+    if (crc != get_le32(s2 + STAGE2_HDR_CRC))
+        return err_set(e, "stage 2: CRC-32 %08x, the header says %08x", crc, get_le32(s2 + STAGE2_HDR_CRC));
+    return true;
 }

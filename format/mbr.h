@@ -9,16 +9,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/util.h"
+
 #define MBR_SIZE 512u
 
 /* Stage 1's fields, from MBR_STAGE1_FIELDS on; everything before is code
  * (after the BPB-shaped gap, MBR_BPB_END). */
 #define MBR_BPB_END 0x5au            /* 0x03-0x59: may be patched by BIOSes emulating a floppy */
-#define MBR_STAGE1_FIELDS 0x1a0u
-#define MBR_PAYLOAD_LBA 0x1a0u       /* u64: first LBA of the Kiln partition (read by stage 2) */
-#define MBR_STAGE2_LBA 0x1a8u        /* u64: first LBA of stage 2 */
-#define MBR_STAGE2_SECTORS 0x1b0u    /* u16: its length in sectors, 1..STAGE2_MAX_SECTORS */
-#define MBR_FLAGS 0x1b2u             /* u8: 0; test builds of stage 1 set MBR_FLAG_* in memory */
+#define MBR_STAGE1_FIELDS 0x1a4u     /* up to here: 330 bytes of code (after the BPB gap) */
+#define MBR_PAYLOAD_LBA 0x1a4u       /* u64: first LBA of the Kiln partition (read by stage 2) */
+#define MBR_STAGE2_LBA 0x1acu        /* u64: first LBA of stage 2 */
+#define MBR_STAGE2_SECTORS 0x1b4u    /* u16: its length in sectors, 1..STAGE2_MAX_SECTORS */
+#define MBR_FLAGS 0x1b6u             /* u8: 0; test builds of stage 1 set MBR_FLAG_* in memory */
 #define MBR_FLAG_CHS 0x01u           /* stage 2 reads the disk with CHS too */
 #define MBR_FLAG_NO_E820 0x02u       /* stage 2 acts as if the BIOS had no E820 */
 #define MBR_DISK_SIGNATURE 0x1b8u    /* u32, then a u16 0 */
@@ -30,11 +32,27 @@
 #define MBR_TYPE_GPT_PROTECTIVE 0xeeu
 #define MBR_ACTIVE 0x80u
 
-/* What stage 1 loads: stage 2, to STAGE2_BASE, checked by the magic
- * STAGE2_MAGIC ("KLN2") at STAGE2_BASE + STAGE2_MAGIC_OFFSET. */
+/* What stage 1 loads: stage 2, to STAGE2_BASE. Its first sector starts with
+ * a header the tool fills in when it writes an image (stage2_seal()):
+ *   STAGE2_MAGIC_OFFSET    u32 STAGE2_MAGIC ("KLN2")
+ *   STAGE2_HDR_SIZE        u32 bytes of stage 2 (more than one sector)
+ *   STAGE2_HDR_CRC         u32 CRC-32 (libkiln's kiln_crc32) of bytes 512 .. size
+ *   STAGE2_HDR_PART_SECTORS u64 the Kiln partition's size in sectors (the
+ *                          payload must fit it: stage 2 checks total_size)
+ *   STAGE2_HDR_FIXUP       u32 chosen so that the 128 little-endian dwords
+ *                          of the first sector sum (mod 2^32) to STAGE2_MAGIC
+ * Stage 1 checks that sum before it jumps (any changed byte of the first
+ * sector changes it); the first sector's code then checks that stage 1
+ * loaded all STAGE2_HDR_SIZE bytes and their CRC-32 before anything beyond
+ * it runs (stage2/entry.asm). */
 #define STAGE2_BASE 0x8000u
 #define STAGE2_MAGIC_OFFSET 4u
 #define STAGE2_MAGIC 0x324e4c4bu     /* 'K' 'L' 'N' '2' as a little-endian u32 */
+#define STAGE2_HDR_SIZE 8u
+#define STAGE2_HDR_CRC 12u
+#define STAGE2_HDR_PART_SECTORS 16u
+#define STAGE2_HDR_FIXUP 24u
+#define STAGE2_HDR_END 28u
 #define STAGE2_MAX_SECTORS 832u      /* (0x70000 - STAGE2_BASE) / 512: up to the bounce buffer */
 
 struct mbr_partition {
@@ -58,6 +76,10 @@ struct mbr {
 void mbr_parse(const uint8_t sector[MBR_SIZE], struct mbr *m);
 /* The index of the first partition of the given type, or -1. */
 int mbr_find(const struct mbr *m, uint8_t type);
+/* Checks a sealed stage 2 of `size` bytes as stage 1 and stage 2's first
+ * sector do at boot (the sum, the length, the CRC-32); for `kiln info` and
+ * the tests. */
+bool stage2_check(const uint8_t *s2, uint64_t size, kiln_err *e);
 
 /* Writing one (format/mbr_write.c: the host tool only). */
 /* CHS triple for a partition entry (255 heads, 63 sectors per track; LBAs
@@ -67,5 +89,9 @@ void mbr_lba_to_chs(uint64_t lba, uint8_t chs[3]);
 void mbr_set_partition(uint8_t sector[MBR_SIZE], int i, uint8_t status, uint8_t type, uint64_t lba, uint64_t sectors);
 void mbr_set_stage1(uint8_t sector[MBR_SIZE], uint64_t payload_lba, uint64_t stage2_lba, uint16_t stage2_sectors);
 void mbr_set_disk_signature(uint8_t sector[MBR_SIZE], uint32_t signature);
+/* Fills in stage 2's header (above) for a Kiln partition of part_sectors
+ * sectors. False, with a message, if s2 is no stage 2 (no magic, not more
+ * than one sector, larger than stage 1 can load). */
+bool stage2_seal(uint8_t *s2, uint64_t size, uint64_t part_sectors, kiln_err *e);
 
 #endif

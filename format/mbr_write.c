@@ -1,6 +1,8 @@
 /* mbr_write.c - writing the first sector (mbr.h), for the host tool. */
 #include "format/mbr.h"
 
+#include <kiln/crc32.h>
+
 #include "core/util.h"
 
 void mbr_lba_to_chs(uint64_t lba, uint8_t chs[3]) {
@@ -32,4 +34,19 @@ void mbr_set_stage1(uint8_t sector[MBR_SIZE], uint64_t payload_lba, uint64_t sta
 void mbr_set_disk_signature(uint8_t sector[MBR_SIZE], uint32_t signature) {
     put_le32(sector + MBR_DISK_SIGNATURE, signature);
     put_le16(sector + MBR_DISK_SIGNATURE + 4, 0);
+}
+
+bool stage2_seal(uint8_t *s2, uint64_t size, uint64_t part_sectors, kiln_err *e) {
+    if (size <= 512 || size > (uint64_t)STAGE2_MAX_SECTORS * 512)
+        return err_set(e, "stage 2 is %llu bytes; it must be more than one sector and at most %u sectors",
+                       (unsigned long long)size, STAGE2_MAX_SECTORS);
+    if (get_le32(s2 + STAGE2_MAGIC_OFFSET) != STAGE2_MAGIC) return err_set(e, "stage 2 has no magic \"KLN2\"");
+    put_le32(s2 + STAGE2_HDR_SIZE, (uint32_t)size);
+    put_le32(s2 + STAGE2_HDR_CRC, kiln_crc32(0, s2 + 512, size - 512));
+    put_le64(s2 + STAGE2_HDR_PART_SECTORS, part_sectors);
+    put_le32(s2 + STAGE2_HDR_FIXUP, 0);
+    uint32_t sum = 0;
+    for (unsigned i = 0; i < 512; i += 4) sum += get_le32(s2 + i);
+    put_le32(s2 + STAGE2_HDR_FIXUP, STAGE2_MAGIC - sum);
+    return true;
 }

@@ -3,7 +3,9 @@
 ;
 ; The BIOS loads this sector to 0000:7C00 and jumps to it with DL = boot
 ; drive. Stage1 loads stage2 (a contiguous run of sectors on the same disk)
-; to 0000:8000, checks stage2's magic and jumps to it with DL = boot drive.
+; to 0000:8000, checks stage2's first sector (the 32-bit sum of its dwords
+; must be STAGE2_MAGIC: format/mbr.h) and jumps to it with DL = boot drive.
+; Stage 2's first sector then checks the rest of stage 2 (stage2/entry.asm).
 ;
 ; Build:  nasm -f bin -Werror stage1/stage1.asm -o build/stage1.bin
 ;         -DFORCE_CHS skips the INT 13h extensions check and always uses the
@@ -39,13 +41,14 @@
 ;   0000:8000 up     stage2 (STAGE2_BASE), at most up to 0x6FFFF (STAGE2_MAX_SECTORS), staying
 ;                    clear of the EBDA that may start at 0x80000 or lower
 ;
-; Errors print "Kiln: X" and halt, X being:
+; Errors print "Kiln: X" on the screen, port 0xE9 and COM1 and halt, X being:
 ;   S  stage2_sectors is 0 or larger than STAGE2_MAX_SECTORS
 ;   G  CHS path: INT 13h AH=08h (get drive parameters) failed or is bogus
 ;   C  CHS path: an LBA is not addressable by CHS (cylinder > 1023, or the
 ;      LBA needs more than 32 bits)
 ;   R  a read still failed after 3 attempts
-;   M  stage2's magic "KLN2" not found (STAGE2_MAGIC at STAGE2_MAGIC_OFFSET)
+;   M  stage2's first sector is damaged, or is not stage 2: its dwords do
+;      not sum to STAGE2_MAGIC ("KLN2", also at STAGE2_MAGIC_OFFSET)
 ;
 ; 32-bit registers are used in real mode (operand-size prefixes); any CPU
 ; that can run an x86_64 kernel has them.
@@ -117,9 +120,10 @@ start:
 %endif
 
         ; These two stubs sit here so the conditional jumps to them stay
-        ; short; the rest are next to fail.
+        ; short; the rest are next to fail. A9h (test ax, imm16) swallows
+        ; the next stub's 2-byte "mov al, X": one byte instead of a jump.
 err_g:  mov al, 'G'
-        jmp fail
+        db 0xa9
 err_s:  mov al, 'S'
         jmp fail
 
@@ -129,7 +133,8 @@ no_ext:
         ; against BIOSes that misbehave unless ES:DI is zero. (For floppies
         ; this call points ES:DI at a parameter table; ES is reloaded later.)
         mov ah, 0x08
-        mov dl, [DRIVE]
+        pop dx                      ; DL = DRIVE, the only thing pushed yet
+        push dx
         xor di, di
         int 0x13
         jc err_g
@@ -178,15 +183,14 @@ load_loop:
 .read:
         mov dl, TRIES               ; DL is free: disk_call loads the drive
 .attempt:
+        ; Retried without a drive reset (AH=00h): that is for floppy
+        ; motors, and a Kiln image does not fit a floppy; 446 bytes are
+        ; better spent on the checks and the serial message below.
         call disk_call
         jnc .read_ok
         dec dl
-        jz err_r
-        push ax
-        mov ah, 0x00                ; reset the drive before retrying
-        call disk_call
-        pop ax
-        jmp short .attempt
+        jnz .attempt
+        jmp short err_r
 
 .read_ok:
         ; Advance by the count we asked for; a successful call transferred
@@ -200,30 +204,51 @@ load_loop:
         sub si, ax
         jnz load_loop
 
-        cmp dword [STAGE2_BASE + STAGE2_MAGIC_OFFSET], STAGE2_MAGIC
-        jne err_m
-        push ds                     ; ES = 0 (it still holds the last
-        pop es                      ; destination segment)
+        ; Stage 2's first sector must be intact before any of it runs: the
+        ; 32-bit sum of its 128 dwords is STAGE2_MAGIC (the tool sets the
+        ; STAGE2_HDR_FIXUP dword so; format/mbr.h). That also finds the magic
+        ; "KLN2" of a sector that is not stage 2 at all. The rest of stage 2
+        ; (length, CRC-32) is checked by this first sector's code. `loop`
+        ; leaves the flags of the last add: ZF = sum reached the magic.
+        mov si, STAGE2_BASE
+        mov cx, 512 / 4
+        mov edx, -STAGE2_MAGIC
+.sum:   lodsd
+        add edx, eax
+        loop .sum
+        jnz err_m
         mov dl, [DRIVE]
 %ifdef TEST_FLAGS
         mov byte [0x7c00 + MBR_FLAGS], TEST_FLAGS
 %endif
-        jmp 0x0000:STAGE2_BASE
+        jmp STAGE2_BASE             ; CS is 0 (normalised at start); stage 2
+                                    ; sets DS, ES and SS itself
 
 ; -----------------------------------------------------------------------------
 ; Errors: print "Kiln: X" and halt forever.
+; Errors: print "Kiln: X" and halt forever, on the screen (INT 10h), on
+; port 0xE9 and on COM1, so a machine with only a serial console sees it.
+; COM1 goes through INT 14h AH=01h: the BIOS probed the port at POST (BDA
+; 0x400; no port: it returns at once) and bounds each wait by its timeout
+; (BDA 0x47C); it is 9 bytes where programming the UART would be twice that.
 err_r:  mov al, 'R'
-        jmp short fail
+        db 0xa9                     ; skips the next mov (see err_g)
 err_c:  mov al, 'C'
-        jmp short fail
+        db 0xa9
 err_m:  mov al, 'M'
 
 fail:
         mov [msg_code], al
         mov si, msg
-        mov bx, 0x0007              ; page 0; colour, used in graphics modes
-.next:
+        mov bh, 0                   ; page 0 (BL, the colour, matters only in
+.next:                              ; graphics modes: the BIOS left text mode)
         lodsb
+        out 0xe9, al
+        push ax
+        mov ah, 0x01                ; INT 14h: send AL on port DX
+        cwd                         ; DX = 0 (AX > 0): COM1
+        int 0x14
+        pop ax
         mov ah, 0x0e
         int 0x10
         cmp si, msg_end
@@ -296,7 +321,7 @@ disk_call:
         ret
 
 msg:      db "Kiln: "
-msg_code: db "?"
+msg_code: db "?", 13, 10
 msg_end:
 
 ; -----------------------------------------------------------------------------

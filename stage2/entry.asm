@@ -1,6 +1,10 @@
 ; entry.asm - stage 2 from real mode to long mode.
 ;
-; Stage 1 jumps to 0000:8000 with DL = BIOS boot drive. This file:
+; Stage 1 jumps to 0000:8000 with DL = BIOS boot drive, having checked this
+; first sector (format/mbr.h). This file:
+;   0. checks, from the first sector alone, that the rest of stage 2 was
+;      loaded whole and is intact (length and CRC-32) before running any of
+;      it; a message on screen, port 0xE9 and COM1 and a halt if not,
 ;   1. checks that the CPU can run 64-bit code (readable message if not),
 ;   2. enables A20 (a20.asm),
 ;   3. zeroes .bss, identity-maps the first 4 GiB (2 MiB pages; the first
@@ -28,8 +32,13 @@ _start16:
     nop
     nop
     times STAGE2_MAGIC_OFFSET - ($ - _start16) db 0x90
-    dd STAGE2_MAGIC                 ; "KLN2": stage 1 checks this magic
+    dd STAGE2_MAGIC                 ; "KLN2"
+    ; The header the tool fills in (format/mbr.h, stage2_seal()).
+    times STAGE2_HDR_END - ($ - _start16) db 0
 
+; Everything from here to sector0_end runs before the rest of stage 2 is
+; known to be intact, so it must all lie in the first sector, which stage 1
+; checked (stage2.ld asserts it).
 real_start:
     cli
     xor ax, ax
@@ -39,8 +48,114 @@ real_start:
     mov sp, RM_STACK_TOP
     sti
     cld
-    mov [boot_drive], dl
+    push dx                         ; DL = boot drive
 
+    ; --- 0. Is the rest of stage 2 here, and intact? ---
+    ; Length: stage 1 loaded as many sectors as its field at 0x7C00 says;
+    ; they must cover STAGE2_HDR_SIZE bytes. (A short load can leave an
+    ; older copy in memory, which the CRC alone would accept.)
+    mov ecx, [STAGE2_BASE + STAGE2_HDR_SIZE]
+    mov si, msg_short
+    lea eax, [ecx + 511]
+    shr eax, 9
+    cmp ax, [0x7c00 + MBR_STAGE2_SECTORS]
+    ja rm_fatal
+    sub ecx, 512                    ; bytes after this sector
+    jbe rm_fatal                    ; (the tool never writes <= 512)
+    ; CRC-32 of those bytes, bit by bit (format/mbr.h: libkiln's kiln_crc32,
+    ; reflected, polynomial EDB88320h, initial and final value inverted).
+    ; DS:SI walks them; DS steps 64 KiB when SI wraps.
+    push ds
+    mov ax, (STAGE2_BASE + 512) >> 4
+    mov ds, ax
+    xor si, si
+    or edx, -1
+.byte:
+    lodsb
+    xor dl, al
+    mov bl, 8
+.bit:
+    shr edx, 1
+    jnc .bit_next
+    xor edx, 0xedb88320
+.bit_next:
+    dec bl
+    jnz .bit
+    test si, si
+    jnz .same_window
+    mov ax, ds
+    add ax, 0x1000
+    mov ds, ax
+.same_window:
+    dec ecx
+    jnz .byte
+    pop ds
+    not edx
+    mov si, msg_damaged
+    cmp edx, [STAGE2_BASE + STAGE2_HDR_CRC]
+    jne rm_fatal
+    pop dx
+    mov [boot_drive], dl
+    jmp check_cpu
+
+; rm_fatal: print the NUL-terminated message at DS:SI (DS = 0) on the screen
+; (INT 10h), port 0xE9 and COM1, then halt. COM1 as x86/serial.c does it:
+; used only if its scratch register holds a value (absent ports float),
+; programmed for 115200 8N1, each character waiting at most 65535 polls.
+rm_fatal:
+    xor bp, bp                      ; BP = 1: COM1 present
+    mov dx, 0x3ff                   ; scratch register
+    mov al, 0xa5
+    out dx, al
+    in al, dx
+    cmp al, 0xa5
+    jne .next
+    inc bp
+    mov dl, 0xfb                    ; LCR: DLAB on
+    mov al, 0x80
+    out dx, al
+    mov dl, 0xf8                    ; divisor 1: 115200 baud
+    mov al, 1
+    out dx, al
+    inc dx
+    dec ax
+    out dx, al
+    mov dl, 0xfb                    ; 8 data bits, no parity, 1 stop bit
+    mov al, 3
+    out dx, al
+.next:
+    lodsb
+    test al, al
+    jz .halt
+    out 0xe9, al
+    test bp, bp
+    jz .screen
+    mov ah, al
+    mov dx, 0x3fd                   ; LSR
+    mov cx, 0xffff
+.wait:
+    in al, dx
+    test al, 0x20                   ; transmitter holding register empty
+    loopz .wait
+    mov al, ah
+    mov dl, 0xf8
+    out dx, al
+.screen:
+    mov ah, 0x0e
+    mov bx, 0x0007
+    int 0x10
+    jmp .next
+.halt:
+    cli
+    hlt
+    jmp .halt
+
+msg_short:   db "Kiln: stage 2 is incomplete (stage 1 loaded fewer sectors than it has). Halted.", 13, 10, 0
+msg_damaged: db "Kiln: stage 2 is damaged (CRC-32 mismatch). Halted.", 13, 10, 0
+global sector0_end
+sector0_end:
+
+check_cpu:
     ; --- 1. Long mode available? (EFLAGS.ID toggles => CPUID exists) ---
     pushfd
     pop eax
@@ -80,18 +195,7 @@ no_long_mode:
     jmp rm_fatal
 a20_failed:
     mov si, msg_no_a20
-rm_fatal:                           ; print [si] with INT 10h teletype, halt
-    lodsb
-    test al, al
-    jz .halt
-    mov ah, 0x0e
-    mov bx, 0x0007
-    int 0x10
     jmp rm_fatal
-.halt:
-    cli
-    hlt
-    jmp .halt
 
 bits 32
 pm_entry:

@@ -115,6 +115,8 @@ void stage2_main(uint32_t drive) {
     struct platform p = {
         .firmware = KILN_FIRMWARE_BIOS,
         .read = disk_read_payload,
+        /* Stage 2's header (format/mbr.h), checked by stage 1 with its first sector. */
+        .payload_space = get_le64((const uint8_t *)(uintptr_t)(STAGE2_BASE + STAGE2_HDR_PART_SECTORS)) * 512,
         .video_modes = vbe_modes,
         .video_set = vbe_set,
         .map_bounds = bios_map_bounds,

@@ -161,6 +161,8 @@ bool efi_disk_init(kiln_err *e) {
     return false;
 }
 
+uint64_t efi_disk_size(void) { return part_size; }
+
 bool efi_disk_read(uint64_t offset, void *dst, uint64_t size, kiln_err *e) {
     uint64_t end;
     if (!add_ok(offset, size, &end) || end > part_size)

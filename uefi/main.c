@@ -175,5 +175,6 @@ EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab) {
     find_tables(&p);
     p.phys_top = phys_top();
     if (!efi_disk_init(&e)) panic("%s", e.msg);
+    p.payload_space = efi_disk_size();
     kiln_boot(&p);
 }

@@ -58,11 +58,11 @@ boot bios-floor bios pc "-device ide-hd,drive=d,bootindex=0" "$tmp/exit-mbr.img"
 boot uefi-example uefi q35 "-device ide-hd,drive=d,bus=ide.0,bootindex=0" "$tmp/example.img"
 boot uefi-floor uefi q35 "-device ide-hd,drive=d,bus=ide.0,bootindex=0" "$tmp/exit-efi.img"
 
-s1=$(od -An -v -tu1 -N 416 "$B"/stage1.bin | tr -s ' ' '\n' | grep -v '^$' | awk '$1 != 0 {last=NR} END {print last}')
+s1=$(od -An -v -tu1 -N 420 "$B"/stage1.bin | tr -s ' ' '\n' | grep -v '^$' | awk '$1 != 0 {last=NR} END {print last}')
 echo "Kiln $("$B"/kiln version | cut -d' ' -f2) on $(uname -m), QEMU $(qemu-system-x86_64 --version | head -n1 | cut -d' ' -f4), TCG, $N boots each, $(date -u +%Y-%m-%d)"
 echo
 echo "sizes"
-echo "  stage1          512 bytes ($s1 bytes used before the patched fields at 0x1a0)"
+echo "  stage1          512 bytes ($s1 bytes used before the patched fields at 0x1a4)"
 echo "  stage2          $(wc -c < "$B"/stage2.bin) bytes on disk ($(size "$B"/stage2.elf | awk 'NR==2 {print $1 " text, " $2 " data, " $3 " bss"}'))"
 echo "  BOOTX64.EFI     $(wc -c < "$B"/BOOTX64.EFI) bytes"
 echo "  kiln (tool)     $(wc -c < "$B"/kiln) bytes, loaders included"

@@ -229,9 +229,9 @@ static void check_mbr(struct image *im) {
 /* Stage 1's fields: Kiln partition LBA, stage 2 LBA and sector count. */
 static void check_stage1(const struct image *im, uint64_t *s2lba, uint32_t *s2count) {
     const uint8_t *m = im->b;
-    uint64_t plba = g64(m + 0x1a0);
-    *s2lba = g64(m + 0x1a8);
-    *s2count = g16(m + 0x1b0);
+    uint64_t plba = g64(m + 0x1a4);
+    *s2lba = g64(m + 0x1ac);
+    *s2count = g16(m + 0x1b4);
     int bad = failures;
     if (!im->have_kiln) return;
     if (plba != im->kiln.first)
@@ -304,6 +304,18 @@ static void check_payload(const struct image *im, uint64_t s2lba, uint32_t s2cou
               (unsigned long long)s2lba, (unsigned long long)size, (unsigned long long)(im->kiln.first + off / SECTOR));
     } else {
         pass("payload-stage2");
+        /* Its header (docs/disk-layout.md): size, CRC-32 of the rest, the
+         * partition's sectors, and a first sector whose dwords sum to "KLN2". */
+        const uint8_t *h = pl + off;
+        uint32_t sum = 0;
+        for (unsigned i = 0; i < SECTOR; i += 4) sum += g32(h + i);
+        if (size <= SECTOR || g32(h + 4) != 0x324e4c4bu || sum != 0x324e4c4bu || g32(h + 8) != size ||
+            crc32(h + SECTOR, size - SECTOR) != g32(h + 12) || g64(h + 16) != avail / SECTOR)
+            failf("stage2-seal", "magic %08x, sum %08x, size %u (entry %llu), CRC %08x (computed %08x), partition %llu "
+                  "sectors (header %llu)", g32(h + 4), sum, g32(h + 8), (unsigned long long)size, g32(h + 12),
+                  crc32(h + SECTOR, size - SECTOR), (unsigned long long)(avail / SECTOR), (unsigned long long)g64(h + 16));
+        else
+            pass("stage2-seal");
     }
 
     const char *paths[2] = {kpath, mpath};

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <kiln/crc32.h>
+
 #include "common/boot.h"
 #include "common/frames.h"
 #include "common/video.h"
@@ -26,6 +28,8 @@
 #define EFI_DESC 48 /* the descriptor size the fake firmware reports (larger than the struct, as OVMF's) */
 
 /* ---- the fake firmware ------------------------------------------------- */
+
+#define FAKE_PARTITION MIB(32) /* the Kiln partition the fake platforms report */
 
 static struct {
     uint8_t *payload;
@@ -121,7 +125,7 @@ static struct platform platform(bool uefi) {
     make_edid(fw.edid, 1024, 768);
     return (struct platform){
         .firmware = uefi ? KILN_FIRMWARE_UEFI : KILN_FIRMWARE_BIOS,
-        .read = fake_read, .video_modes = fake_modes, .video_set = fake_set, .map_bounds = fake_bounds,
+        .read = fake_read, .payload_space = FAKE_PARTITION, .video_modes = fake_modes, .video_set = fake_set, .map_bounds = fake_bounds,
         .leave = fake_leave, .rsdp = 0xe0010, .smbios32 = 0xf0020, .smbios64 = uefi ? 0xf0040 : 0,
         .efi_system_table = uefi ? 0x7f000000 : 0, .edid = fw.edid, .edid_size = sizeof fw.edid,
         .phys_top = MOCK_PHYS_BASE + ARENA + MIB(2), .vga_text = !uefi, .tsc_entry = 12345,
@@ -409,6 +413,22 @@ TEST(failures_are_panics_naming_the_problem) {
     make_payload("tk-fixed.elf", "cmdline=x\nfb=wrong\n");
     CHECK(!run_flow(&p, &h) && strstr(mock_log_panic(), "image config line 2"), "a bad image config: %s",
           mock_log_panic());
+
+    /* A header claiming more than the partition holds, with a correct CRC
+     * (issue 10: such a header used to boot). */
+    make_payload("tk-fixed.elf", "cmdline=x\n");
+    struct payload_header *ph = (struct payload_header *)fw.payload;
+    ph->total_size = UINT64_MAX;
+    ph->header_crc32 = 0;
+    ph->header_crc32 = kiln_crc32(0, fw.payload, ph->header_size);
+    CHECK(!run_flow(&p, &h) && !strcmp(mock_log_panic(), "payload: claims 18446744073709551615 bytes but the partition "
+                                                         "holds 33554432"),
+          "total_size past the partition: %s", mock_log_panic());
+    p.payload_space = 0;
+    make_payload("tk-fixed.elf", "cmdline=x\n");
+    CHECK(!run_flow(&p, &h) && !strcmp(mock_log_panic(), "payload: the size of the Kiln partition is unknown"),
+          "no partition size: %s", mock_log_panic());
+    p.payload_space = FAKE_PARTITION;
 
     make_payload("tk-fixed.elf", "cmdline=x\n");
     fw.fail_read = true;

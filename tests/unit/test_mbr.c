@@ -78,3 +78,34 @@ TEST(written_entries_parse_back) {
     mbr_lba_to_chs(1024u * 255 * 63, chs); /* beyond CHS: 1023/254/63 */
     CHECK(chs[0] == 254 && chs[1] == (63 | 0xc0) && chs[2] == 0xff, "past CHS reach");
 }
+
+/* Stage 2's seal (format/mbr.h): what the tool writes is what stage 1 (the
+ * first sector's dword sum) and stage 2's first sector (length, CRC-32)
+ * check at boot; every damage the boot tests make is seen here too. */
+TEST(stage2_seal_and_check) {
+    enum { SIZE = 3 * 512 + 100 };
+    uint8_t *s2 = calloc(1, SIZE);
+    kiln_err e;
+    for (unsigned i = 0; i < SIZE; i++) s2[i] = (uint8_t)(i * 7 + 3);
+    put_le32(s2 + STAGE2_MAGIC_OFFSET, STAGE2_MAGIC);
+    REQUIRE(stage2_seal(s2, SIZE, 2048, &e), "seal: %s", e.msg);
+    CHECK(get_le32(s2 + STAGE2_HDR_SIZE) == SIZE && get_le64(s2 + STAGE2_HDR_PART_SECTORS) == 2048, "header fields");
+    uint32_t sum = 0;
+    for (unsigned i = 0; i < 512; i += 4) sum += get_le32(s2 + i);
+    CHECK(sum == STAGE2_MAGIC, "first sector sums to %08x", sum);
+    CHECK(stage2_check(s2, SIZE, &e), "sealed stage 2 refused: %s", e.msg);
+
+    s2[100] ^= 0x10; /* first sector: stage 1's sum */
+    CHECK(!stage2_check(s2, SIZE, &e) && strstr(e.msg, "first sector's checksum"), "sector 0 flip: %s", e.msg);
+    s2[100] ^= 0x10;
+    s2[1000] ^= 0x01; /* later: the CRC */
+    CHECK(!stage2_check(s2, SIZE, &e) && strstr(e.msg, "CRC-32"), "flip: %s", e.msg);
+    s2[1000] ^= 0x01;
+    CHECK(!stage2_check(s2, SIZE - 512, &e) && strstr(e.msg, "the header says 1636 bytes, 1124 are here"),
+          "one sector short: %s", e.msg);
+
+    CHECK(!stage2_seal(s2, 512, 1, &e) && strstr(e.msg, "more than one sector"), "one sector: %s", e.msg);
+    put_le32(s2 + STAGE2_MAGIC_OFFSET, 0);
+    CHECK(!stage2_seal(s2, SIZE, 1, &e) && strstr(e.msg, "no magic"), "no magic: %s", e.msg);
+    free(s2);
+}

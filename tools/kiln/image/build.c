@@ -168,11 +168,18 @@ void image_build(const struct image_opts *o) {
         ents[n++] = (struct payload_item){PAYLOAD_MODULE, name, m, msize};
     }
 
+    /* Stage 2 is sealed for this image (format/mbr.h): its header gets its
+     * length, CRC-32 and the Kiln partition's size, which the layout gives
+     * from the payload's size alone, before the payload is written. */
     size_t s2size = (size_t)(kiln_stage2_end - kiln_stage2);
-    if (o->kind != KIND_UEFI) ents[n++] = (struct payload_item){PAYLOAD_STAGE2, "stage2.bin", kiln_stage2, s2size};
-    if (align_up(s2size, 512) / 512 > STAGE2_MAX_SECTORS) die("stage2 is larger than stage 1 can load");
+    uint8_t *stage2 = xmalloc(s2size);
+    memcpy(stage2, kiln_stage2, s2size);
+    if (o->kind != KIND_UEFI) ents[n++] = (struct payload_item){PAYLOAD_STAGE2, "stage2.bin", stage2, s2size};
 
     uint64_t total = payload_size(ents, n), offs[PAYLOAD_MAX_ENTRIES], stage2_off = 0;
+    struct disk_layout dl;
+    disk_plan(&dl, o->kind, total);
+    if (o->kind != KIND_UEFI && !stage2_seal(stage2, s2size, dl.kiln_sectors, &e)) die("internal: %s", e.msg);
     uint8_t *payload = xmalloc(total);
     payload_write(payload, ents, n, offs);
     for (uint32_t i = 0; i < n; i++)
@@ -188,14 +195,13 @@ void image_build(const struct image_opts *o) {
         stage1 = stage1_buf;
     }
 
-    struct disk_layout dl;
-    disk_plan(&dl, o->kind, total);
     struct out_file out;
     out_open(&out, o->out);
     out_truncate(&out, dl.disk_sectors * SECTOR);
     disk_write(&out, &dl, stage1, payload, total, stage2_off, s2size);
     out_commit(&out);
     free(payload);
+    free(stage2);
     free(stage1_buf);
     free(ctext);
     free(kernel);
