@@ -38,6 +38,9 @@ for g in $groups; do
     test)
         have_cmd clang || need="$need clang"
         have_cmd ld.lld || need="$need lld"
+        # A signed BOOTX64.EFI must still pass its self-check (tests/kernels/tk.mk.inc).
+        have_cmd sbsign || need="$need sbsigntool"
+        have_cmd openssl || need="$need openssl"
         # ASan/UBSan runtimes for the host unit tests. gcc -print-file-name
         # prints the bare name when it does not find the file.
         case "$(gcc -print-file-name=libasan.so 2>/dev/null)" in /*) ;; *) need="$need libasan8" ;; esac

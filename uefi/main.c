@@ -14,6 +14,7 @@
 #include "core/kstring.h"
 #include "common/log.h"
 #include "core/memmap.h"
+#include "format/efiseal.h"
 #include "uefi/efi.h"
 
 #define MAP_SLACK 128 /* descriptors: allocations between sizing and leaving split a few */
@@ -145,17 +146,37 @@ static uint64_t phys_top(void) {
     return top;
 }
 
+/* BOOTX64.EFI checks itself (format/efiseal.h): `kiln image` fills in this
+ * record with the CRC-32 of the image's read-only sections. It lives in
+ * .data, which the CRC does not cover. */
+static volatile struct efi_seal seal __attribute__((used)) = {EFI_SEAL_MAGIC, 0, 0};
+extern const uint8_t ImageBase[]; /* gnu-efi's linker script: where the firmware put this image */
+
+/* Before anything else runs: is the code the firmware loaded the code the
+ * tool sealed? The result is reported once the log can print it. */
+static bool self_check(kiln_err *e) {
+    uint32_t crc, covered;
+    if (!efi_seal_crc(ImageBase, 0, true, &crc, &covered, e)) return false;
+    if (!seal.covered) return err_set(e, "BOOTX64.EFI was not sealed by kiln image: there is no checksum to check");
+    if (crc != seal.crc32 || covered != seal.covered)
+        return err_set(e, "BOOTX64.EFI is damaged: its %u bytes of code and read-only data have CRC-32 %08x, kiln image "
+                          "wrote %08x over %u bytes", covered, crc, seal.crc32, seal.covered);
+    return true;
+}
+
 /* Called by gnu-efi's crt0 after self-relocation, with the SysV convention. */
 EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab);
 EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab) {
     uint64_t tsc = rdtsc();
-    kiln_err e;
+    kiln_err e, self;
+    bool intact = self_check(&self);
     efi_init(handle, systab);
     bs->SetWatchdogTimer(0, 0, 0, NULL); /* the 5-minute boot watchdog must not reset a slow load */
     /* The screen is Kiln's own console on the GOP framebuffer (set up in
      * efi_gop_init), never ConOut: firmware usually mirrors ConOut to the
      * same serial port Kiln writes to, which would print everything twice. */
     log_init(NULL);
+    if (!intact) panic("%s", self.msg);
     exceptions_install(true);
     frames_init(efi_alloc_pages, UINT64_MAX); /* the firmware identity-maps all memory */
     frames_set_code_source(efi_alloc_code);

@@ -16,6 +16,7 @@
 
 #include <kiln/crc32.h>
 
+#include "format/efiseal.h"
 #include "format/gpt.h"
 #include "format/mbr.h"
 #include "tools/kiln/image/image.h"
@@ -118,8 +119,15 @@ static void write_esp(struct out_file *out, const struct disk_layout *d, uint32_
     int fd = mkstemp(efi_tmp);
     if (fd < 0) die("%s: %s", efi_tmp, strerror(errno));
     unlink(efi_tmp);
+    /* BOOTX64.EFI checks itself at start against the CRC sealed in here
+     * (format/efiseal.h); a signer must sign the sealed file. */
     size_t size = (size_t)(kiln_efi_end - kiln_efi);
-    if (write(fd, kiln_efi, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0) die("%s: write failed", efi_tmp);
+    uint8_t *efi = xmalloc(size);
+    memcpy(efi, kiln_efi, size);
+    kiln_err e;
+    if (!efi_seal(efi, size, &e)) die("internal: %s", e.msg);
+    if (write(fd, efi, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0) die("%s: write failed", efi_tmp);
+    free(efi);
     char efi_src[32];
     snprintf(efi_src, sizeof efi_src, "/dev/fd/%d", fd); /* inherited by the mtools children */
 
