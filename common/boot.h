@@ -67,6 +67,7 @@ void load_kernel(const struct payload_files *f, struct kernel *k);
  * filling agree (bootinfo.c). */
 struct bi_layout {
     uint64_t info, gdt, strings, modules, map, efi_map, edid, size;
+    uint64_t segments; /* room for ELF_MAX_LOAD entries, whatever the kernel has */
     uint64_t map_cap, efi_cap, strings_size;
 };
 void bi_layout(struct bi_layout *l, uint64_t nmodules, uint64_t cmdline_len, uint64_t map_cap, uint64_t efi_cap,

@@ -5,6 +5,7 @@
 #include "common/boot.h"
 
 #include "common/frames.h"
+#include "common/log.h"
 #include "core/kstring.h"
 #include "core/version.h"
 
@@ -22,6 +23,7 @@ void bi_layout(struct bi_layout *l, uint64_t nmodules, uint64_t cmdline_len, uin
     l->efi_cap = efi_cap;
     l->efi_map = o, o += align_up(efi_cap, 16);
     l->edid = o, o += align_up(edid_size, 16);
+    l->segments = o, o += ELF_MAX_LOAD * sizeof(struct kiln_segment);
     l->size = align_up(o, PAGE_SIZE);
 }
 
@@ -70,6 +72,28 @@ static void fill_display(struct kiln_boot_info *bi, const struct platform *p, co
         }
     }
     if (!fb->physical_address && p->vga_text) bi->flags |= KILN_FLAG_VGA_TEXT;
+}
+
+/* Every loaded PT_LOAD segment, in virtual-address order (elf_parse sorts
+ * them), at the page granularity it is mapped with. The physical address
+ * follows from the run the segment was loaded in. */
+static void fill_segments(struct kiln_boot_info *bi, const struct kernel *k, const struct placement *pl) {
+    const struct elf_image *img = k->elf;
+    struct kiln_segment *ks = (struct kiln_segment *)((uint8_t *)phys_ptr(pl->bi_phys) + pl->bi.segments);
+    for (uint32_t i = 0; i < img->nseg; i++) {
+        const struct elf_segment *s = &img->seg[i];
+        uint64_t start = align_down(s->vaddr, PAGE_SIZE);
+        int r = elf_run_of(img, start);
+        if (r < 0) panic("kernel '%s': segment %u is in no run (loader bug)", k->name, s->index);
+        ks[i].virtual_address = start + (uint64_t)pl->plan->bias;
+        ks[i].physical_address = pl->run_phys[r] + (start - img->run[r].start);
+        ks[i].size = align_up(s->vaddr + s->memsz, PAGE_SIZE) - start;
+        ks[i].flags = KILN_SEGMENT_R | (s->flags & ELF_PF_W ? KILN_SEGMENT_W : 0) |
+                      (s->flags & ELF_PF_X ? KILN_SEGMENT_X : 0);
+        ks[i].phdr_index = s->index;
+    }
+    bi->segments = img->nseg ? (const struct kiln_segment *)bootinfo_virt(pl, ks) : 0;
+    bi->segment_count = img->nseg;
 }
 
 /* Where the kernel is, in the file and in memory, and its stack and TLS. */
@@ -131,6 +155,7 @@ struct kiln_boot_info *bootinfo_fill(const struct platform *p, const struct mach
     bi->smbios64_phys = p->smbios64;
     bi->efi_system_table_phys = p->efi_system_table;
     fill_kernel(bi, f, k, pl);
+    fill_segments(bi, k, pl);
     bi->tsc_loader_entry = p->tsc_entry;
     bi->tsc_frequency = m->tsc_frequency;
 

@@ -159,8 +159,8 @@ struct kiln_cpu {
     uint64_t stack_top;      /* 32: the AP's stack top (RSP = stack_top - 8 at the jump); 0 if none */
 };
 
-/* kiln_segment.flags (since 1.1): the permissions of the mapping. */
-#define KILN_SEGMENT_R UINT32_C(0x4)
+/* kiln_segment.flags (since 1.1): the segment's p_flags (docs/protocol.md 5.8). */
+#define KILN_SEGMENT_R UINT32_C(0x4) /* always set */
 #define KILN_SEGMENT_W UINT32_C(0x2)
 #define KILN_SEGMENT_X UINT32_C(0x1)
 

@@ -632,6 +632,84 @@ static void test_efi(void) {
     TK_CHECK(kind_of(rt, 8) == KILN_MEMORY_FIRMWARE_RUNTIME, "runtime-services-kind", "kind %u", kind_of(rt, 8));
 }
 
+/* The segments table against the kernel's own program headers (read from
+ * the mapped kernel file), the page tables and the memory map. */
+#if defined(TK_FAR)
+/* tk-far.ld puts this in a segment of its own, 16 GiB above the rest; only
+ * the segments table says where it is. */
+#define TK_FAR_TEXT "tk: the far segment, 16 GiB above the rest"
+__attribute__((used, section(".far"))) const char tk_far_data[] = TK_FAR_TEXT;
+#endif
+static uint64_t rd_le(const uint8_t *p, int n) {
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+static void test_segments(void) {
+    tk_group("segments");
+    const uint8_t *f = bi->kernel_file;
+    uint64_t phoff = rd_le(f + 32, 8), phentsize = rd_le(f + 54, 2), phnum = rd_le(f + 56, 2), loads = 0;
+    const struct kiln_segment *sg = bi->segments;
+    uint64_t n = bi->segment_count, bias = (uint64_t)bi->kernel_load_bias;
+    bool sorted = true;
+    for (uint64_t i = 1; i < n; i++)
+        if (sg[i].virtual_address <= sg[i - 1].virtual_address) sorted = false;
+    TK_CHECK(sg && n && sorted, "sorted", "%llu segments at %p", (unsigned long long)n, (const void *)sg);
+    for (uint64_t k = 0; k < phnum; k++) {
+        const uint8_t *ph = f + phoff + k * phentsize;
+        uint64_t vaddr = rd_le(ph + 16, 8), memsz = rd_le(ph + 40, 8), off = rd_le(ph + 8, 8), filesz = rd_le(ph + 32, 8);
+        uint32_t pf = (uint32_t)rd_le(ph + 4, 4);
+        if (rd_le(ph, 4) != 1 || !memsz) continue; /* PT_LOAD with something to load */
+        loads++;
+        const struct kiln_segment *s = 0;
+        for (uint64_t i = 0; i < n; i++)
+            if (sg[i].phdr_index == k) s = &sg[i];
+        if (!TK_CHECK(s, "listed", "program header %llu is not in the table", (unsigned long long)k)) continue;
+        uint64_t va = (vaddr & ~0xfffull) + bias, size = ((vaddr + memsz + 0xfff) & ~0xfffull) - (vaddr & ~0xfffull);
+        uint32_t fl = KILN_SEGMENT_R | (pf & 2 ? KILN_SEGMENT_W : 0) | (pf & 1 ? KILN_SEGMENT_X : 0);
+        TK_CHECK(s->virtual_address == va && s->size == size && s->flags == fl, "fields",
+                 "phdr %llu: 0x%llx+0x%llx flags %u, expected 0x%llx+0x%llx flags %u", (unsigned long long)k,
+                 (unsigned long long)s->virtual_address, (unsigned long long)s->size, s->flags,
+                 (unsigned long long)va, (unsigned long long)size, fl);
+        TK_CHECK(kind_of(s->physical_address, s->size) == KILN_MEMORY_KERNEL, "kind", "phdr %llu at 0x%llx: kind %u",
+                 (unsigned long long)k, (unsigned long long)s->physical_address, kind_of(s->physical_address, s->size));
+        /* The file bytes are there (read-only segments: the kernel has written
+         * to its data by now; a PIE's are relocated: ET_EXEC only). */
+        if (!bias && filesz && !(pf & 2))
+            TK_CHECK(!kiln_memcmp((const void *)(uintptr_t)(vaddr), f + off, filesz), "contents", "phdr %llu differs",
+                     (unsigned long long)k);
+        if (!have_phys()) continue;
+        bool nx = bi->flags & KILN_FLAG_NX;
+        struct walk a = walk(va), z = walk(va + size - 4096);
+        TK_CHECK(a.present && z.present && a.pa == s->physical_address &&
+                     z.pa == s->physical_address + size - 4096,
+                 "physical", "phdr %llu: 0x%llx -> 0x%llx / 0x%llx, table says 0x%llx", (unsigned long long)k,
+                 (unsigned long long)va, (unsigned long long)a.pa, (unsigned long long)z.pa,
+                 (unsigned long long)s->physical_address);
+        TK_CHECK(z.w == !!(fl & KILN_SEGMENT_W) && (!nx || z.x == !!(fl & KILN_SEGMENT_X)), "permissions",
+                 "phdr %llu: last page w %d x %d, flags %u", (unsigned long long)k, z.w, z.x, fl);
+    }
+    TK_CHECK(loads == n, "count", "%llu PT_LOAD, %llu in the table", (unsigned long long)loads, (unsigned long long)n);
+#if defined(TK_FAR)
+    /* The kernel's first run is what kernel_image_* describe; the far
+     * segment is found through the table alone. */
+    const struct kiln_segment *far = 0;
+    for (uint64_t i = 0; i < n; i++)
+        if (sg[i].virtual_address >= bi->kernel_image_virt + GIB(16)) far = &sg[i];
+    if (TK_CHECK(far && !(far->flags & KILN_SEGMENT_X), "far-listed", "no segment 16 GiB above the image at 0x%llx",
+                 (unsigned long long)bi->kernel_image_virt)) {
+        const char *p = (const char *)(uintptr_t)far->virtual_address;
+        /* Compared with a copy: taking tk_far_data's address would not link
+         * in the small code model, which is the point of this kernel. */
+        static const char expected[] = TK_FAR_TEXT;
+        TK_CHECK(!kiln_memcmp(p, expected, sizeof expected), "far-contents", "at 0x%llx: '%.20s'", (unsigned long long)far->virtual_address, p);
+        TK_CHECK(far->physical_address < bi->kernel_image_phys ||
+                     far->physical_address >= bi->kernel_image_phys + bi->kernel_image_size,
+                 "far-own-block", "0x%llx is inside the first block", (unsigned long long)far->physical_address);
+    }
+#endif
+}
+
 static void test_layout(void) {
     tk_group("layout");
 #if defined(TK_HIGH)
@@ -720,6 +798,7 @@ void tk_main(struct kiln_boot_info *boot_info) {
     if (want("mappings")) test_mappings();
     if (want("state")) test_state();
     if (want("layout")) test_layout();
+    if (want("segments")) test_segments();
     if (want("modules")) test_modules();
     if (word("cmdline-exact")) test_cmdline();
     if (word("fb") || word("fb=none") || word("no-display")) test_fb();

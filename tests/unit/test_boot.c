@@ -290,6 +290,19 @@ static void check_mappings(const struct handoff *h, const struct kiln_boot_info 
     CHECK(translate(h, (uint64_t)(uintptr_t)bi->kernel_file, &r) && r.pa == bi->kernel_file_phys && !r.w && !r.x,
           "the kernel file read-only");
     CHECK(translate(h, h->page, &r) && r.pa == h->page && r.x, "the hand-off page identity-mapped, executable");
+    /* Every test kernel here has three PT_LOAD segments: text, rodata, data. */
+    const struct kiln_segment *sg = kptr(h, bi->segments);
+    CHECK(sg && bi->segment_count == 3, "segments table: %llu entries", (unsigned long long)bi->segment_count);
+    for (uint64_t i = 0; sg && i < bi->segment_count; i++) {
+        /* The last page: a PIE's RELRO pages at the start of its data are read-only. */
+        uint64_t last = sg[i].size - PAGE_SIZE;
+        bool ok = sg[i].size && translate(h, sg[i].virtual_address + last, &r) &&
+                  r.pa == sg[i].physical_address + last && r.w == !!(sg[i].flags & KILN_SEGMENT_W) &&
+                  r.x == !!(sg[i].flags & KILN_SEGMENT_X) &&
+                  (i == 0 || sg[i].virtual_address > sg[i - 1].virtual_address);
+        CHECK(ok, "segment %llu (phdr %u) at 0x%llx: mapped as the table says", (unsigned long long)i,
+              sg[i].phdr_index, (unsigned long long)sg[i].virtual_address);
+    }
     CHECK(translate(h, bi->framebuffer.address, &r) && r.pa == FB_PHYS && r.w && r.wc && !r.x,
           "the framebuffer write-combining");
     CHECK(h->args.gdt_limit == BOOT_GDT_BYTES - 1, "GDT limit");
