@@ -157,6 +157,10 @@ struct kiln_boot_info *bootinfo_fill(const struct platform *p, const struct mach
     fill_kernel(bi, f, k, pl);
     fill_segments(bi, k, pl);
     bi->tsc_loader_entry = p->tsc_entry;
+    if (p->has_unix_time) {
+        bi->boot_unix_time = p->unix_time;
+        bi->flags |= KILN_FLAG_BOOT_TIME;
+    }
     bi->tsc_frequency = m->tsc_frequency;
 
     /* GDT: null, 64-bit code (0x08), data (0x10). */

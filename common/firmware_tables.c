@@ -47,3 +47,44 @@ void smbios_scan(uint64_t start, uint64_t len, uint64_t *sm2, uint64_t *sm3) {
         if (!*sm2 && smbios2_valid(p)) *sm2 = a;
     }
 }
+
+/* An ACPI table header at pa: inside [0, end), a sane length and a zero
+ * checksum. Firmware tables are input like any other: never trusted. */
+#define ACPI_TABLE_MAX MIB(1)
+static const uint8_t *acpi_header(uint64_t pa, uint64_t end, uint32_t *len) {
+    if (!pa || pa >= end || end - pa < 36) return 0;
+    const uint8_t *t = phys_ptr(pa);
+    uint32_t n;
+    memcpy(&n, t + 4, 4);
+    if (n < 36 || n > ACPI_TABLE_MAX || n > end - pa || sum(t, n) != 0) return 0;
+    *len = n;
+    return t;
+}
+
+const uint8_t *acpi_table(uint64_t rsdp, const char sig[4], uint64_t end, uint32_t *len) {
+    if (!rsdp || rsdp >= end || end - rsdp < 36) return 0;
+    const uint8_t *r = phys_ptr(rsdp);
+    uint64_t xsdt = 0;
+    uint32_t rsdt, n;
+    memcpy(&rsdt, r + 16, 4);
+    if (r[15] >= 2) memcpy(&xsdt, r + 24, 8);
+    unsigned esize = xsdt ? 8 : 4;
+    const uint8_t *root = acpi_header(xsdt ? xsdt : rsdt, end, &n);
+    if (!root || memcmp(root, xsdt ? "XSDT" : "RSDT", 4) != 0) return 0;
+    for (uint32_t off = 36; off + esize <= n; off += esize) {
+        uint64_t pa = 0;
+        memcpy(&pa, root + off, esize);
+        const uint8_t *t = acpi_header(pa, end, len);
+        if (t && memcmp(t, sig, 4) == 0) return t;
+    }
+    return 0;
+}
+
+uint8_t acpi_fadt_century(uint64_t rsdp, uint64_t end) {
+    uint32_t len;
+    const uint8_t *f = acpi_table(rsdp, "FACP", end, &len);
+    /* CENTURY is byte 108 (ACPI 1.0 and later); 0 means no century register.
+     * Registers 0x00-0x0D are the clock's own, and the CMOS has 128. */
+    if (!f || len <= 108 || f[108] < 0x0e || f[108] > 0x7f) return 0;
+    return f[108];
+}

@@ -18,4 +18,12 @@ bool smbios3_valid(const uint8_t *p);
 uint64_t rsdp_scan(uint64_t start, uint64_t len);
 void smbios_scan(uint64_t start, uint64_t len, uint64_t *sm2, uint64_t *sm3);
 
+/* The ACPI table with signature sig, through the XSDT (revision 2+ RSDP
+ * with one) or the RSDT; every table read lies below end and has a good
+ * checksum. NULL when absent. */
+const uint8_t *acpi_table(uint64_t rsdp, const char sig[4], uint64_t end, uint32_t *len);
+/* The FADT's CENTURY field: the CMOS index of the century register, or 0
+ * when there is none (or it names a clock register or is past the CMOS). */
+uint8_t acpi_fadt_century(uint64_t rsdp, uint64_t end);
+
 #endif

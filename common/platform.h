@@ -63,6 +63,8 @@ struct platform {
     bool vga_text;      /* BIOS: the display is in VGA text mode */
     bool guarded_stack; /* the loader's stack has an unmapped page below it */
     uint64_t tsc_entry; /* TSC when the loader's first C code ran */
+    int64_t unix_time;  /* boot time, seconds since 1970 UTC, when has_unix_time */
+    bool has_unix_time;
 };
 
 /* The shared boot flow (common/boot.c) and the jump to the kernel

@@ -1,6 +1,7 @@
 /* main.c - the BIOS platform: gather the facts, fill struct platform, call
  * the shared boot flow. entry.asm calls stage2_main() in long mode with the
  * first 4 GiB identity-mapped. */
+#include "x86/cmos.h"
 #include "x86/cpu.h"
 #include "x86/exceptions.h"
 #include "common/firmware_tables.h"
@@ -129,6 +130,14 @@ void stage2_main(uint32_t drive) {
         if (clean[i].kind != KILN_MEMORY_RESERVED) p.phys_top = MAX(p.phys_top, clean[i].base + clean[i].length);
     if (!disk_init((uint8_t)drive, payload_lba, flags & MBR_FLAG_CHS, &e)) panic("%s", e.msg);
     find_tables(&p);
+    /* Stage 2 maps the first 4 GiB: ACPI tables above it are not read. */
+    uint8_t century = acpi_fadt_century(p.rsdp, GIB(4));
+    p.has_unix_time = cmos_unix_time(century, &p.unix_time);
+    if (p.has_unix_time)
+        log_debug("time: %lld s since 1970 from the CMOS clock%s", (long long)p.unix_time,
+                  century ? ", century register from the FADT" : "");
+    else
+        log_warn("time: the CMOS clock gave no valid date; boot_unix_time is unknown");
     if (vbe_edid(edid)) {
         p.edid = edid;
         p.edid_size = sizeof edid;

@@ -30,4 +30,8 @@ size_t efi_gop_modes(struct video_mode *out, size_t cap, int *current);
 bool efi_gop_set(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_err *e);
 const uint8_t *efi_gop_edid(uint32_t *size);
 
+/* clock.c: the boot time from GetTime, in seconds since 1970 UTC; false
+ * (with a warning) when the firmware gives none. */
+bool efi_boot_time(int64_t *out);
+
 #endif

@@ -195,6 +195,7 @@ EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab) {
     p.edid = efi_gop_edid(&p.edid_size);
     find_tables(&p);
     p.phys_top = phys_top();
+    p.has_unix_time = efi_boot_time(&p.unix_time);
     if (!efi_disk_init(&e)) panic("%s", e.msg);
     p.payload_space = efi_disk_size();
     kiln_boot(&p);

@@ -710,6 +710,23 @@ static void test_segments(void) {
 #endif
 }
 
+/* boot_unix_time: always known under QEMU (its clock starts at the host's
+ * time unless -rtc base= says otherwise); rtc=2031 boots set
+ * -rtc base=2031-05-04T03:02:01 and the value must be that, give or take
+ * the seconds the firmware and the loader took. */
+static void test_time(void) {
+    tk_group("time");
+    int64_t t = bi->boot_unix_time;
+    if (!TK_CHECK(bi->flags & KILN_FLAG_BOOT_TIME, "known", "flags 0x%x", bi->flags)) return;
+    if (word("rtc=2031")) {
+        const int64_t want_t = 1935630121; /* 2031-05-04T03:02:01Z */
+        TK_CHECK(t >= want_t && t <= want_t + 20, "rtc-base", "%lld, expected %lld (+20 s)", (long long)t,
+                 (long long)want_t);
+    } else {
+        TK_CHECK(t > 1577836800 && t < 4102444800, "plausible", "%lld is not in 2020-2100", (long long)t);
+    }
+}
+
 static void test_layout(void) {
     tk_group("layout");
 #if defined(TK_HIGH)
@@ -799,6 +816,7 @@ void tk_main(struct kiln_boot_info *boot_info) {
     if (want("state")) test_state();
     if (want("layout")) test_layout();
     if (want("segments")) test_segments();
+    if (want("time") || word("rtc=2031")) test_time();
     if (want("modules")) test_modules();
     if (word("cmdline-exact")) test_cmdline();
     if (word("fb") || word("fb=none") || word("no-display")) test_fb();

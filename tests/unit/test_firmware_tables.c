@@ -156,3 +156,51 @@ TEST(legacy_scans) {
     smbios_scan(base, 0x10000, &sm2, &sm3);
     CHECK(sm2 == 0x1234 && sm3 == base + 0x4000, "a value already found is kept");
 }
+
+/* An ACPI table at m + off: signature, length, checksum. */
+static void make_table(uint8_t *m, uint64_t off, const char *sig, uint32_t len) {
+    uint8_t *t = m + off;
+    memset(t, 0, len);
+    memcpy(t, sig, 4);
+    memcpy(t + 4, &len, 4);
+    fix_sum(t, len, 9);
+}
+
+TEST(acpi_tables_and_century) {
+    mock_phys_init(0x20000);
+    uint64_t base = MOCK_PHYS_BASE, end = base + 0x20000;
+    uint8_t *m = phys_ptr(base);
+    /* RSDP (1.0) -> RSDT at +0x1000 -> [APIC at +0x2000, FACP at +0x3000]. */
+    uint8_t *r = m;
+    memset(r, 0, 20);
+    memcpy(r, "RSD PTR ", 8);
+    uint32_t rsdt = (uint32_t)(base + 0x1000), e0 = (uint32_t)(base + 0x2000), e1 = (uint32_t)(base + 0x3000);
+    memcpy(r + 16, &rsdt, 4);
+    fix_sum(r, 20, 8);
+    make_table(m, 0x2000, "APIC", 44);
+    make_table(m, 0x3000, "FACP", 116);
+    m[0x3000 + 108] = 0x32;
+    fix_sum(m + 0x3000, 116, 9);
+    make_table(m, 0x1000, "RSDT", 44);
+    memcpy(m + 0x1000 + 36, &e0, 4);
+    memcpy(m + 0x1000 + 40, &e1, 4);
+    fix_sum(m + 0x1000, 44, 9);
+    uint32_t len = 0;
+    CHECK(acpi_table(base, "FACP", end, &len) == m + 0x3000 && len == 116, "FACP through the RSDT");
+    CHECK(acpi_fadt_century(base, end) == 0x32, "century 0x%x", acpi_fadt_century(base, end));
+    CHECK(acpi_fadt_century(base, base + 0x3000 + 100) == 0, "a FADT past the readable end is not read");
+    CHECK(!acpi_table(base, "HPET", end, &len), "an absent table found");
+    m[0x3000 + 108] = 0x09; /* a clock register (the year) is not a century register */
+    fix_sum(m + 0x3000, 116, 9);
+    CHECK(acpi_fadt_century(base, end) == 0, "century index 9 accepted");
+    m[0x3000 + 108] = 0x32;
+    m[0x3000 + 50] ^= 1; /* checksum broken */
+    CHECK(acpi_fadt_century(base, end) == 0, "a FADT with a bad checksum read");
+    fix_sum(m + 0x3000, 116, 9);
+    make_table(m, 0x3000, "FACP", 100); /* an ACPI 1.0-sized FADT without the field */
+    CHECK(acpi_fadt_century(base, end) == 0, "a short FADT read past its length");
+    uint32_t huge = 0xffffffffu; /* an RSDT claiming 4 GiB */
+    memcpy(m + 0x1000 + 4, &huge, 4);
+    CHECK(!acpi_table(base, "APIC", end, &len), "an RSDT with an absurd length walked");
+    CHECK(!acpi_table(0, "FACP", end, &len), "no RSDP");
+}
