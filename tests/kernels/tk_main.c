@@ -655,6 +655,14 @@ static void test_segments(void) {
     for (uint64_t i = 1; i < n; i++)
         if (sg[i].virtual_address <= sg[i - 1].virtual_address) sorted = false;
     TK_CHECK(sg && n && sorted, "sorted", "%llu segments at %p", (unsigned long long)n, (const void *)sg);
+    /* RELRO pages are mapped read-only (whole pages inside PT_GNU_RELRO). */
+    uint64_t relro_lo = 0, relro_hi = 0;
+    for (uint64_t k = 0; k < phnum; k++) {
+        const uint8_t *ph = f + phoff + k * phentsize;
+        if (rd_le(ph, 4) != 0x6474e552u) continue;
+        relro_lo = (rd_le(ph + 16, 8) & ~0xfffull) + bias;
+        relro_hi = ((rd_le(ph + 16, 8) + rd_le(ph + 40, 8)) & ~0xfffull) + bias;
+    }
     for (uint64_t k = 0; k < phnum; k++) {
         const uint8_t *ph = f + phoff + k * phentsize;
         uint64_t vaddr = rd_le(ph + 16, 8), memsz = rd_le(ph + 40, 8), off = rd_le(ph + 8, 8), filesz = rd_le(ph + 32, 8);
@@ -686,7 +694,9 @@ static void test_segments(void) {
                  "physical", "phdr %llu: 0x%llx -> 0x%llx / 0x%llx, table says 0x%llx", (unsigned long long)k,
                  (unsigned long long)va, (unsigned long long)a.pa, (unsigned long long)z.pa,
                  (unsigned long long)s->physical_address);
-        TK_CHECK(z.w == !!(fl & KILN_SEGMENT_W) && (!nx || z.x == !!(fl & KILN_SEGMENT_X)), "permissions",
+        uint64_t last = va + size - 4096;
+        bool relro = last >= relro_lo && last < relro_hi;
+        TK_CHECK(z.w == (!!(fl & KILN_SEGMENT_W) && !relro) && (!nx || z.x == !!(fl & KILN_SEGMENT_X)), "permissions",
                  "phdr %llu: last page w %d x %d, flags %u", (unsigned long long)k, z.w, z.x, fl);
     }
     TK_CHECK(loads == n, "count", "%llu PT_LOAD, %llu in the table", (unsigned long long)loads, (unsigned long long)n);
