@@ -30,7 +30,9 @@
 struct machine {
     bool nx, gbpages;       /* NX bit, 1 GiB pages */
     uint64_t tsc_frequency; /* Hz; 0 when unknown */
-    uint64_t random;        /* randomness for ASLR: RDRAND, else the TSC */
+    uint64_t random;        /* the ASLR seed: drawn from the entropy pool */
+    uint8_t entropy[32];    /* the kernel's entropy[], drawn from the same pool */
+    uint32_t entropy_sources; /* KILN_ENTROPY_* */
 };
 
 /* A payload entry read into memory. */

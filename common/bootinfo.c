@@ -149,6 +149,8 @@ struct kiln_boot_info *bootinfo_fill(const struct platform *p, const struct mach
         bi->recursive_index = (uint64_t)plan->recursive;
     }
     if (m->nx) bi->flags |= KILN_FLAG_NX;
+    memcpy(bi->entropy, m->entropy, sizeof bi->entropy);
+    bi->entropy_sources = m->entropy_sources;
     if (k->cfg->aslr) bi->flags |= KILN_FLAG_ASLR;
     bi->rsdp_phys = p->rsdp;
     bi->smbios32_phys = p->smbios32;

@@ -65,6 +65,8 @@ struct platform {
     uint64_t tsc_entry; /* TSC when the loader's first C code ran */
     int64_t unix_time;  /* boot time, seconds since 1970 UTC, when has_unix_time */
     bool has_unix_time;
+    uint8_t fw_random[32]; /* from the firmware's RNG (EFI_RNG_PROTOCOL), when has_fw_random */
+    bool has_fw_random;
 };
 
 /* The shared boot flow (common/boot.c) and the jump to the kernel

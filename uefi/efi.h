@@ -34,4 +34,8 @@ const uint8_t *efi_gop_edid(uint32_t *size);
  * (with a warning) when the firmware gives none. */
 bool efi_boot_time(int64_t *out);
 
+/* rng.c: 32 bytes from EFI_RNG_PROTOCOL; false when the firmware has none
+ * or it fails. */
+bool efi_random(uint8_t out[32]);
+
 #endif

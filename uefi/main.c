@@ -196,6 +196,7 @@ EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab) {
     find_tables(&p);
     p.phys_top = phys_top();
     p.has_unix_time = efi_boot_time(&p.unix_time);
+    p.has_fw_random = efi_random(p.fw_random);
     if (!efi_disk_init(&e)) panic("%s", e.msg);
     p.payload_space = efi_disk_size();
     kiln_boot(&p);

@@ -10,6 +10,11 @@ void cpu_detect(struct cpu_features *f) {
     f->pat = d & (1u << 16);
     f->sse2 = d & (1u << 26);
     f->rdrand = c & (1u << 30);
+    if (f->max_leaf >= 7) {
+        cpuid(7, 0, &a, &b, &c, &d);
+        f->rdseed = b & (1u << 18);
+        f->la57 = c & (1u << 16);
+    }
     cpuid(0x80000000u, 0, &a, &b, &c, &d);
     f->max_ext_leaf = a;
     if (f->max_ext_leaf >= 0x80000001u) {

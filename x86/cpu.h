@@ -67,7 +67,7 @@ static inline __attribute__((noreturn)) void halt_forever(void) {
 #define CR4_LA57 (1u << 12)
 
 struct cpu_features {
-    bool nx, gbpages, pat, rdrand, invariant_tsc, sse2;
+    bool nx, gbpages, pat, rdrand, rdseed, la57, invariant_tsc, sse2;
     uint32_t max_leaf, max_ext_leaf;
 };
 void cpu_detect(struct cpu_features *f);

@@ -5,14 +5,31 @@
 #include "common/boot.h"
 #include "common/log.h"
 #include "core/version.h"
+#include "core/kstring.h"
 #include "x86/cpu.h"
+#include "x86/random.h"
 #include "x86/tsc.h"
 
-/* Randomness for ASLR: RDRAND (retried, as Intel advises), else the TSC. */
-static uint64_t random_seed(const struct cpu_features *cpu) {
-    uint64_t r = 0;
-    for (int i = 0; cpu->rdrand && i < 10 && !r; i++) __asm__ volatile("rdrand %0" : "=r"(r) : : "cc");
-    return r ? r : rdtsc();
+/* The entropy pool: the firmware's RNG (gathered by the platform), RDSEED,
+ * RDRAND, TSC jitter. The kernel's entropy[] and the ASLR seed are two
+ * labelled outputs of it (core/entropy.h). */
+static void gather_entropy(const struct platform *p, const struct cpu_features *cpu, struct machine *m) {
+    struct entropy_pool pool;
+    entropy_init(&pool);
+    if (p->has_fw_random) entropy_add(&pool, KILN_ENTROPY_EFI_RNG, p->fw_random, sizeof p->fw_random);
+    random_gather_cpu(&pool, cpu);
+    entropy_add(&pool, 0, &p->tsc_entry, sizeof p->tsc_entry); /* context, no source: the boot's own timing */
+    uint8_t seed[32];
+    entropy_extract(&pool, "Kiln boot info entropy", m->entropy);
+    entropy_extract(&pool, "Kiln ASLR seed", seed);
+    m->random = get_le64(seed);
+    m->entropy_sources = pool.sources;
+    memset(&pool, 0, sizeof pool);
+    memset(seed, 0, sizeof seed);
+    log_info("entropy: sources%s%s%s%s", m->entropy_sources & KILN_ENTROPY_RDSEED ? " RDSEED" : "",
+             m->entropy_sources & KILN_ENTROPY_RDRAND ? " RDRAND" : "",
+             m->entropy_sources & KILN_ENTROPY_EFI_RNG ? " EFI_RNG" : "",
+             m->entropy_sources & KILN_ENTROPY_TSC ? " TSC-jitter" : "");
 }
 
 void kiln_boot(struct platform *p) {
@@ -21,8 +38,8 @@ void kiln_boot(struct platform *p) {
     log_info("%s %s, %s firmware", KILN_LOADER_NAME, KILN_LOADER_VERSION,
              p->firmware == KILN_FIRMWARE_UEFI ? "UEFI" : "BIOS");
     if (read_cr4() & CR4_LA57) panic("cpu: the firmware enabled 5-level paging; Kiln builds 4-level tables");
-    struct machine m = {.nx = cpu.nx, .gbpages = cpu.gbpages, .tsc_frequency = tsc_frequency(),
-                        .random = random_seed(&cpu)};
+    struct machine m = {.nx = cpu.nx, .gbpages = cpu.gbpages, .tsc_frequency = tsc_frequency()};
+    gather_entropy(p, &cpu, &m);
     struct handoff h;
     boot_flow(p, &m, &h);
     h.bi->tsc_handoff = rdtsc();

@@ -737,6 +737,52 @@ static void test_time(void) {
     }
 }
 
+/* entropy[]: the sources reported are the CPU's (CPUID) and the
+ * firmware's; the bytes are printed, so tests/cli/entropy.sh can check that
+ * two boots differ. cpu=qemu64 (no RDRAND, no RDSEED) and cpu=max (RDRAND)
+ * say what the boot's -cpu has;
+ * efi-rng that the firmware has EFI_RNG_PROTOCOL (a virtio-rng device). */
+static void test_entropy(void) {
+    tk_group("entropy");
+    uint32_t a, b, c, d, src = bi->entropy_sources;
+    cpuid(0, &a, &b, &c, &d);
+    uint32_t max_leaf = a;
+    cpuid(1, &a, &b, &c, &d);
+    bool rdrand = c & (1u << 30), rdseed = false;
+    if (max_leaf >= 7) {
+        cpuid(7, &a, &b, &c, &d);
+        rdseed = b & (1u << 18);
+    }
+    TK_CHECK(!!(src & KILN_ENTROPY_RDRAND) == rdrand, "rdrand-matches-cpuid", "sources 0x%x, CPUID RDRAND %d", src, rdrand);
+    TK_CHECK(!!(src & KILN_ENTROPY_RDSEED) == rdseed, "rdseed-matches-cpuid", "sources 0x%x, CPUID RDSEED %d", src, rdseed);
+    TK_CHECK(src & KILN_ENTROPY_TSC, "tsc-jitter", "sources 0x%x", src);
+    TK_CHECK(!(src & ~(KILN_ENTROPY_RDSEED | KILN_ENTROPY_RDRAND | KILN_ENTROPY_EFI_RNG | KILN_ENTROPY_TSC)),
+             "known-sources", "sources 0x%x", src);
+    if (word("cpu=qemu64"))
+        TK_CHECK(!(src & (KILN_ENTROPY_RDRAND | KILN_ENTROPY_RDSEED)), "qemu64-none", "sources 0x%x", src);
+    if (word("cpu=max")) /* QEMU's TCG emulates RDRAND; RDSEED only with KVM on a CPU that has it */
+        TK_CHECK(src & KILN_ENTROPY_RDRAND, "max-rdrand", "sources 0x%x", src);
+    if (bi->firmware == KILN_FIRMWARE_BIOS)
+        TK_CHECK(!(src & KILN_ENTROPY_EFI_RNG), "no-efi-rng-on-bios", "sources 0x%x", src);
+    if (word("efi-rng")) TK_CHECK(src & KILN_ENTROPY_EFI_RNG, "efi-rng", "sources 0x%x", src);
+    unsigned distinct = 0;
+    for (int i = 0; i < 32; i++) {
+        bool seen = false;
+        for (int j = 0; j < i; j++) seen = seen || bi->entropy[j] == bi->entropy[i];
+        distinct += !seen;
+    }
+    /* 32 random bytes have about 30 distinct values; fewer than 16 happens
+     * with probability far below 1e-9. */
+    TK_CHECK(distinct >= 16, "bytes-vary", "%u distinct values in 32 bytes", distinct);
+    char hex[65];
+    for (int i = 0; i < 32; i++) {
+        hex[2 * i] = "0123456789abcdef"[bi->entropy[i] >> 4];
+        hex[2 * i + 1] = "0123456789abcdef"[bi->entropy[i] & 15];
+    }
+    hex[64] = 0;
+    tk_printf("tk: entropy %s sources 0x%x\n", hex, src);
+}
+
 static void test_layout(void) {
     tk_group("layout");
 #if defined(TK_HIGH)
@@ -827,6 +873,7 @@ void tk_main(struct kiln_boot_info *boot_info) {
     if (want("layout")) test_layout();
     if (want("segments")) test_segments();
     if (want("time") || word("rtc=2031")) test_time();
+    if (want("entropy")) test_entropy();
     if (want("modules")) test_modules();
     if (word("cmdline-exact")) test_cmdline();
     if (word("fb") || word("fb=none") || word("no-display")) test_fb();

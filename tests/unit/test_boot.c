@@ -175,7 +175,8 @@ static bool make_payload(const char *kernel, const char *config) {
 
 /* ---- running the flow ------------------------------------------------------- */
 
-static const struct machine machine = {.nx = true, .gbpages = true, .tsc_frequency = 2000000000, .random = 42};
+static const struct machine machine = {.nx = true, .gbpages = true, .tsc_frequency = 2000000000, .random = 42,
+                                       .entropy = {1, 2, 3, [31] = 0xee}, .entropy_sources = KILN_ENTROPY_RDRAND | KILN_ENTROPY_TSC};
 
 /* The boot flow from a clean machine; false (with the panic in the mock
  * log) if it panicked. */
@@ -225,6 +226,8 @@ static void check_header_and_strings(const struct handoff *h, const struct kiln_
               bi->tsc_frequency == 2000000000,
           "firmware tables and timestamps");
     CHECK(bi->flags & KILN_FLAG_NX, "NX flag");
+    CHECK(!memcmp(bi->entropy, machine.entropy, 32) && bi->entropy_sources == machine.entropy_sources,
+          "the machine's entropy and its sources");
 }
 
 static void check_modules(const struct handoff *h, const struct kiln_boot_info *bi, bool mapped) {
