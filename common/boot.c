@@ -133,6 +133,8 @@ void boot_flow(struct platform *p, const struct machine *m, struct handoff *h) {
         .gdt_base = bootinfo_virt(&pl, (uint8_t *)phys_ptr(pl.bi_phys) + pl.bi.gdt),
     };
     h->page = pl.hand_phys;
+    h->levels = pl.levels;
+    h->switch_levels = pl.switch_levels;
     h->nx = m->nx;
     h->bi = bi;
 }

@@ -29,6 +29,8 @@
 /* What x86/enter.c found out about the CPU before the flow starts. */
 struct machine {
     bool nx, gbpages;       /* NX bit, 1 GiB pages */
+    bool la57;              /* the CPU can do 5-level paging (CPUID.7:ECX bit 16) */
+    bool la57_on;           /* CR4.LA57 is set: the loader runs on the firmware's 5-level tables */
     uint64_t tsc_frequency; /* Hz; 0 when unknown */
     uint64_t random;        /* the ASLR seed: drawn from the entropy pool */
     uint8_t entropy[32];    /* the kernel's entropy[], drawn from the same pool */
@@ -86,6 +88,8 @@ struct placement {
     struct bi_layout bi;
     struct pt pt;
     uint64_t pt_next, pt_left; /* the batch page-table pages come from (map.c) */
+    unsigned levels;           /* the kernel's paging depth, 4 or 5 */
+    bool switch_levels;        /* the hand-off changes the paging depth (handoff.h) */
 };
 void place_kernel(struct platform *p, const struct machine *m, const struct payload_files *f, const struct kernel *k,
                   const struct kiln_framebuffer *fb, struct placement *pl);

@@ -129,7 +129,8 @@ struct kiln_boot_info *bootinfo_fill(const struct platform *p, const struct mach
     bi->version_major = KILN_VERSION_MAJOR;
     bi->version_minor = KILN_VERSION_MINOR;
     bi->size = sizeof *bi;
-    bi->paging_levels = 4;
+    bi->paging_levels = pl->levels;
+    if (pl->levels == 5) bi->flags |= KILN_FLAG_LA57;
     bi->firmware = p->firmware;
     bi->boot_info_phys = pl->bi_phys + pl->bi.info;
     char *str = (char *)(bim + pl->bi.strings);

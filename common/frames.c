@@ -74,6 +74,15 @@ uint64_t frames_alloc_code(uint64_t pages) {
     return take(code_source ? code_source : source, pages, KILN_MEMORY_BOOTLOADER_RECLAIMABLE, default_limit);
 }
 
+uint64_t frames_alloc_below(uint64_t pages, uint32_t kind, uint64_t limit) {
+    return take(source, pages, kind, MIN(limit, default_limit));
+}
+
+uint64_t frames_alloc_code_below(uint64_t pages, uint64_t limit) {
+    return take(code_source ? code_source : source, pages, KILN_MEMORY_BOOTLOADER_RECLAIMABLE,
+                MIN(limit, default_limit));
+}
+
 const struct kiln_memory_region *frames_records(size_t *count) {
     *count = nrec;
     return rec;

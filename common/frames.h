@@ -25,6 +25,11 @@ uint64_t frames_alloc(uint64_t pages, uint32_t kind);
  * normal source is used. Recorded as BOOTLOADER_RECLAIMABLE. */
 void frames_set_code_source(frames_source_fn source);
 uint64_t frames_alloc_code(uint64_t pages);
+/* The same, below `limit` (the hand-off when it changes the paging depth
+ * runs through 32-bit protected mode: its page and the top-level table must
+ * be below 4 GiB). */
+uint64_t frames_alloc_below(uint64_t pages, uint32_t kind, uint64_t limit);
+uint64_t frames_alloc_code_below(uint64_t pages, uint64_t limit);
 /* Record memory already in use (e.g. the BIOS stage 2 image). */
 bool frames_record(uint64_t base, uint64_t len, uint32_t kind);
 const struct kiln_memory_region *frames_records(size_t *count);

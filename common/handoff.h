@@ -21,17 +21,31 @@ struct handoff_args {
     uint16_t gdt_pad[3];
     uint16_t gdt_limit; /* gdt_limit and gdt_base form the LGDT operand */
     uint64_t gdt_base;  /* virtual (kernel address space) */
+    /* Changing the paging depth (handoff_jump fills these when h->switch_levels): */
+    uint32_t switch_levels; /* non-zero: go through 32-bit protected mode */
+    uint32_t cr4;           /* the CR4 loaded with paging off: LA57 as the kernel's tables need */
+    uint16_t tmp_pad[3];
+    uint16_t tmp_gdt_limit; /* a GDT in this page: null, 64-bit code (0x08), data (0x10), */
+    uint64_t tmp_gdt_base;  /* 32-bit code (0x18); physical = virtual below 4 GiB */
+    uint32_t far_offset;    /* far pointer (m16:32) back to 64-bit code, */
+    uint16_t far_selector;  /* 0x08, in this page */
+    uint16_t far_pad;
+    uint64_t tmp_gdt[4];
 };
 
 /* What the boot flow hands to the hand-off. */
 struct handoff {
     struct handoff_args args;
     uint64_t page;              /* the stub's page: physical == virtual in both address spaces */
+    unsigned levels;            /* the kernel's paging depth, 4 or 5 */
+    bool switch_levels;         /* it differs from the loader's: the stub goes through protected
+                                 * mode, and page and the top-level table are below 4 GiB */
     bool nx;                    /* the tables use the NX bit: EFER.NXE must be on first */
     struct kiln_boot_info *bi;  /* the loader's view, for the last timestamp */
 };
 
 extern const uint8_t handoff_stub[], handoff_stub_end[];
+extern const uint8_t handoff_stub_long[]; /* where the stub is back in 64-bit mode after a switch */
 
 /* Prepares the CPU (NXE, WP, SSE, PAT, PIC masked, null IDT) and runs the
  * stub copied at h->page. */

@@ -28,20 +28,36 @@ static void load_segments(const struct kernel *k, struct placement *pl) {
 }
 
 /* The hand-off page is identity-mapped in the kernel's space too, so its
- * physical address must not collide with anything the kernel asked for. */
-static uint64_t handoff_page(struct boot_plan *plan) {
+ * physical address must not collide with anything the kernel asked for.
+ * Below 4 GiB when the hand-off passes through 32-bit protected mode. */
+static uint64_t handoff_page(struct boot_plan *plan, bool low) {
     kiln_err e;
     for (int tries = 0; tries < 32; tries++) {
-        uint64_t pa = frames_alloc_code(1);
+        uint64_t pa = low ? frames_alloc_code_below(1, GIB(4)) : frames_alloc_code(1);
         if (!pa) break;
         if (va_reserve(&plan->vs, pa, PAGE_SIZE, "the hand-off page", &e)) return pa;
     }
     panic("layout: no free page for the hand-off code outside the kernel's ranges");
 }
 
+/* 5-level paging when the kernel allows it and the CPU has it; a kernel
+ * that needs it on a CPU without it is refused. */
+static void choose_levels(const struct machine *m, const struct kernel *k, struct placement *pl) {
+    const struct kiln_config *c = k->cfg;
+    if (c->paging_levels_min == 5 && !m->la57)
+        panic("kernel '%s' needs 5-level paging (paging_levels_min = 5), but this CPU has no LA57 "
+              "(CPUID.7:ECX bit 16)", k->name);
+    pl->levels = c->paging_levels_max == 5 && m->la57 ? 5 : 4;
+    pl->switch_levels = (pl->levels == 5) != m->la57_on;
+    log_info("paging: %u levels%s%s", pl->levels,
+             c->paging_levels_max == 5 && !m->la57 ? " (the kernel allows 5; this CPU has no LA57)" : "",
+             pl->switch_levels ? (m->la57_on ? ", down from the firmware's 5" : ", up from the loader's 4") : "");
+}
+
 void place_kernel(struct platform *p, const struct machine *m, const struct payload_files *f, const struct kernel *k,
                   const struct kiln_framebuffer *fb, struct placement *pl) {
     kiln_err e;
+    choose_levels(m, k, pl);
     size_t fw_regions = 0, fw_raw = 0, nrec;
     p->map_bounds(&fw_regions, &fw_raw);
     frames_records(&nrec);
@@ -54,6 +70,7 @@ void place_kernel(struct platform *p, const struct machine *m, const struct payl
         .elf = k->elf, .cfg = k->cfg, .phys_map_size = pl->phys_top, .fb_phys = fb->physical_address,
         .fb_size = fb->physical_address ? fb->size : 0, .modules_size = f->module_bytes,
         .boot_info_size = pl->bi.size, .kernel_file_size = f->kernel.entry->size, .seed = m->random,
+        .levels = pl->levels,
     };
     pl->plan = heap_alloc(sizeof *pl->plan);
     if (!pl->plan || !plan_build(&pin, pl->plan, &e)) panic("kernel '%s': %s", k->name, pl->plan ? e.msg : "no memory");
@@ -62,7 +79,7 @@ void place_kernel(struct platform *p, const struct machine *m, const struct payl
     pl->stack_phys = frames_alloc(k->cfg->stack_size / PAGE_SIZE, KILN_MEMORY_KERNEL_STACK);
     pl->bi_phys = frames_alloc(pl->bi.size / PAGE_SIZE, KILN_MEMORY_BOOT_INFO);
     if (!pl->stack_phys || !pl->bi_phys) panic("memory: no room for the kernel stack and boot info");
-    pl->hand_phys = handoff_page(pl->plan);
+    pl->hand_phys = handoff_page(pl->plan, pl->switch_levels);
 }
 
 /* Page-table pages come in small batches of PAGE_TABLES frames. */
@@ -102,7 +119,13 @@ void map_kernel(const struct machine *m, const struct payload_files *f, const st
     kiln_err e;
     const struct boot_plan *plan = pl->plan;
     pl->pt_next = pl->pt_left = 0;
+    if (pl->switch_levels) { /* the top-level table is loaded into CR3 from 32-bit code */
+        pl->pt_next = frames_alloc_below(PT_BATCH, KILN_MEMORY_PAGE_TABLES, GIB(4));
+        if (!pl->pt_next) panic("memory: no room below 4 GiB for the page tables");
+        pl->pt_left = PT_BATCH;
+    }
     if (!pt_init(&pl->pt, m->nx, m->gbpages, pt_alloc, pl, phys_ptr, &e)) panic("%s", e.msg);
+    pl->pt.levels = pl->levels;
     map_segments(k, pl);
     map_or_panic(&pl->pt, plan->stack_bottom, pl->stack_phys, k->cfg->stack_size, MAP_W, "the kernel stack");
     map_or_panic(&pl->pt, plan->boot_info, pl->bi_phys, pl->bi.size, MAP_W, "the boot info");

@@ -20,7 +20,11 @@ const char *kconfig_placement_str(uint64_t v, char *buf, unsigned len) {
     return buf;
 }
 
-static bool placement(uint64_t *v, uint64_t dflt, const char *what, bool none_ok, kiln_err *e) {
+/* Fixed addresses are checked against the widest paging the kernel allows
+ * (bits: 57 when paging_levels_max is 5); the plan checks them again against
+ * the depth in use. */
+static bool placement(unsigned placement_bits, uint64_t *v, uint64_t dflt, const char *what, bool none_ok,
+                      kiln_err *e) {
     if (*v == KILN_DEFAULT) *v = dflt;
     if (*v == KILN_NONE) {
         if (!none_ok) return err_set(e, "config: %s cannot be KILN_NONE", what);
@@ -29,8 +33,10 @@ static bool placement(uint64_t *v, uint64_t dflt, const char *what, bool none_ok
     if (*v == KILN_DYNAMIC) return true;
     if (*v & (PAGE_SIZE - 1))
         return err_set(e, "config: %s address 0x%llx is not 4 KiB aligned", what, (unsigned long long)*v);
-    if (!va_canonical(*v))
-        return err_set(e, "config: %s address 0x%llx is not canonical", what, (unsigned long long)*v);
+    if (!va_canonical_bits(*v, placement_bits))
+        return err_set(e, "config: %s address 0x%llx is not canonical%s", what, (unsigned long long)*v,
+                       placement_bits == 48 && va_canonical_bits(*v, 57) ? " (with 4-level paging; 5-level paging "
+                                                                           "needs paging_levels_max = 5)" : "");
     return true;
 }
 
@@ -67,12 +73,20 @@ bool kconfig_resolve(const struct kiln_config *raw, uint64_t size, struct kiln_c
         return err_set(e, "config: stack_size %llu is over the 1 GiB limit", (unsigned long long)out->stack_size);
     out->stack_size = align_up(out->stack_size, PAGE_SIZE);
 
-    if (!placement(&out->stack, KILN_DYNAMIC, "stack", false, e) ||
-        !placement(&out->boot_info, KILN_DYNAMIC, "boot_info", false, e) ||
-        !placement(&out->framebuffer, KILN_DYNAMIC, "framebuffer", true, e) ||
-        !placement(&out->modules, KILN_DYNAMIC, "modules", true, e) ||
-        !placement(&out->physical_memory, KILN_DYNAMIC, "physical_memory", true, e) ||
-        !placement(&out->recursive, KILN_NONE, "recursive", true, e))
+    /* 0 means the default: min 4; max the same as min (so min = 5 alone asks for 5). */
+    if (out->paging_levels_min == 0) out->paging_levels_min = 4;
+    if (out->paging_levels_max == 0) out->paging_levels_max = out->paging_levels_min;
+    if (out->paging_levels_min < 4 || out->paging_levels_min > 5 || out->paging_levels_max < 4 ||
+        out->paging_levels_max > 5 || out->paging_levels_min > out->paging_levels_max)
+        return err_set(e, "config: paging levels %u-%u: each must be 4 or 5, the minimum not above the maximum",
+                       out->paging_levels_min, out->paging_levels_max);
+    unsigned bits = va_bits(out->paging_levels_max);
+    if (!placement(bits, &out->stack, KILN_DYNAMIC, "stack", false, e) ||
+        !placement(bits, &out->boot_info, KILN_DYNAMIC, "boot_info", false, e) ||
+        !placement(bits, &out->framebuffer, KILN_DYNAMIC, "framebuffer", true, e) ||
+        !placement(bits, &out->modules, KILN_DYNAMIC, "modules", true, e) ||
+        !placement(bits, &out->physical_memory, KILN_DYNAMIC, "physical_memory", true, e) ||
+        !placement(bits, &out->recursive, KILN_NONE, "recursive", true, e))
         return false;
     /* The physical map is built from 2 MiB (or 1 GiB) pages; at a 4 KiB-only
      * alignment it would need 8 MiB of page tables per 4 GiB. */
@@ -84,14 +98,15 @@ bool kconfig_resolve(const struct kiln_config *raw, uint64_t size, struct kiln_c
         return err_set(e, "config: recursive 0x%llx is not a PML4 slot address (use KILN_SLOT(i))",
                        (unsigned long long)out->recursive);
     if (out->kernel_base == KILN_NONE) return err_set(e, "config: kernel_base cannot be KILN_NONE");
-    if (out->kernel_base != KILN_DEFAULT && !placement(&out->kernel_base, KILN_DEFAULT, "kernel_base", false, e))
+    if (out->kernel_base != KILN_DEFAULT && !placement(bits, &out->kernel_base, KILN_DEFAULT, "kernel_base", false, e))
         return false;
 
     if (out->dynamic_start == 0) out->dynamic_start = KCONFIG_DYN_START;
     if (out->dynamic_end == 0) out->dynamic_end = KCONFIG_DYN_END;
     uint64_t s = out->dynamic_start, t = out->dynamic_end;
-    if ((s | t) & (PAGE_SIZE - 1) || s >= t || !va_canonical(s) || !va_canonical(t - 1) ||
-        ((s >> 47) != ((t - 1) >> 47)))
+    unsigned w = bits;
+    if ((s | t) & (PAGE_SIZE - 1) || s >= t || !va_canonical_bits(s, w) || !va_canonical_bits(t - 1, w) ||
+        ((s >> (w - 1)) != ((t - 1) >> (w - 1))))
         return err_set(e, "config: dynamic range 0x%llx-0x%llx must be page-aligned, ordered and canonical",
                        (unsigned long long)s, (unsigned long long)t);
 
@@ -99,13 +114,6 @@ bool kconfig_resolve(const struct kiln_config *raw, uint64_t size, struct kiln_c
     if (out->smp > KILN_SMP_START)
         return err_set(e, "config: smp must be KILN_SMP_NONE (0) or KILN_SMP_START (1), not %u", out->smp);
     if (out->smp_x2apic > 1) return err_set(e, "config: smp_x2apic must be 0 or 1, not %u", out->smp_x2apic);
-    /* 0 means the default: min 4; max the same as min (so min = 5 alone asks for 5). */
-    if (out->paging_levels_min == 0) out->paging_levels_min = 4;
-    if (out->paging_levels_max == 0) out->paging_levels_max = out->paging_levels_min;
-    if (out->paging_levels_min < 4 || out->paging_levels_min > 5 || out->paging_levels_max < 4 ||
-        out->paging_levels_max > 5 || out->paging_levels_min > out->paging_levels_max)
-        return err_set(e, "config: paging levels %u-%u: each must be 4 or 5, the minimum not above the maximum",
-                       out->paging_levels_min, out->paging_levels_max);
     if (out->fb_mode >= KILN_FB_MODE_COUNT) return err_set(e, "config: unknown fb_mode %u", out->fb_mode);
     if (out->fb_width > 65535 || out->fb_height > 65535)
         return err_set(e, "config: framebuffer size %ux%u is too large", out->fb_width, out->fb_height);

@@ -1,7 +1,6 @@
-/* paging.c - the kernel's 4-level page tables (paging.h). */
+/* paging.c - the kernel's 4- or 5-level page tables (paging.h). */
 #include "core/paging.h"
 
-#define HOLE_START UINT64_C(0x0000800000000000)
 #define MAX_PHYS (UINT64_C(1) << 52)
 
 static uint64_t *table(const struct pt *pt, uint64_t pa) { return pt->view(pa); }
@@ -12,6 +11,7 @@ bool pt_init(struct pt *pt, bool nx, bool gbpages, pt_alloc_fn alloc, void *ctx,
     pt->alloc = alloc;
     pt->ctx = ctx;
     pt->view = view;
+    pt->levels = 4;
     pt->tables = 0;
     pt->pml4 = alloc(ctx);
     if (!pt->pml4) return err_set(e, "paging: out of memory for the PML4");
@@ -57,12 +57,14 @@ static bool taken(uint64_t *entry, uint64_t va, kiln_err *e) {
 
 bool pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned flags, kiln_err *e) {
     uint64_t last;
+    unsigned bits = va_bits(pt->levels);
+    uint64_t hole_start = UINT64_C(1) << (bits - 1);
     if ((va | pa | size) & (PAGE_SIZE - 1))
         return err_set(e, "paging: unaligned mapping 0x%llx -> 0x%llx (+0x%llx)", (unsigned long long)va,
                        (unsigned long long)pa, (unsigned long long)size);
     if (size == 0) return true;
-    if (!add_ok(va, size - 1, &last) || !va_canonical(va) || !va_canonical(last) ||
-        (va < HOLE_START && last >= HOLE_START))
+    if (!add_ok(va, size - 1, &last) || !va_canonical_bits(va, bits) || !va_canonical_bits(last, bits) ||
+        (va < hole_start && last >= hole_start))
         return err_set(e, "paging: 0x%llx (+0x%llx) is not a canonical range", (unsigned long long)va,
                        (unsigned long long)size);
     if (pa >= MAX_PHYS || size > MAX_PHYS - pa)
@@ -70,12 +72,15 @@ bool pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned fla
                        (unsigned long long)size);
     bool large_ok = flags & MAP_LARGE;
     while (size) {
-        uint64_t *l4 = table(pt, pt->pml4);
-        uint64_t *e4 = &l4[(va >> 39) & 511];
-        /* Through the recursive slot the PML4 would be taken for a PDPT and
-         * the new entries written into other PML4 slots. */
-        if ((*e4 & PTE_P) && (*e4 & PTE_ADDR) == pt->pml4)
+        uint64_t *top = table(pt, pt->pml4);
+        uint64_t *e_top = &top[(va >> (pt->levels == 5 ? 48 : 39)) & 511];
+        /* Through the recursive slot the top-level table would be taken for
+         * the next level down and new entries written into its other slots. */
+        if ((*e_top & PTE_P) && (*e_top & PTE_ADDR) == pt->pml4)
             return err_set(e, "paging: 0x%llx is in the recursive slot", (unsigned long long)va);
+        uint64_t *l4 = pt->levels == 5 ? descend(pt, e_top, va, e) : top;
+        if (!l4) return false;
+        uint64_t *e4 = &l4[(va >> 39) & 511];
         uint64_t *l3 = descend(pt, e4, va, e);
         if (!l3) return false;
         uint64_t *e3 = &l3[(va >> 30) & 511];

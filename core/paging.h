@@ -1,4 +1,4 @@
-/* paging.h - builds the kernel's 4-level page tables.
+/* paging.h - builds the kernel's 4- or 5-level page tables.
  *
  * Tables are written through the caller's view of physical memory (the
  * loader's identity map, the unit tests' mock); intermediate entries are present
@@ -33,7 +33,8 @@ typedef uint64_t (*pt_alloc_fn)(void *ctx); /* a zeroed page, or 0 */
 typedef void *(*pt_view_fn)(uint64_t pa); /* where physical address pa can be read and written */
 
 struct pt {
-    uint64_t pml4; /* physical */
+    uint64_t pml4; /* physical: the top-level table (the PML5 with 5 levels) */
+    unsigned levels; /* 4 or 5 (pt_init: 4; set 5 before the first pt_map); 0 means 4 */
     bool nx;       /* CPU supports NX */
     bool gbpages;  /* CPU supports 1 GiB pages */
     pt_alloc_fn alloc;
@@ -43,9 +44,10 @@ struct pt {
 };
 
 bool pt_init(struct pt *pt, bool nx, bool gbpages, pt_alloc_fn alloc, void *ctx, pt_view_fn view, kiln_err *e);
-/* va, pa and size must be 4 KiB aligned; va .. va+size canonical. */
+/* va, pa and size must be 4 KiB aligned; va .. va+size canonical for the
+ * paging depth (48 or 57 bits). */
 bool pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned flags, kiln_err *e);
-/* Point PML4 slot `index` at the PML4 itself (writable, NX). */
+/* Point top-level slot `index` at the top-level table itself (writable, NX). */
 bool pt_map_recursive(struct pt *pt, unsigned index, kiln_err *e);
 
 #endif

@@ -40,6 +40,13 @@ static inline bool va_canonical(uint64_t va) {
     uint64_t top = va >> 47;
     return top == 0 || top == 0x1ffff;
 }
+/* Canonical with `bits` significant bits: 48 (4-level paging) or 57 (5-level). */
+static inline bool va_canonical_bits(uint64_t va, unsigned bits) {
+    uint64_t top = va >> (bits - 1);
+    return top == 0 || top == (UINT64_MAX >> (bits - 1));
+}
+/* The virtual-address width of 4- or 5-level paging. */
+static inline unsigned va_bits(unsigned levels) { return levels == 5 ? 57 : 48; }
 
 /* Little-endian fields of on-disk structures, at any alignment. */
 static inline uint16_t get_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }

@@ -4,6 +4,7 @@
  * placements, largest alignment first. */
 #include "core/vaplan.h"
 
+#include "core/kconfig.h"
 #include "core/kstring.h"
 
 struct item {
@@ -16,6 +17,10 @@ struct item {
 
 static bool place_fixed(struct boot_plan *p, struct item *it, kiln_err *e) {
     if (it->placement == KILN_NONE || it->placement == KILN_DYNAMIC) return true;
+    if (!va_canonical_bits(it->placement, va_bits(p->levels)))
+        return err_set(e, "layout: %s at 0x%llx is not canonical with %u-level paging (%u-bit addresses)%s", it->what,
+                       (unsigned long long)it->placement, p->levels, va_bits(p->levels),
+                       p->levels == 4 ? "; it needs paging_levels_min = 5 and a CPU with LA57" : "");
     if (it->placement < it->guard)
         return err_set(e, "layout: %s at 0x%llx leaves no room for its guard page", it->what,
                        (unsigned long long)it->placement);
@@ -40,7 +45,11 @@ bool plan_build(const struct plan_input *in, struct boot_plan *p, kiln_err *e) {
     const struct elf_image *img = in->elf;
     memset(p, 0, sizeof *p);
     p->recursive = -1;
-    va_init(&p->vs, c->dynamic_start, c->dynamic_end, c->aslr, in->seed);
+    p->levels = in->levels == 5 ? 5 : 4;
+    uint64_t dyn_start = c->dynamic_start;
+    if (p->levels == 5 && dyn_start == KCONFIG_DYN_START && c->dynamic_end == KCONFIG_DYN_END)
+        dyn_start = PLAN_DYN_START_LA57;
+    va_init_levels(&p->vs, dyn_start, c->dynamic_end, c->aslr, in->seed, p->levels);
 
     /* 1. The kernel. */
     uint64_t span = img->max_vaddr - img->min_vaddr;
@@ -72,10 +81,15 @@ bool plan_build(const struct plan_input *in, struct boot_plan *p, kiln_err *e) {
     p->stack_size = c->stack_size;
     uint64_t phys_size = align_up(in->phys_map_size, GIB(1));
     uint64_t recursive_va = 0;
+    /* The recursive slot is a top-level slot: 512 GiB of PML4, or 256 TiB of PML5. */
+    uint64_t slot = p->levels == 5 ? UINT64_C(1) << 48 : GIB(512);
+    if (c->recursive != KILN_NONE && c->recursive != KILN_DYNAMIC && (c->recursive & (slot - 1)))
+        return err_set(e, "config: recursive 0x%llx is a PML4 slot, but 5-level paging is in use: the recursive slot "
+                       "is a PML5 slot (a 256 TiB-aligned address, or KILN_DYNAMIC)", (unsigned long long)c->recursive);
     uint64_t fb_off = in->fb_phys & (MIB(2) - 1);
     struct item items[] = {
         {c->physical_memory, phys_size, GIB(1), 0, 0, "the physical memory map", &p->phys},
-        {c->recursive, GIB(512), GIB(512), 0, 0, "the recursive slot", &recursive_va},
+        {c->recursive, slot, slot, 0, 0, "the recursive slot", &recursive_va},
         {c->stack, c->stack_size, PAGE_SIZE, 0, PAGE_SIZE, "the kernel stack", &p->stack_bottom},
         {c->boot_info, in->boot_info_size, PAGE_SIZE, 0, 0, "the boot info", &p->boot_info},
         {in->fb_size ? c->framebuffer : KILN_NONE, align_up(fb_off % PAGE_SIZE + in->fb_size, PAGE_SIZE),
@@ -97,7 +111,7 @@ bool plan_build(const struct plan_input *in, struct boot_plan *p, kiln_err *e) {
         if (!place_dynamic(p, &items[order[i]], e)) return false;
 
     p->has_phys = c->physical_memory != KILN_NONE;
-    if (c->recursive != KILN_NONE) p->recursive = (int)((recursive_va >> 39) & 511);
+    if (c->recursive != KILN_NONE) p->recursive = (int)((recursive_va >> (p->levels == 5 ? 48 : 39)) & 511);
     if (p->fb) p->fb += in->fb_phys & (PAGE_SIZE - 1);
     return true;
 }

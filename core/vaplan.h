@@ -24,6 +24,7 @@ struct plan_input {
     uint64_t boot_info_size;       /* page-rounded */
     uint64_t kernel_file_size;
     uint64_t seed;                 /* for ASLR */
+    unsigned levels;               /* paging depth, 4 or 5 (0 means 4) */
 };
 
 struct boot_plan {
@@ -36,10 +37,16 @@ struct boot_plan {
     uint64_t modules;              /* 0: not mapped */
     uint64_t phys;                 /* valid if has_phys */
     bool has_phys;
-    int recursive;                 /* PML4 index, or -1 */
+    int recursive;                 /* top-level (PML4 or PML5) index, or -1 */
+    unsigned levels;               /* 4 or 5 */
     uint64_t kernel_file;          /* read-only view of the kernel file */
 };
 
 bool plan_build(const struct plan_input *in, struct boot_plan *p, kiln_err *e);
+
+/* The default dynamic range with 5-level paging: the kernel half of the
+ * 57-bit space, below the top 512 GiB (the kernel's in the 4-level default
+ * too). A config whose range is the 4-level default gets this one. */
+#define PLAN_DYN_START_LA57 UINT64_C(0xff00000000000000)
 
 #endif

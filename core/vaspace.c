@@ -3,8 +3,6 @@
 
 #include "core/kstring.h"
 
-#define HOLE_FIRST UINT64_C(0x0000800000000000)
-#define HOLE_LAST UINT64_C(0xffff7fffffffffff)
 
 static void insert(struct va_space *vs, uint64_t start, uint64_t last, const char *what) {
     unsigned i = 0;
@@ -15,13 +13,20 @@ static void insert(struct va_space *vs, uint64_t start, uint64_t last, const cha
 }
 
 void va_init(struct va_space *vs, uint64_t dyn_start, uint64_t dyn_end, bool aslr, uint64_t seed) {
+    va_init_levels(vs, dyn_start, dyn_end, aslr, seed, 4);
+}
+
+void va_init_levels(struct va_space *vs, uint64_t dyn_start, uint64_t dyn_end, bool aslr, uint64_t seed,
+                    unsigned levels) {
+    uint64_t hole_first = UINT64_C(1) << (va_bits(levels) - 1);
     vs->n = 0;
     vs->dyn_start = dyn_start;
     vs->dyn_end = dyn_end;
     vs->aslr = aslr;
     vs->rng = seed ? seed : UINT64_C(0x9e3779b97f4a7c15);
     insert(vs, 0, PAGE_SIZE - 1, "the null page");
-    insert(vs, HOLE_FIRST, HOLE_LAST, "the non-canonical hole");
+    insert(vs, hole_first, ~hole_first,
+           levels == 5 ? "the non-canonical hole of 5-level paging" : "the non-canonical hole");
 }
 
 static const struct va_range *collision(const struct va_space *vs, uint64_t start, uint64_t last) {

@@ -26,6 +26,9 @@ struct va_space {
 };
 
 void va_init(struct va_space *vs, uint64_t dyn_start, uint64_t dyn_end, bool aslr, uint64_t seed);
+/* The same for 4- or 5-level paging: the hole is that of 48- or 57-bit addresses. */
+void va_init_levels(struct va_space *vs, uint64_t dyn_start, uint64_t dyn_end, bool aslr, uint64_t seed,
+                    unsigned levels);
 /* Reserve a fixed range; fails naming the range it collides with. */
 bool va_reserve(struct va_space *vs, uint64_t start, uint64_t size, const char *what, kiln_err *e);
 /* Place `size` bytes at an `align`-aligned address plus `offset` (offset <

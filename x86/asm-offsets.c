@@ -14,4 +14,8 @@ void asm_offsets(void) {
     DEFINE(HANDOFF_ENTRY, offsetof(struct handoff_args, entry));
     DEFINE(HANDOFF_BOOT_INFO, offsetof(struct handoff_args, boot_info));
     DEFINE(HANDOFF_GDT_LIMIT, offsetof(struct handoff_args, gdt_limit));
+    DEFINE(HANDOFF_SWITCH, offsetof(struct handoff_args, switch_levels));
+    DEFINE(HANDOFF_CR4, offsetof(struct handoff_args, cr4));
+    DEFINE(HANDOFF_TMP_GDT_LIMIT, offsetof(struct handoff_args, tmp_gdt_limit));
+    DEFINE(HANDOFF_FAR, offsetof(struct handoff_args, far_offset));
 }

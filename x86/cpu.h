@@ -65,6 +65,7 @@ static inline __attribute__((noreturn)) void halt_forever(void) {
 #define CR4_OSFXSR (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
 #define CR4_LA57 (1u << 12)
+#define CR4_PCIDE (1u << 17)
 
 struct cpu_features {
     bool nx, gbpages, pat, rdrand, rdseed, la57, invariant_tsc, sse2;

@@ -37,8 +37,9 @@ void kiln_boot(struct platform *p) {
     cpu_detect(&cpu);
     log_info("%s %s, %s firmware", KILN_LOADER_NAME, KILN_LOADER_VERSION,
              p->firmware == KILN_FIRMWARE_UEFI ? "UEFI" : "BIOS");
-    if (read_cr4() & CR4_LA57) panic("cpu: the firmware enabled 5-level paging; Kiln builds 4-level tables");
-    struct machine m = {.nx = cpu.nx, .gbpages = cpu.gbpages, .tsc_frequency = tsc_frequency()};
+    struct machine m = {.nx = cpu.nx, .gbpages = cpu.gbpages, .la57 = cpu.la57, .la57_on = read_cr4() & CR4_LA57,
+                        .tsc_frequency = tsc_frequency()};
+    if (m.la57_on) log_info("cpu: the firmware runs with 5-level paging (CR4.LA57)");
     gather_entropy(p, &cpu, &m);
     struct handoff h;
     boot_flow(p, &m, &h);

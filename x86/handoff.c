@@ -3,6 +3,7 @@
 
 #include "x86/cpu.h"
 #include "common/frames.h"
+#include "common/log.h"
 #include "core/kstring.h"
 #include "core/util.h"
 
@@ -12,6 +13,29 @@
  * framebuffer. Nothing maps entries 4-7 before this write. */
 #define PAT_VALUE UINT64_C(0x0007010500070406)
 
+/* The stub's way through protected mode (handoff.asm): its own GDT, the CR4
+ * to load with paging off and the far pointer back to 64-bit code, all in
+ * the stub's page. CR4.PCIDE must be clear before paging can be turned off;
+ * the firmware's PCIDs mean nothing to the kernel anyway. */
+static void switch_setup(const struct handoff *h, struct handoff_args *a) {
+    if (h->page >= GIB(4) || h->args.cr3 >= GIB(4))
+        panic("hand-off: page 0x%llx or tables 0x%llx above 4 GiB (loader bug)", (unsigned long long)h->page,
+              (unsigned long long)h->args.cr3);
+    uint64_t cr4 = read_cr4();
+    if (cr4 & CR4_PCIDE) write_cr4(cr4 &= ~(uint64_t)CR4_PCIDE);
+    cr4 = h->levels == 5 ? cr4 | CR4_LA57 : cr4 & ~(uint64_t)CR4_LA57;
+    a->switch_levels = 1;
+    a->cr4 = (uint32_t)cr4;
+    a->tmp_gdt[0] = 0;
+    a->tmp_gdt[1] = UINT64_C(0x00af9a000000ffff); /* 64-bit code */
+    a->tmp_gdt[2] = UINT64_C(0x00cf92000000ffff); /* flat data */
+    a->tmp_gdt[3] = UINT64_C(0x00cf9a000000ffff); /* 32-bit flat code */
+    a->tmp_gdt_limit = sizeof a->tmp_gdt - 1;
+    a->tmp_gdt_base = (uint64_t)(uintptr_t)a->tmp_gdt;
+    a->far_offset = (uint32_t)(h->page + (uint64_t)(handoff_stub_long - handoff_stub));
+    a->far_selector = 0x08;
+}
+
 void handoff_jump(const struct handoff *h) {
     cli();
     uint64_t size = (uint64_t)(handoff_stub_end - handoff_stub);
@@ -19,6 +43,7 @@ void handoff_jump(const struct handoff *h) {
     memcpy(dst, handoff_stub, size);
     struct handoff_args *a = (struct handoff_args *)(dst + align_up(size, 16));
     *a = h->args;
+    if (align_up(size, 16) + sizeof *a > PAGE_SIZE) panic("hand-off: the stub and its arguments outgrew a page");
 
     /* Mask both 8259 PICs: nothing from the firmware's world may interrupt
      * the kernel before it sets up its own IDT. */
@@ -42,6 +67,7 @@ void handoff_jump(const struct handoff *h) {
      * addresses. Clearing PGE flushes them; the kernel may set it again. */
     write_cr0((read_cr0() | CR0_WP | CR0_MP | CR0_NE) & ~(uint64_t)(CR0_EM | CR0_TS));
     write_cr4((read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT) & ~(uint64_t)CR4_PGE);
+    if (h->switch_levels) switch_setup(h, a);
     uint32_t mxcsr = 0x1f80;
     __asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
 

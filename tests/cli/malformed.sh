@@ -111,6 +111,17 @@ for k in "$KERNEL" "$PIE"; do
     elif grep -q 'error' "$tmp/$name.err"; then bad "$name" "an error on stderr" "$tmp/$name.err"
     else ok "$name"; fi
 done
+# The paging-level wish, as kiln check prints it, and the layout for it.
+for pair in "tk-high:4-4: 4-level paging on every CPU:" \
+    "tk-la57:4-5: 5-level paging where the CPU has LA57, else 4:, with 5-level paging" \
+    "tk-la57only:5-5: 5-level paging; refused on a CPU without LA57:, with 5-level paging"; do
+    k=${pair%%:*} rest=${pair#*:}
+    levels=${rest%%:*} rest=${rest#*:}
+    what=${rest%%:*} layout=${rest#*:}
+    "$K" check "$top/$B/tests/kernels/$k.elf" > "$tmp/paging-$k.out" 2>&1
+    has "check-paging-levels-$k" "$tmp/paging-$k.out" "^  paging levels $levels:$what\$" \
+        "^layout \(for 4 GiB of RAM and a 1024x768x32 framebuffer$layout[;)]"
+done
 for kind in bios hybrid uefi; do
     name=valid-image-$kind
     d="$tmp/run/$name"

@@ -34,6 +34,14 @@ KILN_CONFIG(.stack_size = TK_STACK_SIZE, .stack = KILN_AT(TK_STACK_AT), .boot_in
 KILN_CONFIG(.physical_memory = KILN_NONE, .modules = KILN_NONE, .framebuffer = KILN_NONE);
 #elif defined(TK_CFG_NONE)
 #define TK_STACK_SIZE KIB(64) /* the documented default */
+#elif defined(TK_CFG_LA57)
+/* 5-level paging where the CPU has it, ASLR over the space it gives. */
+#define TK_STACK_SIZE KIB(64)
+KILN_CONFIG(.aslr = 1, .recursive = KILN_DYNAMIC, .paging_levels_max = 5);
+#elif defined(TK_CFG_LA57_ONLY)
+/* 5-level paging or nothing: refused on a CPU without LA57. */
+#define TK_STACK_SIZE KIB(64)
+KILN_CONFIG(.recursive = KILN_DYNAMIC, .paging_levels_min = 5);
 #elif defined(TK_CFG_ASLR)
 #define TK_STACK_SIZE KIB(64)
 KILN_CONFIG(.aslr = 1, .recursive = KILN_DYNAMIC);
@@ -135,6 +143,9 @@ static uint32_t kind_of(uint64_t pa, uint64_t len) {
     return 0;
 }
 
+/* The paging depth the CPU is using: 5 with CR4.LA57. */
+static int levels(void) { return (READ_CR(4) >> 12) & 1 ? 5 : 4; }
+
 /* Page-table walk through the physical-memory map, like the CPU does. */
 struct walk {
     bool present, w, x, wc;
@@ -143,7 +154,7 @@ struct walk {
 static struct walk walk(uint64_t va) {
     struct walk r = {false, true, true, false, 0, 0};
     uint64_t ent = READ_CR(3) & ~UINT64_C(0xfff);
-    for (int level = 4; level >= 1; level--) {
+    for (int level = levels(); level >= 1; level--) {
         const uint64_t *t = phys(ent & UINT64_C(0x000ffffffffff000));
         ent = t[(va >> (12 + 9 * (level - 1))) & 511];
         if (!(ent & 1)) return r;
@@ -421,14 +432,15 @@ static void test_mappings(void) {
     TK_CHECK(p.present && p.pa == MIB(1) && p.w && (!nx || !p.x), "physmap-rw-nx", "present %d pa 0x%llx",
              p.present, (unsigned long long)p.pa);
     if (bi->flags & KILN_FLAG_RECURSIVE) {
-        const uint64_t *pml4 = phys(READ_CR(3) & ~0xfffull);
+        const uint64_t *pml4 = phys(READ_CR(3) & ~0xfffull); /* the top-level table: PML5 with LA57 */
         uint64_t e = pml4[bi->recursive_index];
         TK_CHECK((e & 1) && (e & UINT64_C(0x000ffffffffff000)) == (READ_CR(3) & ~0xfffull), "recursive-slot",
                  "PML4[%llu] = 0x%llx", (unsigned long long)bi->recursive_index, (unsigned long long)e);
-        /* Through the recursive slot, the PML4 itself is at this address. */
-        uint64_t i = bi->recursive_index;
-        uint64_t va = (i << 39) | (i << 30) | (i << 21) | (i << 12);
-        if (i >= 256) va |= UINT64_C(0xffff000000000000);
+        /* Through the recursive slot, the top-level table itself is at this
+         * address: the index at every level, sign-extended. */
+        uint64_t i = bi->recursive_index, va = 0;
+        for (int l = 0; l < levels(); l++) va |= i << (12 + 9 * l);
+        if (i >= 256) va |= ~UINT64_C(0) << (levels() == 5 ? 57 : 48);
         uint64_t got = ((volatile uint64_t *)(uintptr_t)va)[i]; /* the walk sets Accessed */
         TK_CHECK((got & ~0x60ull) == (e & ~0x60ull), "recursive-read", "PML4[%llu] read through 0x%llx is 0x%llx, expected 0x%llx",
                  (unsigned long long)i, (unsigned long long)va, (unsigned long long)got, (unsigned long long)e);
@@ -443,8 +455,10 @@ static void test_state(void) {
     TK_CHECK((cr0 & (1u << 16)) && (cr0 & 1) && (cr0 & (1u << 31)), "cr0-wp-pe-pg", "CR0 0x%llx", (unsigned long long)cr0);
     TK_CHECK(!(cr0 & (1u << 2)) && !(cr0 & (1u << 3)) && (cr0 & (1u << 1)), "cr0-fpu", "CR0 0x%llx (EM/TS must be 0, MP 1)",
              (unsigned long long)cr0);
-    TK_CHECK((cr4 & (1u << 5)) && (cr4 & (1u << 9)) && (cr4 & (1u << 10)) && !(cr4 & (1u << 12)) && !(cr4 & (1u << 7)),
-             "cr4", "CR4 0x%llx (PAE, OSFXSR, OSXMMEXCPT on; LA57, PGE off)", (unsigned long long)cr4);
+    TK_CHECK((cr4 & (1u << 5)) && (cr4 & (1u << 9)) && (cr4 & (1u << 10)) &&
+                 !!(cr4 & (1u << 12)) == (bi->paging_levels == 5) && !(cr4 & (1u << 7)),
+             "cr4", "CR4 0x%llx (PAE, OSFXSR, OSXMMEXCPT on; LA57 iff %u levels; PGE off)", (unsigned long long)cr4,
+             bi->paging_levels);
     TK_CHECK((efer & (1u << 8)) && (efer & (1u << 10)), "efer-long-mode", "EFER 0x%llx", (unsigned long long)efer);
     TK_CHECK(!!(efer & (1u << 11)) == cpu_has_nx(), "efer-nxe", "EFER 0x%llx", (unsigned long long)efer);
     TK_CHECK((tk_regs[R_RSP] + 8) % 16 == 0, "rsp-aligned", "RSP 0x%llx", (unsigned long long)tk_regs[R_RSP]);
@@ -783,6 +797,37 @@ static void test_entropy(void) {
     tk_printf("tk: entropy %s sources 0x%x\n", hex, src);
 }
 
+/* Paging depth: the boot info says what CR4 says; kernels that allow 5
+ * levels get them exactly when CPUID has LA57, and then the dynamic
+ * placements use the 57-bit space (addresses no 4-level table can reach). */
+static void test_paging(void) {
+    tk_group("paging");
+    uint32_t a, b, c, d;
+    cpuid(0, &a, &b, &c, &d);
+    bool la57 = false;
+    if (a >= 7) {
+        cpuid(7, &a, &b, &c, &d);
+        la57 = c & (1u << 16);
+    }
+    int l = levels();
+    TK_CHECK(bi->paging_levels == (uint32_t)l && !!(bi->flags & KILN_FLAG_LA57) == (l == 5), "levels-reported",
+             "boot info %u levels, flags 0x%x; CR4 says %d", bi->paging_levels, bi->flags, l);
+#if defined(TK_CFG_LA57) || defined(TK_CFG_LA57_ONLY)
+    TK_CHECK(l == (la57 ? 5 : 4), "levels-wanted", "%d levels, CPU LA57 %d", l, la57);
+#else
+    TK_CHECK(l == 4, "levels-default", "%d levels without a wish (CPU LA57 %d)", l, la57);
+#endif
+    if (l == 5) {
+        uint64_t top = UINT64_C(0xffff800000000000); /* the lowest 48-bit canonical higher-half address */
+        TK_CHECK(bi->stack_bottom < top && (uint64_t)(uintptr_t)bi < top && (!have_phys() || bi->physical_memory_offset < top),
+                 "57-bit-placements", "stack 0x%llx, boot info %p, physical map 0x%llx", (unsigned long long)bi->stack_bottom,
+                 (void *)bi, (unsigned long long)bi->physical_memory_offset);
+        TK_CHECK(bi->stack_bottom >= UINT64_C(0xff00000000000000), "57-bit-canonical", "stack 0x%llx",
+                 (unsigned long long)bi->stack_bottom);
+    }
+    tk_printf("tk: %d-level paging, stack at 0x%llx\n", l, (unsigned long long)bi->stack_bottom);
+}
+
 static void test_layout(void) {
     tk_group("layout");
 #if defined(TK_HIGH)
@@ -874,6 +919,7 @@ void tk_main(struct kiln_boot_info *boot_info) {
     if (want("segments")) test_segments();
     if (want("time") || word("rtc=2031")) test_time();
     if (want("entropy")) test_entropy();
+    if (want("paging")) test_paging();
     if (want("modules")) test_modules();
     if (word("cmdline-exact")) test_cmdline();
     if (word("fb") || word("fb=none") || word("no-display")) test_fb();

@@ -4,7 +4,7 @@
 bool pt_lookup(const struct pt *pt, uint64_t va, struct pt_lookup_result *r) {
     uint64_t ent = pt->pml4 | PTE_P | PTE_W;
     bool w = true, x = true;
-    for (int level = 4; level >= 1; level--) {
+    for (int level = pt->levels == 5 ? 5 : 4; level >= 1; level--) {
         const uint64_t *t = pt->view(ent & PTE_ADDR);
         ent = t[(va >> (12 + 9 * (level - 1))) & 511];
         if (!(ent & PTE_P)) return false;

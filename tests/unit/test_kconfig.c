@@ -344,7 +344,8 @@ TEST(k_fuzz) {
     static const uint64_t vals[] = {
         0, 1, 2, 3, 0x1000, 0x1001, 0x200000, UINT64_C(0x7ffffffff000), UINT64_C(0x800000000000),
         UINT64_C(0xffff800000000000), UINT64_C(0xffff7ffffffff000), UINT64_C(0xffffff0000000000),
-        UINT64_C(0xffffff8000000000), UINT64_C(0xffffffff80000000), UINT64_C(0xfffffffffffff000), UINT64_MAX, GIB(1),
+        UINT64_C(0xffffff8000000000), UINT64_C(0xffffffff80000000), UINT64_C(0xff00000000000000),
+        UINT64_C(0x00ff000000000000), UINT64_C(0x0100000000000000), UINT64_C(0xfffffffffffff000), UINT64_MAX, GIB(1),
         GIB(1) + 1, KIB(64), KIB(64) + 5,
     };
     test_seed(UINT64_C(0x6b636f6e66696721));
@@ -370,20 +371,21 @@ TEST(k_fuzz) {
             continue;
         }
         accepted++;
+        unsigned w = va_bits(out.paging_levels_max); /* 57-bit addresses when 5 levels are allowed */
         const uint64_t pl[] = {out.stack, out.boot_info, out.framebuffer, out.modules, out.physical_memory, out.recursive};
         bool ok = out.stack_size >= PAGE_SIZE && out.stack_size <= GIB(1) && !(out.stack_size & (PAGE_SIZE - 1)) &&
                   out.stack != KILN_NONE && out.boot_info != KILN_NONE && out.kernel_base != KILN_NONE;
         for (unsigned k = 0; k < ARRAY_LEN(pl); k++)
             ok = ok && pl[k] != KILN_DEFAULT &&
-                 (pl[k] == KILN_NONE || pl[k] == KILN_DYNAMIC || (!(pl[k] & (PAGE_SIZE - 1)) && va_canonical(pl[k])));
+                 (pl[k] == KILN_NONE || pl[k] == KILN_DYNAMIC || (!(pl[k] & (PAGE_SIZE - 1)) && va_canonical_bits(pl[k], w)));
         ok = ok && (out.recursive == KILN_NONE || out.recursive == KILN_DYNAMIC || !(out.recursive & (GIB(512) - 1)));
         ok = ok && (out.kernel_base == KILN_DEFAULT || out.kernel_base == KILN_DYNAMIC ||
-                    (!(out.kernel_base & (PAGE_SIZE - 1)) && va_canonical(out.kernel_base)));
+                    (!(out.kernel_base & (PAGE_SIZE - 1)) && va_canonical_bits(out.kernel_base, w)));
         ok = ok && out.smp <= KILN_SMP_START && out.paging_levels_min >= 4 &&
              out.paging_levels_min <= out.paging_levels_max && out.paging_levels_max <= 5;
         ok = ok && out.dynamic_start < out.dynamic_end && !((out.dynamic_start | out.dynamic_end) & (PAGE_SIZE - 1)) &&
-             va_canonical(out.dynamic_start) && va_canonical(out.dynamic_end - 1) &&
-             (out.dynamic_start >> 47) == ((out.dynamic_end - 1) >> 47);
+             va_canonical_bits(out.dynamic_start, w) && va_canonical_bits(out.dynamic_end - 1, w) &&
+             (out.dynamic_start >> (w - 1)) == ((out.dynamic_end - 1) >> (w - 1));
         ok = ok && out.aslr <= 1 && out.fb_mode < KILN_FB_MODE_COUNT && out.fb_width <= 65535 && out.fb_height <= 65535;
         CHECK(ok, "iteration %u: accepted an unresolved config", it);
     }
@@ -403,4 +405,27 @@ TEST(k_names) {
     for (uint32_t i = 0; i < KILN_FB_MODE_COUNT; i++)
         CHECK(strcmp(kconfig_fb_mode_name(i), modes[i]) == 0, "fb mode %u", i);
     CHECK(strcmp(kconfig_fb_mode_name(KILN_FB_MODE_COUNT), "?") == 0, "unknown fb mode");
+}
+
+/* 57-bit addresses: accepted when the kernel allows 5-level paging, refused
+ * (saying so) when it does not. */
+TEST(k_la57_addresses) {
+    struct kiln_config raw = record(), out;
+    kiln_err e;
+    raw.stack = UINT64_C(0xff00000000100000);
+    CHECK(!resolve(&raw, &out, &e) && strstr(e.msg, "not canonical (with 4-level paging; 5-level paging needs "
+                                                    "paging_levels_max = 5)"),
+          "a 57-bit stack without the wish: %s", e.msg);
+    raw.paging_levels_max = 5;
+    CHECK(resolve(&raw, &out, &e) && out.stack == UINT64_C(0xff00000000100000) && out.paging_levels_min == 4,
+          "a 57-bit stack with max = 5: %s", e.msg);
+    raw.stack = UINT64_C(0xfe00000000000000);
+    CHECK(!resolve(&raw, &out, &e) && strstr(e.msg, "not canonical"), "a non-canonical 57-bit address: %s", e.msg);
+    raw = record();
+    raw.paging_levels_max = 5;
+    raw.dynamic_start = UINT64_C(0xff00000000000000);
+    raw.dynamic_end = UINT64_C(0xff80000000000000);
+    CHECK(resolve(&raw, &out, &e), "a 57-bit dynamic range with max = 5: %s", e.msg);
+    raw.paging_levels_max = 4;
+    CHECK(!resolve(&raw, &out, &e) && strstr(e.msg, "dynamic range"), "a 57-bit dynamic range with max = 4");
 }

@@ -430,3 +430,31 @@ TEST(out_of_memory_reported) {
     REQUIRE(pt_init(&pt, true, false, alloc_page, &budget, phys_ptr, &e), "pt_init");
     CHECK(!pt_map(&pt, KB, 0, PAGE_SIZE, 0, &e) && strstr(e.msg, "out of memory for page tables"), "%s", e.msg);
 }
+
+/* 5 levels: a 57-bit address is mapped through a PML5; the 57-bit hole and
+ * the recursive PML5 slot are refused like their 4-level counterparts. */
+TEST(five_levels) {
+    struct pt pt;
+    kiln_err e;
+    REQUIRE(new_pt(&pt, true, true), "pt_init");
+    pt.levels = 5;
+    uint64_t va = UINT64_C(0xff12345678901000);
+    REQUIRE(pt_map(&pt, va, MIB(1), PAGE_SIZE, MAP_W, &e), "57-bit mapping: %s", e.msg);
+    REQUIRE(pt_map(&pt, UINT64_C(0xffffffff80000000), MIB(2), MIB(2), MAP_X | MAP_LARGE, &e), "the top 2 GiB: %s",
+            e.msg);
+    struct pt_lookup_result r;
+    CHECK(pt_lookup(&pt, va, &r) && r.pa == MIB(1) && r.w && !r.x, "found through the PML5");
+    CHECK(pt_lookup(&pt, UINT64_C(0xffffffff80000000) + 0x1234, &r) && r.pa == MIB(2) + 0x1234 && r.x, "2 MiB page");
+    uint64_t pml5e = tbl(pt.pml4)[(va >> 48) & 511];
+    CHECK((pml5e & PTE_P) && ((UINT64_C(0xffffffff80000000) >> 48) & 511) == 511, "PML5 entry present");
+    CHECK(!pt_map(&pt, UINT64_C(0x0100000000000000), MIB(4), PAGE_SIZE, 0, &e) && strstr(e.msg, "not a canonical"),
+          "the 57-bit hole mapped: %s", e.msg);
+    CHECK(pt_map(&pt, UINT64_C(0x0000800000000000), MIB(4), PAGE_SIZE, 0, &e),
+          "the 48-bit hole is ordinary memory with 5 levels: %s", e.msg);
+    REQUIRE(pt_map_recursive(&pt, 400, &e), "recursive: %s", e.msg);
+    CHECK(!pt_map(&pt, UINT64_C(0xff90000000000000), MIB(4), PAGE_SIZE, 0, &e) && strstr(e.msg, "recursive slot"),
+          "mapped through the recursive PML5 slot: %s", e.msg);
+    pt.levels = 4;
+    CHECK(!pt_map(&pt, UINT64_C(0x0000900000000000), MIB(4), PAGE_SIZE, 0, &e) && strstr(e.msg, "not a canonical"),
+          "a 57-bit address with 4 levels: %s", e.msg);
+}

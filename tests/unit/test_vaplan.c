@@ -524,3 +524,38 @@ TEST(random_configs_give_valid_plans_or_clean_errors) {
     }
     CHECK(planned > 1000 && refused > 1000, "%u planned, %u refused", planned, refused);
 }
+
+/* 5-level paging: the default dynamic range grows into the 57-bit space,
+ * the recursive slot is a PML5 slot, and fixed addresses are checked
+ * against the width in use. */
+TEST(la57_plan) {
+    struct elf_image img = exec_img(KB);
+    struct kiln_config c = defaults();
+    c.recursive = KILN_DYNAMIC;
+    c.paging_levels_max = 5;
+    struct plan_input in = input(&img, &c);
+    in.levels = 5;
+    struct boot_plan *p = malloc(sizeof *p);
+    kiln_err e;
+    REQUIRE(plan_build(&in, p, &e), "5-level plan: %s", e.msg);
+    CHECK(p->levels == 5 && p->stack_bottom >= UINT64_C(0xff00000000000000) &&
+              p->stack_bottom < UINT64_C(0xffff800000000000) && p->phys >= UINT64_C(0xff00000000000000),
+          "dynamic placements in the 57-bit half: stack 0x%llx, physical map 0x%llx",
+          (unsigned long long)p->stack_bottom, (unsigned long long)p->phys);
+    CHECK(p->recursive >= 256 && p->recursive < 511, "recursive PML5 slot %d", p->recursive);
+    /* ASLR spreads over the 57-bit range too. */
+    c.aslr = 1;
+    in.seed = 12345;
+    REQUIRE(plan_build(&in, p, &e), "5-level ASLR plan: %s", e.msg);
+    CHECK(p->stack_bottom >= UINT64_C(0xff00000000000000) && p->stack_bottom < UINT64_C(0xffff800000000000) - GIB(1),
+          "ASLR placed the stack at 0x%llx", (unsigned long long)p->stack_bottom);
+    free(p);
+    c.aslr = 0;
+    c.recursive = KILN_SLOT(300);
+    EXPECT_PLAN_FAIL(&in, "the recursive slot is a PML5 slot");
+    c.recursive = KILN_NONE;
+    c.stack = UINT64_C(0xff00000000100000);
+    in.levels = 4; /* the kernel allowed 5, the CPU had 4 */
+    EXPECT_PLAN_FAIL(&in, "the kernel stack at 0xff00000000100000 is not canonical with 4-level paging (48-bit "
+                          "addresses); it needs paging_levels_min = 5");
+}

@@ -72,22 +72,28 @@ int cmd_check(int argc, char **argv) {
            kconfig_fb_mode_name(cfg.fb_mode));
     if (cfg.fb_width) printf(" %ux%u", cfg.fb_width, cfg.fb_height);
     printf("\n");
+    printf("  paging levels %u-%u: %s\n", cfg.paging_levels_min, cfg.paging_levels_max,
+           cfg.paging_levels_min == 5   ? "5-level paging; refused on a CPU without LA57"
+           : cfg.paging_levels_max == 5 ? "5-level paging where the CPU has LA57, else 4"
+                                        : "4-level paging on every CPU");
     report_elf_warnings(&img, path, false); /* the config line above says when there is no record */
 
     /* The layout, for a typical machine: 4 GiB of RAM, a 1024x768x32
      * framebuffer at 0xfd000000, no modules, a two-page boot info. */
     struct plan_input in = {.elf = &img, .cfg = &cfg, .phys_map_size = GIB(4), .fb_phys = 0xfd000000,
-                            .fb_size = 1024 * 768 * 4, .boot_info_size = 2 * PAGE_SIZE, .kernel_file_size = size};
+                            .fb_size = 1024 * 768 * 4, .boot_info_size = 2 * PAGE_SIZE, .kernel_file_size = size,
+                            .levels = cfg.paging_levels_max};
     struct boot_plan p;
     if (!plan_build(&in, &p, &e)) die("%s: %s", path, e.msg);
-    printf("layout (for 4 GiB of RAM and a 1024x768x32 framebuffer%s):\n", cfg.aslr ? "; ASLR varies it" : "");
+    printf("layout (for 4 GiB of RAM and a 1024x768x32 framebuffer%s%s):\n",
+           p.levels == 5 ? ", with 5-level paging" : "", cfg.aslr ? "; ASLR varies it" : "");
     char note[64];
     snprintf(note, sizeof note, "load bias %lld", (long long)p.bias);
     for (uint32_t i = 0; i < img.nrun; i++)
         range("kernel", img.run[i].start + (uint64_t)p.bias, img.run[i].end - img.run[i].start, i ? NULL : note);
     printf("  %-18s 0x%016llx\n", "entry", (unsigned long long)p.entry);
     if (p.has_phys) range("physical memory", p.phys, GIB(4), "all RAM, at least 4 GiB");
-    if (p.recursive >= 0) printf("  %-18s PML4 slot %d\n", "recursive mapping", p.recursive);
+    if (p.recursive >= 0) printf("  %-18s %s slot %d\n", "recursive mapping", p.levels == 5 ? "PML5" : "PML4", p.recursive);
     range("stack", p.stack_bottom, p.stack_size, "(guard page below)");
     range("boot info", p.boot_info, 2 * PAGE_SIZE, NULL);
     if (p.fb) range("framebuffer", p.fb, 1024 * 768 * 4, NULL);
