@@ -155,6 +155,11 @@ $(B)/tests/stage1-chs.bin: stage1/stage1.asm $(GEN_INC)
 $(B)/tests/stage1-legacy.bin: stage1/stage1.asm $(GEN_INC)
 	@mkdir -p $(@D)
 	$(Q)$(NASM) -f bin $(NASM_FLAGS) -DFORCE_CHS -DTEST_FLAGS=3 -o $@ $<
+# Stage 2 on 5-level tables (MBR_FLAG_LA57), as firmware with LA57 on; CHS
+# too, since stage 1 has room for the flag only without INT 13h extensions.
+$(B)/tests/stage1-la57.bin: stage1/stage1.asm $(GEN_INC)
+	@mkdir -p $(@D)
+	$(Q)$(NASM) -f bin $(NASM_FLAGS) -DFORCE_CHS -DTEST_FLAGS=5 -o $@ $<
 
 # ---------------------------------------------------------------------------
 # Stage 2 and the loader's assembly

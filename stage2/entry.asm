@@ -22,7 +22,7 @@
 
 extern stage2_main, enable_a20
 extern __bss_start, __bss_end
-global gdt_desc, pt_pml4
+global gdt_desc, pt_pml4, pt_root, cr4_la57
 
 section .entry progbits alloc exec
 bits 16
@@ -251,6 +251,26 @@ pm_entry:
     shr eax, 12
     mov dword [pt_low + eax * 8], 0
 
+    ; Test builds of stage 1 may ask for 5-level paging (MBR_FLAG_LA57):
+    ; PML5[0] -> the PML4, the same identity map one level deeper. Only on
+    ; a CPU with LA57 (CPUID.7:ECX bit 16).
+    mov dword [pt_root], pt_pml4
+    test byte [0x7c00 + MBR_FLAGS], MBR_FLAG_LA57
+    jz .no_la57
+    xor eax, eax
+    cpuid
+    cmp eax, 7
+    jb .no_la57
+    mov eax, 7
+    xor ecx, ecx
+    cpuid
+    test ecx, 1 << 16
+    jz .no_la57
+    mov dword [pt_pml5], pt_pml4 + 3
+    mov dword [pt_root], pt_pml5
+    mov dword [cr4_la57], 1 << 12
+.no_la57:
+
     ENTER_LONG_MODE lm_entry
 
 bits 64
@@ -284,6 +304,9 @@ gdt_desc:
     dq gdt
 global boot_drive
 boot_drive: db 0
+align 4
+pt_root:    dd 0                    ; what ENTER_LONG_MODE loads into CR3 (modes.inc)
+cr4_la57:   dd 0                    ; and ORs into CR4
 msg_no_lm:  db "Kiln: this CPU cannot run 64-bit code (no long mode). Halted.", 13, 10, 0
 msg_no_a20: db "Kiln: could not enable the A20 line. Halted.", 13, 10, 0
 
@@ -293,6 +316,7 @@ msg_no_a20: db "Kiln: could not enable the A20 line. Halted.", 13, 10, 0
 section .bss nobits alloc write
 alignb 4096
 pt_pml4:     resb 4096
+pt_pml5:     resb 4096              ; used only with the LA57 test flag
 pt_pdpt:     resb 4096
 pt_pd:       resb 4 * 4096
 pt_low:      resb 4096

@@ -3,7 +3,7 @@
 %include "stage2/asm-offsets.inc"
 %include "stage2/modes.inc"
 
-extern gdt_desc, pt_pml4
+extern gdt_desc, pt_pml4, pt_root, cr4_la57
 
 section .text16 progbits alloc exec
 bits 64
