@@ -2,7 +2,7 @@
 #include "x86/random.h"
 
 #include "common/log.h"
-#include "kiln.h"
+#include "common/platform.h" /* kiln.h: KILN_ENTROPY_* */
 
 #define WORDS 4            /* 256 bits from each instruction */
 #define RDRAND_TRIES 10    /* Intel's advice: a failure 10 times in a row means a broken DRNG */
