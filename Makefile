@@ -46,7 +46,7 @@ HOSTCC := gcc
 GOALS := $(or $(MAKECMDGOALS),all)
 DEPS_GROUPS := $(sort build \
 	$(if $(filter run debug bench test boot-test,$(GOALS)),run) \
-	$(if $(filter test unit-test boot-test,$(GOALS)),test) \
+	$(if $(filter test unit-test boot-test fuzz fuzz-seeds,$(GOALS)),test) \
 	$(if $(filter debug test,$(GOALS)),debug))
 DEPS := sh scripts/deps.sh
 ifneq ($(filter-out clean,$(GOALS)),)
@@ -120,7 +120,7 @@ $(STAGE2_LIB) $(UEFI_LIB):
 	$(Q)rm -f $@ && ar rcs $@ $^
 HOST_OBJS := $(call objs,host,$(KILN_SRC) $(SHARED_SRC) $(FORMAT_WRITE_SRC)) $(B)/host/blobs.o
 
-.PHONY: all deps libkiln image run debug test unit-test boot-test bench install clean
+.PHONY: all deps libkiln image run debug test unit-test boot-test fuzz fuzz-seeds bench install clean
 all: $(B)/stage1.bin $(B)/stage2.bin $(B)/BOOTX64.EFI $(B)/kiln libkiln $(B)/kernel-example.elf
 deps:
 	@:

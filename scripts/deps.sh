@@ -5,7 +5,8 @@
 #   build   the loader, the kiln tool, the kernel library, kernel-example,
 #           disk images (make, make image, make install)
 #   run     booting in QEMU under SeaBIOS, OVMF and U-Boot (make run, make bench)
-#   test    the test suite's extra compilers and sanitizer runtimes (make test)
+#   test    the test suite's extra compilers, sanitizer runtimes and libFuzzer
+#           (make test, make unit-test, make fuzz)
 #   debug   gdb (make debug)
 # As root: apt-get install -y what is missing (apt-get update first if the
 # package lists are empty or stale). Otherwise: print the exact command and
@@ -45,6 +46,9 @@ for g in $groups; do
         # prints the bare name when it does not find the file.
         case "$(gcc -print-file-name=libasan.so 2>/dev/null)" in /*) ;; *) need="$need libasan8" ;; esac
         case "$(gcc -print-file-name=libubsan.so 2>/dev/null)" in /*) ;; *) need="$need libubsan1" ;; esac
+        # libFuzzer for the fuzz harnesses (make fuzz; replayed in make test)
+        have_file "$(clang -print-resource-dir 2>/dev/null)/lib/linux/libclang_rt.fuzzer-x86_64.a" ||
+            need="$need libclang-rt-14-dev"
         ;;
     debug)
         have_cmd gdb || need="$need gdb"

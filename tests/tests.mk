@@ -21,6 +21,9 @@ $(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIB) $(TOOL_LIB)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(SAN) -o $@ $< $(UNIT_LIB) $(TOOL_LIB)
 
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/unit/%)
+
+# --- fuzz harnesses: see tests/fuzz/fuzz.mk (FUZZ_BINS, make fuzz) ------------
+include tests/fuzz/fuzz.mk
 # test_boot runs the boot flow on real test kernels; test_mbr reads stage 1.
 $(B)/tests/unit/test_boot: $(B)/tests/kernels/tk-fixed.elf $(B)/tests/kernels/tk-pie.elf $(B)/tests/kernels/tk-nomap.elf
 $(B)/tests/unit/test_mbr: $(B)/stage1.bin
@@ -36,5 +39,5 @@ unit-test: deps $(UNIT_BINS)
 boot-test: all $(TEST_KERNELS) $(TEST_FILES)
 	$(Q)sh tests/run.sh boot
 
-test: all $(UNIT_BINS) $(TEST_KERNELS) $(TEST_FILES) $(B)/tests/stage1-chs.bin
+test: all $(UNIT_BINS) $(TEST_KERNELS) $(TEST_FILES) $(B)/tests/stage1-chs.bin $(FUZZ_BINS)
 	$(Q)sh tests/run.sh all

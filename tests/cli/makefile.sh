@@ -24,6 +24,7 @@ expect debug "build debug run" debug
 expect test "build debug run test" test
 expect unit-test "build test" unit-test
 expect boot-test "build run test" boot-test
+expect fuzz "build test" fuzz
 expect clean "" clean
 
 # scripts/deps.sh itself: a group it does not know is an error, not a no-op.

@@ -76,6 +76,11 @@ static void show_config(const struct disk *d, uint64_t off, uint64_t size, uint8
 static void show_payload(const struct disk *d, uint64_t lba, uint64_t sectors, int *problems) {
     kiln_err e;
     uint64_t nsec = d->size / SECTOR;
+    if (sectors == 0) { /* payload_validate would read avail 0 as "no limit" */
+        printf("  the Kiln partition is empty\n");
+        (*problems)++;
+        return;
+    }
     if (lba >= nsec || sectors > nsec - lba) {
         printf("  the Kiln partition runs past the end of the file\n");
         (*problems)++;
