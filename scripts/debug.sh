@@ -16,9 +16,9 @@ fi
 serial=$B/debug-serial.log
 out=$B/debug-kiln.log
 if [ -n "${CMDLINE:-}" ]; then
-    "$B"/kiln run "$KERNEL" --firmware "$FIRMWARE" --gdb --log "$serial" --cmdline "$CMDLINE" < /dev/null > "$out" 2>&1 &
+    "$B"/kiln run "$KERNEL" --firmware "$FIRMWARE" --gdb --serial-log "$serial" --cmdline "$CMDLINE" < /dev/null > "$out" 2>&1 &
 else
-    "$B"/kiln run "$KERNEL" --firmware "$FIRMWARE" --gdb --log "$serial" < /dev/null > "$out" 2>&1 &
+    "$B"/kiln run "$KERNEL" --firmware "$FIRMWARE" --gdb --serial-log "$serial" < /dev/null > "$out" 2>&1 &
 fi
 pid=$!
 trap 'kill $pid 2> /dev/null; wait $pid 2> /dev/null' EXIT

@@ -145,7 +145,7 @@ refuse missing-module "kiln: error: $tmp/nope.bin: No such file or directory" \
     image "$KERNEL" -o out.img --module "$MOD" --module "$tmp/nope.bin"
 refuse dir-module "kiln: error: $tmp/bad: is a directory" image "$KERNEL" -o out.img --module "$tmp/bad"
 refuse missing-config "kiln: error: $tmp/nope.cfg: No such file or directory" \
-    image "$KERNEL" -o out.img --config "$tmp/nope.cfg"
+    image "$KERNEL" -o out.img --image-config "$tmp/nope.cfg"
 
 # A kernel over the 1 GiB limit, sparse: refused from its size, before any
 # reading, quickly and under a 256 MiB address-space limit (reading it would
@@ -261,13 +261,13 @@ fi
 # An image config file: errors name the file and the line.
 printf '# settings\ncmdline=a b\nfrob=1\n' > "$tmp/unknown.cfg"
 refuse config-unknown-key "kiln: error: $tmp/unknown.cfg: config line 3: unknown key 'frob'" \
-    image "$KERNEL" -o out.img --config "$tmp/unknown.cfg"
+    image "$KERNEL" -o out.img --image-config "$tmp/unknown.cfg"
 printf 'log=debug\nfb=huge\n' > "$tmp/badfb.cfg"
 refuse config-bad-value "kiln: error: $tmp/badfb.cfg: config line 2: fb must be" \
-    image "$KERNEL" -o out.img --config "$tmp/badfb.cfg"
+    image "$KERNEL" -o out.img --image-config "$tmp/badfb.cfg"
 printf 'cmdline=a\n' > "$tmp/cmd.cfg"
 refuse config-and-option "kiln: error: $tmp/cmd.cfg and the options together: config line 2: cmdline given twice" \
-    image "$KERNEL" -o out.img --config "$tmp/cmd.cfg" --cmdline b
+    image "$KERNEL" -o out.img --image-config "$tmp/cmd.cfg" --cmdline b
 
 # A failing run next to an existing image leaves it alone (image.sh checks
 # the inode; here: no temporary file either).

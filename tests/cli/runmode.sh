@@ -3,7 +3,9 @@
 # refused and named, a guest that resets is stopped with its last serial
 # lines and CPU state (unless --allow-reboot), firmware that finds nothing
 # to boot (SeaBIOS, OVMF) ends the run with its message, the first line says
-# how to quit, and OVMF's screen clearing stays off the terminal.
+# how to quit, and OVMF's screen clearing stays off the terminal. One option
+# language: --loader-log, --fb, --serial on kiln run; --log and --config,
+# which meant two things, refused naming both; "did you mean" for typos.
 #   sh tests/cli/runmode.sh            (from the top of the tree, after make test's build)
 suite=runmode
 . tests/cli/lib.sh
@@ -41,7 +43,7 @@ if [ $st -eq 1 ]; then
 else
     bad seabios-no-boot "exit $st, want 1 (not the timeout)" "$tmp/err"
 fi
-has quit-line "$tmp/err" '^kiln: serial output below; press Ctrl-C to stop QEMU; no copy is kept \(--log FILE keeps one\)$'
+has quit-line "$tmp/err" '^kiln: serial output below; press Ctrl-C to stop QEMU; no copy is kept \(--serial-log FILE keeps one\)$'
 
 # OVMF finds nothing: an MBR-only image; its shell's screen clearing is not shown
 "$K" image "$RT" -o "$tmp/bios.img" --kind bios -q
@@ -74,3 +76,21 @@ fi
 st=$?
 n=$(grep -c '^rt: triple fault' "$tmp/out")
 if [ $st -eq 124 ] && [ "$n" -ge 2 ]; then ok allow-reboot; else bad allow-reboot "exit $st, $n boots (want 124, >= 2)" "$tmp/err"; fi
+
+# one option language: the loader's settings on kiln run, the old ambiguous spellings refused
+"$K" run "$RT" --test --cmdline pass --loader-log debug > "$tmp/out" 2>&1 < /dev/null
+has loader-log-debug "$tmp/out" '^kiln: stage 2: boot drive 0x80' '^kiln: test passed'
+"$K" run "$RT" --test --cmdline pass --serial off > "$tmp/out" 2>&1 < /dev/null
+if grep -q '^rt: command line' "$tmp/out" && ! grep -q '^kiln: loading kernel' "$tmp/out"; then ok loader-serial-off
+else bad loader-serial-off "the loader still wrote to COM1, or the kernel did not run" "$tmp/out"; fi
+"$K" run "$RT" --log debug > "$tmp/out" 2>&1 < /dev/null
+st=$?
+if [ $st -eq 1 ] && [ ! -e debug ]; then
+    has log-ambiguous "$tmp/out" "^kiln: error: run: --log is ambiguous: the loader's log level is --loader-log LEVEL, a copy of the serial output is --serial-log FILE"
+else
+    bad log-ambiguous "exit $st, or a file named debug was written" "$tmp/out"
+fi
+"$K" run "$RT" --memroy 5 > "$tmp/out" 2>&1 < /dev/null
+has did-you-mean "$tmp/out" "^kiln: error: run: unknown option '--memroy' \(did you mean --memory\?\)"
+"$K" image "$RT" -o "$tmp/x.img" --config "$tmp/c" > "$tmp/out" 2>&1 < /dev/null
+has config-ambiguous "$tmp/out" "^kiln: error: --config is ambiguous: the image config .* is --image-config FILE, the project file \(kiln.toml\) is --project FILE"

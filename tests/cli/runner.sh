@@ -52,8 +52,8 @@ status() {
 status run-help-status 0 $? "$tmp/help.out"
 has run-help-options "$tmp/help.out" -- '--firmware bios\|uefi' '--kind hybrid\|bios\|uefi' '--module FILE' \
     '--cmdline STR' '--memory MIB' '--cpus N' '--machine q35\|pc' '--disk ide\|ahci\|nvme\|virtio\|usb' \
-    '--accel tcg\|kvm\|auto' '--gui' '--gdb' '--log FILE' '--debugcon FILE' '--monitor' '--net' '--dry-run' \
-    '--profile NAME' '--config FILE' '-v, --verbose' '--test' '--timeout S' '--expect REGEX' \
+    '--accel tcg\|kvm\|auto' '--gui' '--gdb' '--serial-log FILE' '--debugcon FILE' '--monitor' '--net' '--dry-run' \
+    '--profile NAME' '--project FILE' '-v, --verbose' '--test' '--timeout S' '--expect REGEX' \
     '--reply PATTERN=TEXT' '--pass-on REGEX' '--expect-fail' '^examples:'
 "$K" test --help > "$tmp/thelp.out" 2>&1
 status test-help-status 0 $? "$tmp/thelp.out"
@@ -176,7 +176,7 @@ kernel = "$top/$B/tests/kernels/rt.elf"
 cmdline = "pass"
 [profile.debug]
 gdb = true
-log = "serial,1.log"
+serial_log = "serial,1.log"
 [profile.debug.test]
 timeout = 2
 [profile.mon]
@@ -198,10 +198,10 @@ has toml-log-shared "$tmp/dbglog2.out" \
     '^kiln: error: log \(kiln.toml:5 \[profile.debug\]\) serial,1.log is the log of boots rt and rt-2: they would overwrite each other'
 
 # firmware and image kind must fit, both ways
-(cd "$tmp" && "$K" run "$top/$B/tests/kernels/rt.elf" --no-config --kind uefi --dry-run) > "$tmp/kind.out" 2>&1
+(cd "$tmp" && "$K" run "$top/$B/tests/kernels/rt.elf" --no-project --kind uefi --dry-run) > "$tmp/kind.out" 2>&1
 has kind-uefi-firmware-bios "$tmp/kind.out" \
     '^kiln: error: kind uefi \(--kind\) cannot boot with firmware bios \(default\): a uefi image has no BIOS boot code; use kind hybrid or bios$'
-(cd "$tmp" && KILN_FIRMWARE=uefi "$K" run "$top/$B/tests/kernels/rt.elf" --no-config --kind bios --dry-run) \
+(cd "$tmp" && KILN_FIRMWARE=uefi "$K" run "$top/$B/tests/kernels/rt.elf" --no-project --kind bios --dry-run) \
     > "$tmp/kind2.out" 2>&1
 has kind-bios-firmware-uefi "$tmp/kind2.out" \
     '^kiln: error: kind bios \(--kind\) cannot boot with firmware uefi \(env KILN_FIRMWARE\)'
@@ -258,29 +258,29 @@ if [ ! -f "$RT" ] || [ ! -f "$RTIMG" ] || ! command -v qemu-system-x86_64 > /dev
     exit 0
 fi
 cd "$tmp"
-"$K" run "$RT" --no-config --test --cmdline pass > pass.out 2>&1
+"$K" run "$RT" --no-project --test --cmdline pass > pass.out 2>&1
 status boot-pass 0 $? pass.out
 has boot-pass-message pass.out '^kiln: test passed \([0-9.]+ s\)$'
-"$K" run "$RT" --no-config --test --cmdline fail > fail.out 2>&1
+"$K" run "$RT" --no-project --test --cmdline fail > fail.out 2>&1
 status boot-fail 1 $? fail.out
 has boot-fail-message fail.out '^kiln: test failed: expected exit 33, QEMU exited 35' '^    \| rt: command line'
-"$K" run "$RT" --no-config --test --cmdline spin --timeout 2 > spin.out 2>&1
+"$K" run "$RT" --no-project --test --cmdline spin --timeout 2 > spin.out 2>&1
 status boot-timeout 124 $? spin.out
 has boot-timeout-message spin.out '^kiln: test timed out after 2 s$'
 # Run mode: the kernel can end QEMU too (isa-debug-exit is always there), and
 # kiln run returns QEMU's status; a kernel that never exits is stopped by --timeout.
-"$K" run "$RT" --no-config --cmdline pass --timeout 30 > runmode.out 2>&1
+"$K" run "$RT" --no-project --cmdline pass --timeout 30 > runmode.out 2>&1
 status boot-run-mode-exit 33 $? runmode.out
-"$K" run "$RT" --no-config --cmdline spin --timeout 5 > runmode.out 2>&1
+"$K" run "$RT" --no-project --cmdline spin --timeout 5 > runmode.out 2>&1
 status boot-run-mode-timeout 124 $? runmode.out
-"$K" run "$RT" --no-config --test --cmdline clean-exit --expect-fail='QEMU exited 0' > xf.out 2>&1
+"$K" run "$RT" --no-project --test --cmdline clean-exit --expect-fail='QEMU exited 0' > xf.out 2>&1
 status boot-expect-fail 0 $? xf.out
-"$K" run "$RT" --no-config --test --cmdline pass --expect-fail > xf2.out 2>&1
+"$K" run "$RT" --no-project --test --cmdline pass --expect-fail > xf2.out 2>&1
 status boot-expect-fail-unmet 1 $? xf2.out
 has boot-expect-fail-unmet-message xf2.out 'expected a failure \(--expect-fail\), but the boot passed'
 
 # the cache: one image per distinct input, reused
-"$K" run "$RT" --no-config --test --cmdline pass --log serial.log > /dev/null 2>&1
+"$K" run "$RT" --no-project --test --cmdline pass --serial-log serial.log > /dev/null 2>&1
 n=$(ls "$KILN_CACHE"/images/*.img | wc -l)
 # pass, fail, spin, clean-exit: 4 command lines, 4 images; the pass image was reused
 if [ "$n" -eq 4 ]; then ok cache-reuse; else bad cache-reuse "$n images in the cache, expected 4"; fi
@@ -289,12 +289,12 @@ has serial-log serial.log "^rt: command line 'pass'.?\$"  # a raw copy: CR LF
 # a prebuilt image is booted as it is and never written
 cp "$RTIMG" rt.img
 sum=$(cksum < rt.img)
-"$K" run rt.img --no-config --test > img.out 2>&1
+"$K" run rt.img --no-project --test > img.out 2>&1
 status boot-image 0 $? img.out
 if [ "$(cksum < rt.img)" = "$sum" ]; then ok image-untouched; else bad image-untouched "the image changed"; fi
 
 # kiln test: counting, JUnit, the log directory
-"$K" test rt.img --no-config --log-dir logs2 --junit junit2.xml > t2.out 2>&1
+"$K" test rt.img --no-project --log-dir logs2 --junit junit2.xml > t2.out 2>&1
 status kiln-test-image 0 $? t2.out
 has kiln-test-image-lines t2.out '^\[PASS\] rt \([0-9.]+ s\)$' '^1 passed, 0 failed$'
 has kiln-test-junit junit2.xml '^<\?xml version="1.0" encoding="UTF-8"\?>$' \
@@ -302,7 +302,7 @@ has kiln-test-junit junit2.xml '^<\?xml version="1.0" encoding="UTF-8"\?>$' \
 if [ -f logs2/rt.log ] && grep -q "command line 'pass'" logs2/rt.log; then ok kiln-test-log; else bad kiln-test-log "no logs2/rt.log"; fi
 # without --log-dir the logs go to the cache's test-logs, whatever the directory holds (a ./build too)
 mkdir build
-"$K" test rt.img --no-config > t3.out 2>&1
+"$K" test rt.img --no-project > t3.out 2>&1
 status kiln-test-default-log-dir-status 0 $? t3.out
 if grep -q "command line 'pass'" "$KILN_CACHE/test-logs/rt.log" 2> /dev/null && [ -z "$(ls -A build)" ]; then
     ok kiln-test-default-log-dir
@@ -311,7 +311,7 @@ else
 fi
 rmdir build
 # image options on an image: an error naming the option
-"$K" test "$RT" rt.img --no-config --cmdline pass > t.out 2>&1
+"$K" test "$RT" rt.img --no-project --cmdline pass > t.out 2>&1
 has kiln-test-image-option t.out '^kiln: error: --cmdline: rt.img is a disk image'
 
 cat > p.plan <<EOF
@@ -320,12 +320,12 @@ good   $RT --cmdline pass
 marker $RT --cmdline marker-fail
 "two words" $RT --cmdline 'fail' --expect-fail='exited 35'
 EOF
-"$K" test --plan p.plan --no-config -j 3 --junit j.xml --log-dir plogs > plan.out 2>&1
+"$K" test --plan p.plan --no-project -j 3 --junit j.xml --log-dir plogs > plan.out 2>&1
 has kiln-test-plan-name plan.out "boot name 'two words': use letters"
 sed -i 's/^"two words"/two-words/' p.plan
-"$K" test --plan p.plan --no-config --list > list.out 2>&1
+"$K" test --plan p.plan --no-project --list > list.out 2>&1
 has kiln-test-list list.out '^good +.*rt.elf --cmdline pass$' '^marker ' "^two-words +.*rt.elf --cmdline fail '--expect-fail=exited 35'\$"
-"$K" test --plan p.plan --no-config -j 3 --junit j.xml --log-dir plogs > plan.out 2>&1
+"$K" test --plan p.plan --no-project -j 3 --junit j.xml --log-dir plogs > plan.out 2>&1
 status kiln-test-plan-status 1 $? plan.out
 has kiln-test-plan-lines plan.out '^\[PASS\] good \([0-9.]+ s\)$' \
     '^\[FAIL\] marker: 1 \[FAIL\] marker \([0-9.]+ s\)$' '^    \| \[FAIL\] rt.marker: a deliberate failure marker$' \
@@ -333,47 +333,47 @@ has kiln-test-plan-lines plan.out '^\[PASS\] good \([0-9.]+ s\)$' \
     '^2 passed, 1 failed$'
 has kiln-test-plan-junit j.xml 'tests="3" failures="1"' \
     '<failure message="1 \[FAIL\] marker" type="boot">' '<system-out>\[FAIL\] rt.marker: a deliberate failure marker'
-"$K" test --plan p.plan --no-config --filter '^good$' > filter.out 2>&1
+"$K" test --plan p.plan --no-project --filter '^good$' > filter.out 2>&1
 has kiln-test-filter filter.out '^\[PASS\] good ' '^1 passed, 0 failed$'
 # --- the serial output's files, and commas in every path QEMU is given -----------------------
-# --log to a FIFO is written in place; kiln says it waits for the reader
+# --serial-log to a FIFO is written in place; kiln says it waits for the reader
 mkfifo serial.fifo
-"$K" run "$RT" --no-config --test --cmdline pass --log serial.fifo > fifolog.out 2>&1 &
+"$K" run "$RT" --no-project --test --cmdline pass --serial-log serial.fifo > fifolog.out 2>&1 &
 kpid=$!
 i=0
 while ! grep -q 'waiting for a reader' fifolog.out && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 cat serial.fifo > fifo.copy
 wait $kpid
 status log-fifo 0 $? fifolog.out
-has log-fifo-waits fifolog.out '^kiln: --log serial.fifo: waiting for a reader of the FIFO$'
+has log-fifo-waits fifolog.out '^kiln: --serial-log serial.fifo: waiting for a reader of the FIFO$'
 has log-fifo-content fifo.copy "^rt: command line 'pass'.?\$"
 if [ -p serial.fifo ]; then ok log-fifo-still-a-fifo; else bad log-fifo-still-a-fifo "replaced"; fi
-"$K" run "$RT" --no-config --test --cmdline pass --log "$tmp" > logdir.out 2>&1
-has log-directory logdir.out "^kiln: error: --log $tmp: is a directory; the serial output goes to a file, a FIFO or a terminal\$"
+"$K" run "$RT" --no-project --test --cmdline pass --serial-log "$tmp" > logdir.out 2>&1
+has log-directory logdir.out "^kiln: error: --serial-log $tmp: is a directory; the serial output goes to a file, a FIFO or a terminal\$"
 if [ "$(id -u)" = 0 ]; then rolog=/proc/kiln-log-test; else mkdir -p "$tmp/ro2" && chmod 555 "$tmp/ro2" && rolog="$tmp/ro2/s.log"; fi
-"$K" run "$RT" --no-config --test --cmdline pass --log "$rolog" > logro.out 2>&1
+"$K" run "$RT" --no-project --test --cmdline pass --serial-log "$rolog" > logro.out 2>&1
 status log-read-only-status 1 $? logro.out
-has log-read-only logro.out "^kiln: error: --log $rolog: "
+has log-read-only logro.out "^kiln: error: --serial-log $rolog: "
 lacks log-read-only-ran-nothing logro.out 'rt: command line'
 # a file that cannot be written (/proc/version: root opens it, then every write fails)
-"$K" run "$RT" --no-config --test --cmdline pass --log /proc/version > logwr.out 2>&1
+"$K" run "$RT" --no-project --test --cmdline pass --serial-log /proc/version > logwr.out 2>&1
 status log-write-error-status 1 $? logwr.out
-has log-write-error logwr.out '^kiln: error: --log /proc/version: '
+has log-write-error logwr.out '^kiln: error: --serial-log /proc/version: '
 
-# commas in the cache (-drive file=), TMPDIR (the OVMF variables' copy: pflash), --debugcon, --log
+# commas in the cache (-drive file=), TMPDIR (the OVMF variables' copy: pflash), --debugcon, --serial-log
 mkdir -p "d,1"
-KILN_CACHE="$tmp/ca,che" TMPDIR="$tmp/d,1" "$K" run "$RT" --no-config --test --cmdline pass --firmware uefi \
-    --debugcon "$tmp/d,1/e9,x.log" --log "$tmp/d,1/serial,x.log" > commas.out 2>&1
+KILN_CACHE="$tmp/ca,che" TMPDIR="$tmp/d,1" "$K" run "$RT" --no-project --test --cmdline pass --firmware uefi \
+    --debugcon "$tmp/d,1/e9,x.log" --serial-log "$tmp/d,1/serial,x.log" > commas.out 2>&1
 status commas-uefi 0 $? commas.out
 has commas-debugcon "d,1/e9,x.log" '^kiln: Kiln .*UEFI'
 has commas-log "d,1/serial,x.log" "^rt: command line 'pass'"
 if ls "$tmp"/ca,che/images/*.img > /dev/null 2>&1; then ok commas-cache; else bad commas-cache "no image in ca,che"; fi
 # the monitor's serial socket in a TMPDIR with a comma (-chardev path=)
-TMPDIR="$tmp/d,1" "$K" run "$RT" --no-config --test --cmdline pass --monitor < /dev/null > monitor.out 2>&1
+TMPDIR="$tmp/d,1" "$K" run "$RT" --no-project --test --cmdline pass --monitor < /dev/null > monitor.out 2>&1
 status commas-monitor-socket 0 $? monitor.out
 # an image whose relative name looks like a QEMU protocol ("x:")
 cp "$RTIMG" "x:rt.img"
-"$K" run "x:rt.img" --no-config --test > colon.out 2>&1
+"$K" run "x:rt.img" --no-project --test > colon.out 2>&1
 status image-name-with-colon 0 $? colon.out
 
 # --- gdb from kiln.toml: QEMU waits, and the profile's timeout does not apply ------------------
@@ -390,12 +390,12 @@ if [ -f "$tmp/dbgproj/serial,1.log" ]; then ok toml-log-written; else bad toml-l
 
 # --- --accel auto -------------------------------------------------------------------------------
 # Whatever KVM does on this machine the boot passes; a KVM that fails is said once and remembered.
-KILN_CACHE="$tmp/cache-auto" "$K" run "$RT" --no-config --test --cmdline pass --accel auto > auto1.out 2>&1
+KILN_CACHE="$tmp/cache-auto" "$K" run "$RT" --no-project --test --cmdline pass --accel auto > auto1.out 2>&1
 status accel-auto 0 $? auto1.out
 if [ -f "$tmp/cache-auto/kvm-broken" ]; then
     has accel-auto-fallback auto1.out '^kiln: KVM does not work here \(.+\); using TCG$'
     lacks accel-auto-no-qemu-report auto1.out '^KVM internal error' '^extra data'
-    KILN_CACHE="$tmp/cache-auto" "$K" run "$RT" --no-config --test --cmdline pass --accel auto -v > auto2.out 2>&1
+    KILN_CACHE="$tmp/cache-auto" "$K" run "$RT" --no-project --test --cmdline pass --accel auto -v > auto2.out 2>&1
     status accel-auto-remembered 0 $? auto2.out
     has accel-auto-remembered-tcg auto2.out '^kiln: accel auto \(--accel\): TCG: KVM failed here before: ' \
         '^kiln: running .* -accel tcg '
@@ -405,7 +405,7 @@ else
 fi
 
 # The fallback itself, with a QEMU whose KVM always fails (where /dev/kvm is usable, so auto tries it).
-if "$K" run "$RTIMG" --no-config --accel kvm --dry-run 2>&1 | grep -q 'KVM is not usable'; then
+if "$K" run "$RTIMG" --no-project --accel kvm --dry-run 2>&1 | grep -q 'KVM is not usable'; then
     echo "# runner.sh: /dev/kvm is not usable here: the KVM fallback checks skipped"
 else
     real=$(command -v qemu-system-x86_64)
@@ -418,7 +418,7 @@ exec "$real" "\$@"
 EOF
     chmod +x qemu-badkvm
     fb="$tmp/cache-fb"
-    KILN_CACHE="$fb" "$K" run "$RT" --no-config --test --cmdline pass --accel auto --qemu ./qemu-badkvm > fb1.out 2>&1
+    KILN_CACHE="$fb" "$K" run "$RT" --no-project --test --cmdline pass --accel auto --qemu ./qemu-badkvm > fb1.out 2>&1
     status kvm-fallback 0 $? fb1.out
     has kvm-fallback-line fb1.out \
         '^kiln: KVM does not work here \(KVM internal error. Suberror: 1; emulation failure\); using TCG$' \
@@ -430,32 +430,32 @@ EOF
     else
         bad kvm-fallback-record "not QEMU's version and the reason" "$fb/kvm-broken"
     fi
-    KILN_CACHE="$fb" "$K" run "$RT" --no-config --test --cmdline pass --accel auto --qemu ./qemu-badkvm -v > fb2.out 2>&1
+    KILN_CACHE="$fb" "$K" run "$RT" --no-project --test --cmdline pass --accel auto --qemu ./qemu-badkvm -v > fb2.out 2>&1
     status kvm-fallback-remembered 0 $? fb2.out
     lacks kvm-fallback-remembered-quiet fb2.out 'KVM does not work here'
     has kvm-fallback-remembered-tcg fb2.out '^kiln: running .* -accel tcg '
     # another QEMU version: KVM is tried again
     sed -i 's/^qemu: .*/qemu: QEMU emulator version 0.0.1/' "$fb/kvm-broken"
-    KILN_CACHE="$fb" "$K" run "$RT" --no-config --test --cmdline pass --accel auto --qemu ./qemu-badkvm > fb3.out 2>&1
+    KILN_CACHE="$fb" "$K" run "$RT" --no-project --test --cmdline pass --accel auto --qemu ./qemu-badkvm > fb3.out 2>&1
     has kvm-record-other-version fb3.out '^kiln: KVM does not work here '
     # a record older than 30 days: tried again
     touch -d '31 days ago' "$fb/kvm-broken"
-    KILN_CACHE="$fb" "$K" run "$RT" --no-config --test --cmdline pass --accel auto --qemu ./qemu-badkvm > fb4.out 2>&1
+    KILN_CACHE="$fb" "$K" run "$RT" --no-project --test --cmdline pass --accel auto --qemu ./qemu-badkvm > fb4.out 2>&1
     has kvm-record-too-old fb4.out '^kiln: KVM does not work here '
     # with the monitor on the terminal, QEMU's stderr is still watched
     rm -f "$fb/kvm-broken"
-    KILN_CACHE="$fb" "$K" run "$RT" --no-config --test --cmdline pass --accel auto --qemu ./qemu-badkvm --monitor \
+    KILN_CACHE="$fb" "$K" run "$RT" --no-project --test --cmdline pass --accel auto --qemu ./qemu-badkvm --monitor \
         < /dev/null > fb7.out 2>&1
     status kvm-fallback-monitor 0 $? fb7.out
     has kvm-fallback-monitor-line fb7.out '^kiln: KVM does not work here '
     # --accel kvm was asked for: no fallback
-    KILN_CACHE="$fb" "$K" run "$RT" --no-config --test --cmdline pass --accel kvm --qemu ./qemu-badkvm > fb5.out 2>&1
+    KILN_CACHE="$fb" "$K" run "$RT" --no-project --test --cmdline pass --accel kvm --qemu ./qemu-badkvm > fb5.out 2>&1
     status kvm-explicit-no-fallback 1 $? fb5.out
     has kvm-explicit-reason fb5.out '^kiln: test failed: QEMU stopped the guest: KVM internal error'
     lacks kvm-explicit-no-fallback-line fb5.out 'using TCG$'
     # kiln test, two boots at once: both pass, the line comes once
     rm -f "$fb/kvm-broken"
-    KILN_CACHE="$fb" "$K" test "$RT" "$RT" --no-config --cmdline pass --accel auto --qemu ./qemu-badkvm -j 2 \
+    KILN_CACHE="$fb" "$K" test "$RT" "$RT" --no-project --cmdline pass --accel auto --qemu ./qemu-badkvm -j 2 \
         > fb6.out 2>&1
     has kvm-fallback-kiln-test fb6.out '^2 passed, 0 failed$'
     n=$(grep -c 'KVM does not work here' fb6.out)

@@ -430,7 +430,7 @@ TEST(serial_log_targets) {
 
     /* a regular file: truncated on open, emptied for a restarted boot */
     write_text(path, "old contents\n");
-    int fd = log_open(path, "--log new.log");
+    int fd = log_open(path, "--serial-log new.log");
     REQUIRE(fd >= 0, "open");
     struct stat st;
     CHECK(stat(path, &st) == 0 && st.st_size == 0, "truncated");
@@ -446,7 +446,7 @@ TEST(serial_log_targets) {
     CHECK(!log_target_problem(&a, path), "a FIFO is fine");
     int rd = open(path, O_RDONLY | O_NONBLOCK);
     REQUIRE(rd >= 0, "reader");
-    fd = log_open(path, "--log fifo");
+    fd = log_open(path, "--serial-log fifo");
     CHECK(write(fd, "through\n", 8) == 8, "write to the FIFO");
     log_rewind(fd); /* nothing to rewind */
     char buf[16] = {0};

@@ -197,7 +197,8 @@ TEST(file_errors) {
         {"verbose = true\n", "kiln.toml:1: 'verbose' is a command-line option only (--verbose)"},
         {"expect-fail = \"x\"\n", "kiln.toml:1: 'expect-fail' is a command-line option only (--expect-fail)"},
         {"gdb = \"yes\"\n", "kiln.toml:1: gdb: expected true or false, found a string"},
-        {"log = \"\"\n", "kiln.toml:1: log = \"\": empty file name"},
+        {"serial_log = \"\"\n", "kiln.toml:1: serial_log = \"\": empty file name"},
+        {"log = \"x\"\n", "kiln.toml:1: 'log' is now 'serial_log'"},
         {"[vars]\nKERNEL = \"x\"\n", "kiln.toml:2: {{KERNEL}} is a built-in variable"},
         {"[vars]\nA = 1\n", "kiln.toml:2: A: a variable must be a string"},
         {"[vars]\nA-B = \"x\"\n", "kiln.toml:2: variable name 'A-B'"},
@@ -308,13 +309,13 @@ TEST(firmware_and_kind) {
     }
 }
 
-/* gdb, log, monitor and debugcon in kiln.toml and profiles. */
+/* gdb, serial_log, monitor and debugcon in kiln.toml and profiles. */
 TEST(debug_settings_from_the_file) {
     const char *toml = "kernel = \"k.elf\"\n"         /* 1 */
                        "debugcon = \"build/e9.log\"\n" /* 2 */
                        "[profile.debug]\n"              /* 3 */
                        "gdb = true\n"                   /* 4 */
-                       "log = \"build/serial.log\"\n"  /* 5 */
+                       "serial_log = \"build/serial.log\"\n"  /* 5 */
                        "[profile.mon.run]\n"            /* 6 */
                        "monitor = true\n";              /* 7 */
     struct fixture f;
@@ -334,13 +335,13 @@ TEST(debug_settings_from_the_file) {
     fixture_free(&f);
 
     /* the command line and the environment over the file */
-    const char *const env[] = {"KILN_LOG=env.log", "KILN_DEBUGCON=env-e9.log", NULL};
+    const char *const env[] = {"KILN_SERIAL_LOG=env.log", "KILN_DEBUGCON=env-e9.log", NULL};
     resolve(&f, toml, env, "--profile debug --no-gdb");
     REQUIRE(f.ok, "%s", f.e.msg);
     CHECK(!f.c.v[K_GDB].num && !strcmp(src_of(&f, K_GDB), "--no-gdb"), "--no-gdb");
-    CHECK(!strcmp(f.c.v[K_SERIAL_LOG].str, "env.log") && !strcmp(src_of(&f, K_SERIAL_LOG), "env KILN_LOG") &&
-              !strcmp(rc_named(&f.c, K_SERIAL_LOG), "log (env KILN_LOG)"),
-          "KILN_LOG: %s", f.c.v[K_SERIAL_LOG].str);
+    CHECK(!strcmp(f.c.v[K_SERIAL_LOG].str, "env.log") && !strcmp(src_of(&f, K_SERIAL_LOG), "env KILN_SERIAL_LOG") &&
+              !strcmp(rc_named(&f.c, K_SERIAL_LOG), "serial_log (env KILN_SERIAL_LOG)"),
+          "KILN_SERIAL_LOG: %s", f.c.v[K_SERIAL_LOG].str);
     CHECK(!strcmp(f.c.v[K_DEBUGCON].str, "env-e9.log"), "KILN_DEBUGCON");
     fixture_free(&f);
 
@@ -359,7 +360,7 @@ TEST(unknown_environment) {
     struct arena a = {0};
     const char **msgs;
     const char *const env[] = {"KILN_MEMROY=512",     "KILN_FIRMWRAE=uefi", "KILN_FROBNICATE=1", "KILN_TIMEOUT=5",
-                               "KILN_VAR_ANY_NAME=x", "KILN_LOG=x",         "KILN_DATADIR=/x",   "KILN_CACHE=/c",
+                               "KILN_VAR_ANY_NAME=x", "KILN_SERIAL_LOG=x",         "KILN_DATADIR=/x",   "KILN_CACHE=/c",
                                "KILN_OVMF_CODE=/o",   "KILN_QEMU_ARG=-x",   "PATH=/bin",         "kiln_memory=1",
                                "KILN_CONFIG=x",       NULL};
     size_t n = rc_unknown_env(&a, env, &msgs);
@@ -382,7 +383,7 @@ TEST(unknown_environment) {
                                        "KILN_QEMU",     "KILN_ACCEL",  "KILN_QEMU_ARGS", "KILN_KIND",
                                        "KILN_DISK",     "KILN_TIMEOUT", "KILN_PROFILE",  "KILN_CONFIG_FILE",
                                        "KILN_CACHE",    "KILN_OVMF_CODE", "KILN_OVMF_VARS", "KILN_DATADIR",
-                                       "KILN_LOG",      "KILN_DEBUGCON", "KILN_LOADER_LOG", "KILN_LOADER_FB",
+                                       "KILN_SERIAL_LOG", "KILN_DEBUGCON", "KILN_LOADER_LOG", "KILN_LOADER_FB",
                                        "KILN_LOADER_SERIAL"};
     for (size_t i = 0; i < ARRAY_LEN(must); i++) {
         bool found = false;
@@ -512,7 +513,7 @@ TEST(run_options) {
     resolve(&f, NULL, no_env,
             "--firmware=uefi --kind uefi --machine pc --memory 1G --cpus 8 --disk virtio --accel kvm --qemu /q "
             "--cmdline 'a b' --module m.bin --module n.bin=two --image-config cfg.txt --gui --net --timeout 9 "
-            "--pass-on done --debugcon dbg.txt --log serial.txt --gdb --monitor -v --expect x --expect y "
+            "--pass-on done --debugcon dbg.txt --serial-log serial.txt --gdb --monitor -v --expect x --expect y "
             "--reply 'login\\: \\= =root\\n' --expect-fail='QEMU exited' --test k.elf -- -d int");
     REQUIRE(f.ok, "%s", f.e.msg);
     const struct rc_value *v = f.c.v;
@@ -563,6 +564,17 @@ TEST(run_options) {
         {"k --module 'a='", "--module a=: expected FILE[=NAME] (empty NAME)"},
         {"k --expect-fail='('", "--expect-fail (: bad regular expression"},
         {"k --frobnicate", "unknown option '--frobnicate'"},
+        {"k --memroy 5", "unknown option '--memroy' (did you mean --memory?)"},
+        {"k --serial-lgo x", "unknown option '--serial-lgo' (did you mean --serial-log?)"},
+        {"k --no-projetc", "unknown option '--no-projetc' (did you mean --no-project?)"},
+        {"k --log debug", "--log is ambiguous: the loader's log level is --loader-log LEVEL, a copy of the serial "
+                          "output is --serial-log FILE"},
+        {"k --config kiln.toml", "--config is ambiguous: the image config (the loader's settings) is --image-config "
+                                 "FILE, the project file (kiln.toml) is --project FILE"},
+        {"k --no-config", "--no-config is now --no-project"},
+        {"k --loader-log loud", "--loader-log: log must be error, warn, info or debug"},
+        {"k --fb huge", "--fb: fb must be auto, keep, none, WxH, max:WxH or min:WxH"},
+        {"k --serial maybe", "--serial: serial must be on or off"},
         {"k --memory", "--memory needs a value"},
         {"k --gui=yes", "--gui takes no value"},
         {"k --cmdline 'a\\\nb'", "--cmdline: the kernel command line may not contain a newline"},
@@ -573,6 +585,11 @@ TEST(run_options) {
               bad[i].msg);
         fixture_free(&f);
     }
+    resolve(&f, NULL, no_env, "k --loader-log debug --fb 800x600 --serial off --serial-log s.log");
+    CHECK(f.ok && !strcmp(f.c.v[K_LOADER_LOG].str, "debug") && !strcmp(f.c.v[K_LOADER_FB].str, "800x600") &&
+              !strcmp(f.c.v[K_LOADER_SERIAL].str, "off") && !strcmp(f.c.v[K_SERIAL_LOG].str, "s.log"),
+          "kiln run's loader options: %s", f.e.msg);
+    fixture_free(&f);
     resolve_full(&f, NULL, no_env, "k", "k --profile x", RC_TEST);
     CHECK(!f.ok && !strcmp(f.e.msg, "runner.plan:7: --profile cannot be used in a plan line"), "%s", f.e.msg);
     fixture_free(&f);
@@ -652,7 +669,7 @@ TEST(plan_files) {
 static const char *const image_toml = "kernel = \"k.elf\"\n"         /* 1 */
                                       "cmdline = \"top\"\n"          /* 2 */
                                       "memory = 512\n"               /* 3: kiln run's, not kiln image's */
-                                      "loader_fb = \"1024x768\"\n"   /* 4: kiln image's, not kiln run's */
+                                      "loader_fb = \"1024x768\"\n"   /* 4: the loader's, every command's */
                                       "[run]\n"                      /* 5 */
                                       "gui = true\n"                 /* 6 */
                                       "[image]\n"                    /* 7 */
@@ -691,10 +708,10 @@ TEST(image_settings) {
     free(out);
     fixture_free(&f);
 
-    /* the profile, the environment and the command line; --log and --config are kiln image's own */
-    const char *const env[] = {"KILN_KIND=uefi", "KILN_LOADER_SERIAL=off", "KILN_LOG=serial.log", "KILN_MEMORY=abc",
+    /* the profile, the environment and the command line; --log is kiln image's old spelling of --loader-log */
+    const char *const env[] = {"KILN_KIND=uefi", "KILN_LOADER_SERIAL=off", "KILN_SERIAL_LOG=serial.log", "KILN_MEMORY=abc",
                                "KILN_VAR_A-B=1", NULL};
-    resolve_full(&f, image_toml, env, "--profile rel --log debug --config x.cfg -o y.img -q --module m=n", NULL,
+    resolve_full(&f, image_toml, env, "--profile rel --log debug --image-config x.cfg -o y.img -q --module m=n", NULL,
                  RC_IMAGE);
     REQUIRE(f.ok, "kiln run's variables are not read: %s", f.e.msg);
     CHECK(v[K_KIND].num == KIND_UEFI && !strcmp(src_of(&f, K_KIND), "env KILN_KIND"), "env kind");
@@ -702,9 +719,9 @@ TEST(image_settings) {
           "env serial");
     CHECK(!strcmp(v[K_LOADER_LOG].str, "debug") && !strcmp(src_of(&f, K_LOADER_LOG), "--log") && !v[K_SERIAL_LOG].set,
           "--log is the loader's log level (%s)", src_of(&f, K_LOADER_LOG));
-    CHECK(!strcmp(v[K_IMAGE_CONFIG].str, "x.cfg") && !strcmp(src_of(&f, K_IMAGE_CONFIG), "--config") &&
+    CHECK(!strcmp(v[K_IMAGE_CONFIG].str, "x.cfg") && !strcmp(src_of(&f, K_IMAGE_CONFIG), "--image-config") &&
               ends_with(f.c.config_file, "/kiln.toml"),
-          "--config is the image config, not the project file");
+          "--image-config is the image config, not the project file");
     CHECK(!strcmp(v[K_OUTPUT].str, "y.img") && !strcmp(src_of(&f, K_OUTPUT), "-o"), "-o");
     CHECK(v[K_QUIET].num && !strcmp(src_of(&f, K_QUIET), "-q"), "-q over [profile.rel.image]");
     const struct rc_list *mods = rc_clist(&f.c, K_MODULES);
@@ -714,9 +731,9 @@ TEST(image_settings) {
     /* kiln run reads the same file: its own settings */
     resolve_full(&f, image_toml, no_env, "", NULL, RC_RUN);
     REQUIRE(f.ok, "%s", f.e.msg);
-    CHECK(v[K_MEMORY].num == 512 && v[K_GUI].num && v[K_KIND].num == KIND_HYBRID && !v[K_LOADER_FB].set &&
-              !v[K_OUTPUT].set,
-          "kiln run");
+    CHECK(v[K_MEMORY].num == 512 && v[K_GUI].num && v[K_KIND].num == KIND_HYBRID && v[K_LOADER_FB].set &&
+              !strcmp(v[K_LOADER_FB].str, "1024x768") && !v[K_OUTPUT].set,
+          "kiln run: its settings and the loader's");
     fixture_free(&f);
 }
 
@@ -736,8 +753,11 @@ TEST(image_errors) {
         {NULL, no_env, "k.elf -o", "-o needs a value"},
         {NULL, no_env, "k.elf -o x --fb 800x", "--fb: fb must be auto, keep, none, WxH, max:WxH or min:WxH"},
         {NULL, no_env, "k.elf -o x --log loud", "--log: log must be error, warn, info or debug"},
+        {NULL, no_env, "k.elf -o x --loader-log loud", "--loader-log: log must be error, warn, info or debug"},
+        {NULL, no_env, "k.elf -o x --config c", "--config is ambiguous: the image config (the loader's settings) is --image-config FILE, the project file (kiln.toml) is --project FILE"},
+        {NULL, no_env, "k.elf -o x --outptu c", "unknown option '--outptu' (did you mean --output?)"},
         {NULL, no_env, "k.elf -o x --test", "unknown option '--test'"},
-        {NULL, no_env, "k.elf -o x --no-config", "unknown option '--no-config'"},
+        {NULL, no_env, "k.elf -o x --no-config", "--no-config is now --no-project"},
         {NULL, no_env, "k.elf -o x -- -a", "unknown option '--'"},
         {NULL, fb_env, "k.elf -o x", "KILN_LOADER_FB=huge: fb must be auto"},
         {NULL, kind_env, "k.elf -o x", "KILN_KIND=floppy: must be hybrid, bios or uefi"},
@@ -746,8 +766,8 @@ TEST(image_errors) {
         {"[image]\nmemory = 512\n", no_env, "k.elf -o x",
          "kiln.toml:2: 'memory' cannot be set in [image]: it is not a setting of kiln image (known there: kernel, "
          "kind, cmdline, image_config, output, loader_log, loader_fb, loader_serial, quiet, kernel_name, modules)"},
-        {"[run]\nloader_fb = \"auto\"\n", no_env, "k.elf -o x",
-         "kiln.toml:2: 'loader_fb' cannot be set in [run]: it is not a setting of kiln run or kiln test"},
+        {"[run]\noutput = \"x.img\"\n", no_env, "k.elf -o x",
+         "kiln.toml:2: 'output' cannot be set in [run]: it is not a setting of kiln run or kiln test"},
         {"[profile.x.image]\nfrob = 1\n", no_env, "k.elf -o x",
          "kiln.toml:2: unknown key 'frob' (known: kernel, kind, cmdline, image_config, output, loader_log, "
          "loader_fb, loader_serial, quiet, kernel_name, modules)"},

@@ -10,8 +10,8 @@
  * (qemu_args, modules, expect, reply). Each value remembers its source, for
  * --dry-run and for error messages. One table (settings.c) describes every
  * setting for every command: which commands use it, its kiln.toml key, its
- * option in each command (kiln image's --log and --config are other
- * settings than kiln run's), its variable and its type. Nothing here starts
+ * option in each command (one name means one thing in all of them), its
+ * variable and its type. Nothing here starts
  * a process or builds an image: the run/ and image/ parts do that with the
  * resolved struct run_config.
  *
@@ -52,7 +52,7 @@ enum rc_key {
     K_KERNEL, K_FIRMWARE, K_KIND, K_MACHINE, K_MEMORY, K_CPUS, K_DISK, K_ACCEL, K_QEMU, K_CMDLINE,
     K_IMAGE_CONFIG, K_GUI, K_NET, K_TIMEOUT, K_PASS_ON, K_DEBUGCON, K_SERIAL_LOG, K_GDB, K_MONITOR, K_EXPECT_FAIL,
     K_VERBOSE, K_ALLOW_REBOOT,
-    /* kiln image's own: the output file, and the image config's loader settings and -q */
+    /* kiln image's output file; the image config's loader settings (every command); kiln image's -q */
     K_OUTPUT, K_LOADER_LOG, K_LOADER_FB, K_LOADER_SERIAL, K_QUIET,
     K_KERNEL_NAME, /* the kernel's payload entry name (default: its file name) */
     K_NVALUES,
@@ -143,8 +143,8 @@ struct rc_cli {
     size_t n, cap;
     const char **targets; /* positional arguments */
     size_t ntargets;
-    const char *config_file; /* kiln run's and kiln test's --config */
-    bool no_config;          /* --no-config */
+    const char *config_file; /* --project */
+    bool no_config;          /* --no-project */
     const char *profile;     /* --profile */
     bool test, dry_run, help;
 };

@@ -119,3 +119,5 @@ void rc_warn_unknown_env(const char *const *envp) {
     for (size_t i = 0, n = rc_unknown_env(&a, envp, &warnings); i < n; i++) warnx("%s", warnings[i]);
     arena_free(&a);
 }
+
+size_t rc_edit_distance(const char *a, const char *b) { return edit_distance(a, b); }

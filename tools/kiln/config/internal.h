@@ -81,6 +81,8 @@ struct rc_source rc_keep_src(struct run_config *c, const struct rc_source *src);
  * patterns; only the chosen profile's are compiled). */
 bool rc_check_regex(const char *re, bool compile, kiln_err *e);
 bool rc_is_ident(const char *s); /* letters, digits, '_'; not starting with a digit */
+/* environment.c: the optimal string alignment distance (typos). */
+size_t rc_edit_distance(const char *a, const char *b);
 
 /* projectfile.c: layers 1 and 2, the project file and the profile. */
 bool rc_apply_file(struct run_config *c, const struct rc_cli *cli, const struct rc_ctx *ctx, kiln_err *e);

@@ -30,6 +30,53 @@ static enum rc_key table_option(enum rc_cmd cmd, const char *opt, bool *negated)
     return K_COUNT;
 }
 
+/* Old spellings. An option that meant different things in different
+ * commands is refused with both meanings; one that can only be read one
+ * way in a command stays there as another name for the new option. */
+static const struct {
+    unsigned cmds;       /* FOR_BOOT, FOR_IMAGE */
+    const char *old;
+    const char *now;     /* the option it is another name for, or NULL: refused */
+    const char *why;     /* the refusal */
+} old_options[] = {
+    {FOR_BOTH, "--config", NULL,
+     "--config is ambiguous: the image config (the loader's settings) is --image-config FILE, the project file "
+     "(kiln.toml) is --project FILE"},
+    {FOR_BOTH, "--no-config", NULL, "--no-config is now --no-project (no kiln.toml)"},
+    {FOR_BOOT, "--log", NULL,
+     "--log is ambiguous: the loader's log level is --loader-log LEVEL, a copy of the serial output is "
+     "--serial-log FILE"},
+    {FOR_IMAGE, "--log", "--loader-log", NULL},
+};
+
+/* kiln test's own options (test.c), for suggestions. */
+static const char *const test_options[] = {"--list", "--jobs", "--plan", "--log-dir", "--junit", "--filter"};
+/* Options rc_parse_cli handles itself. */
+static const char *const own_options[] = {"--help", "--test", "--dry-run", "--profile", "--project", "--no-project"};
+
+/* The known option nearest to opt, if it is close (a typo), else NULL. */
+static const char *suggest(enum rc_cmd cmd, const char *opt) {
+    const char *best = NULL;
+    size_t bestd = (size_t)-1;
+    if (strncmp(opt, "--", 2) || strlen(opt) > 64) return NULL;
+#define TRY(name) \
+    do { \
+        const char *n_ = (name); \
+        size_t d_ = rc_edit_distance(opt + 2, n_ + 2); \
+        if (d_ < bestd) bestd = d_, best = n_; \
+    } while (0)
+    for (int k = 0; k < K_COUNT; k++) {
+        const char *name = rc_opt((enum rc_key)k, cmd);
+        if (name) TRY(name);
+    }
+    for (size_t i = 0; i < ARRAY_LEN(own_options); i++)
+        if (cmd != RC_IMAGE || strcmp(own_options[i], "--test")) TRY(own_options[i]);
+    for (size_t i = 0; cmd == RC_TEST && i < ARRAY_LEN(test_options); i++) TRY(test_options[i]);
+#undef TRY
+    size_t limit = strlen(opt + 2) / 3 > 2 ? strlen(opt + 2) / 3 : 2;
+    return bestd <= limit ? best : NULL;
+}
+
 bool rc_parse_cli(struct arena *a, enum rc_cmd cmd, int argc, char **argv, const struct rc_source *base,
                   struct rc_cli *cli, rc_extra_fn *extra, void *ctx, kiln_err *e) {
     bool plan = base->layer == RC_PLAN, boot = cmd != RC_IMAGE;
@@ -66,13 +113,18 @@ bool rc_parse_cli(struct arena *a, enum rc_cmd cmd, int argc, char **argv, const
             cli->test = true;
             continue;
         }
-        /* kiln image's --config is a setting (the image config), not the project file */
-        if (!strcmp(opt, "--dry-run") || !strcmp(opt, "--profile") ||
-            (boot && (!strcmp(opt, "--config") || !strcmp(opt, "--no-config")))) {
+        const char *typed = opt; /* the name messages use */
+        for (size_t o = 0; o < ARRAY_LEN(old_options); o++) {
+            if (!(old_options[o].cmds & rc_cmd_mask(cmd)) || strcmp(opt, old_options[o].old)) continue;
+            if (!old_options[o].now) return err_set(e, "%s%s", where, old_options[o].why);
+            opt = old_options[o].now;
+        }
+        if (!strcmp(opt, "--dry-run") || !strcmp(opt, "--profile") || !strcmp(opt, "--project") ||
+            !strcmp(opt, "--no-project")) {
             if (plan) return err_set(e, "%s%s cannot be used in a plan line", where, opt);
             if (!strcmp(opt, "--dry-run")) cli->dry_run = true;
-            else if (!strcmp(opt, "--no-config")) cli->no_config = true;
-            else if (!strcmp(opt, "--config") && !(cli->config_file = VALUE())) return false;
+            else if (!strcmp(opt, "--no-project")) cli->no_config = true;
+            else if (!strcmp(opt, "--project") && !(cli->config_file = VALUE())) return false;
             else if (!strcmp(opt, "--profile") && !(cli->profile = VALUE())) return false;
             continue;
         }
@@ -80,17 +132,17 @@ bool rc_parse_cli(struct arena *a, enum rc_cmd cmd, int argc, char **argv, const
         enum rc_key k = table_option(cmd, opt, &negated);
         if (k != K_COUNT && rc_keys[k].type == T_BOOL) {
             if (eq) return err_set(e, "%s%s takes no value", where, opt);
-            cli_add(a, cli, k, NULL, !negated, base, opt);
+            cli_add(a, cli, k, NULL, !negated, base, typed);
             continue;
         }
         if (k != K_COUNT && rc_keys[k].type == T_FAIL) {
-            cli_add(a, cli, k, inline_val, true, base, opt);
+            cli_add(a, cli, k, inline_val, true, base, typed);
             continue;
         }
         if (k != K_COUNT) {
             const char *v = VALUE();
             if (!v) return false;
-            cli_add(a, cli, k, v, false, base, opt);
+            cli_add(a, cli, k, v, false, base, typed);
             continue;
         }
         if (extra) {
@@ -101,6 +153,8 @@ bool rc_parse_cli(struct arena *a, enum rc_cmd cmd, int argc, char **argv, const
                 continue;
             }
         }
+        const char *near = suggest(cmd, opt);
+        if (near) return err_set(e, "%sunknown option '%s' (did you mean %s?)", where, arg, near);
         return err_set(e, "%sunknown option '%s'", where, arg);
 #undef VALUE
     }

@@ -42,16 +42,16 @@ static bool is_regular(const char *path) {
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Where kiln.toml is: --config, KILN_CONFIG_FILE, or the nearest one
+/* Where kiln.toml is: --project, KILN_CONFIG_FILE, or the nearest one
  * walking up from the current directory (ctx->cwd, else the real one). An
- * empty KILN_CONFIG_FILE or --no-config means none. */
+ * empty KILN_CONFIG_FILE or --no-project means none. */
 static bool find_config(struct run_config *c, const struct rc_cli *cli, const struct rc_ctx *ctx, kiln_err *e) {
     const char *env = rc_getenv(ctx->envp, "KILN_CONFIG_FILE");
     if (cli->no_config || (!cli->config_file && env && !*env)) return true;
     const char *given = cli->config_file ? cli->config_file : env;
     if (given) {
         if (!is_regular(given))
-            return err_set(e, "%s%s: no such file", cli->config_file ? "--config " : "KILN_CONFIG_FILE=", given);
+            return err_set(e, "%s%s: no such file", cli->config_file ? "--project " : "KILN_CONFIG_FILE=", given);
         c->config_file = arena_strdup(&c->a, given);
     } else {
         char buf[PATH_MAX];
@@ -141,6 +141,9 @@ static bool apply_entry(struct run_config *c, const struct toml_entry *t, enum r
             if (rc_keys[i].opt && !rc_keys[i].key && !strcmp(rc_keys[i].opt + 2, t->key))
                 return err_set(e, "%s:%d: '%s' is a command-line option only (%s), not a kiln.toml key", file, t->line,
                                t->key, rc_keys[i].opt);
+        if (!strcmp(t->key, "log")) /* the old name, ambiguous beside loader_log */
+            return err_set(e, "%s:%d: 'log' is now 'serial_log' (a copy of the serial output; the loader's log level "
+                              "is loader_log)", file, t->line);
         return err_set(e, "%s:%d: unknown key '%s' (known: %s)", file, t->line, t->key, known_keys(&c->a, cmds));
     }
     if (!(rc_keys[k].cmds & cmds))

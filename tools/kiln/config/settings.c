@@ -34,13 +34,17 @@ static const char *const accel_names[] = {"tcg", "kvm", "auto", NULL}; /* enum r
 _Static_assert(KIND_HYBRID == 0 && KIND_BIOS == 1 && KIND_UEFI == 2, "kind_names follows enum image_kind");
 _Static_assert(ACCEL_TCG == 0 && ACCEL_KVM == 1 && ACCEL_AUTO == 2, "accel_names follows enum rc_accel");
 
-/* kiln image's --log is the loader's log level and its --config the image
- * config file: other settings (loader_log, image_config) than kiln run's
- * --log (a copy of the serial output) and --config (kiln.toml), so each
- * command has its own column of options. The loader's settings are named
- * loader_* in kiln.toml and KILN_LOADER_* in the environment: a project
- * file shared by the commands must not read as if they set QEMU's log,
- * display or serial port. */
+/* One name means one thing in every command: --loader-log LEVEL, --fb and
+ * --serial are the loader's settings (the image config's log, fb and
+ * serial lines) in kiln image, kiln run and kiln test alike; --serial-log
+ * FILE is a copy of the serial output; --image-config FILE the image
+ * config; --project FILE the project file (options.c). The old spellings
+ * that could be read two ways (--log, --config) are refused with both
+ * meanings named; kiln image keeps --log, which there can only be the
+ * loader's level. The loader's settings are named loader_* in kiln.toml
+ * and KILN_LOADER_* in the environment: a project file shared by the
+ * commands must not read as if they set QEMU's log, display or serial
+ * port. */
 const struct keydef rc_keys[K_COUNT] = {
     [K_KERNEL] = {.cmds = FOR_BOTH, .key = "kernel", .type = T_PATH},
     [K_FIRMWARE] = {.cmds = FOR_BOOT, .key = "firmware", .opt = "--firmware", .env = "KILN_FIRMWARE", .type = T_ENUM,
@@ -59,7 +63,7 @@ const struct keydef rc_keys[K_COUNT] = {
                  .names = accel_names},
     [K_QEMU] = {.cmds = FOR_BOOT, .key = "qemu", .opt = "--qemu", .env = "KILN_QEMU", .type = T_STR},
     [K_CMDLINE] = {.cmds = FOR_BOTH, .key = "cmdline", .opt = "--cmdline", .image_opt = "--cmdline", .type = T_STR},
-    [K_IMAGE_CONFIG] = {.cmds = FOR_BOTH, .key = "image_config", .opt = "--image-config", .image_opt = "--config",
+    [K_IMAGE_CONFIG] = {.cmds = FOR_BOTH, .key = "image_config", .opt = "--image-config", .image_opt = "--image-config",
                         .type = T_PATH},
     [K_GUI] = {.cmds = FOR_BOOT, .key = "gui", .opt = "--gui", .type = T_BOOL},
     [K_NET] = {.cmds = FOR_BOOT, .key = "net", .opt = "--net", .type = T_BOOL},
@@ -67,18 +71,20 @@ const struct keydef rc_keys[K_COUNT] = {
                    .min = 0, .max = 86400, .unit = "seconds"},
     [K_PASS_ON] = {.cmds = FOR_BOOT, .key = "pass_on", .opt = "--pass-on", .type = T_REGEX},
     [K_DEBUGCON] = {.cmds = FOR_BOOT, .key = "debugcon", .opt = "--debugcon", .env = "KILN_DEBUGCON", .type = T_PATH},
-    [K_SERIAL_LOG] = {.cmds = FOR_BOOT, .key = "log", .opt = "--log", .env = "KILN_LOG", .type = T_PATH},
+    [K_SERIAL_LOG] = {.cmds = FOR_BOOT, .key = "serial_log", .opt = "--serial-log", .env = "KILN_SERIAL_LOG",
+                      .type = T_PATH},
     [K_GDB] = {.cmds = FOR_BOOT, .key = "gdb", .opt = "--gdb", .type = T_BOOL},
     [K_MONITOR] = {.cmds = FOR_BOOT, .key = "monitor", .opt = "--monitor", .type = T_BOOL},
     [K_EXPECT_FAIL] = {.cmds = FOR_BOOT, .opt = "--expect-fail", .type = T_FAIL},
     [K_VERBOSE] = {.cmds = FOR_BOOT, .opt = "--verbose", .short_opt = "-v", .type = T_BOOL},
     [K_ALLOW_REBOOT] = {.cmds = FOR_BOOT, .key = "allow_reboot", .opt = "--allow-reboot", .type = T_BOOL},
     [K_OUTPUT] = {.cmds = FOR_IMAGE, .key = "output", .image_opt = "--output", .short_opt = "-o", .type = T_PATH},
-    [K_LOADER_LOG] = {.cmds = FOR_IMAGE, .key = "loader_log", .image_opt = "--log", .env = "KILN_LOADER_LOG",
+    [K_LOADER_LOG] = {.cmds = FOR_BOTH, .key = "loader_log", .opt = "--loader-log", .image_opt = "--loader-log",
+                      .env = "KILN_LOADER_LOG",
                       .type = T_IMGCFG, .imgcfg = "log"},
-    [K_LOADER_FB] = {.cmds = FOR_IMAGE, .key = "loader_fb", .image_opt = "--fb", .env = "KILN_LOADER_FB",
+    [K_LOADER_FB] = {.cmds = FOR_BOTH, .key = "loader_fb", .opt = "--fb", .image_opt = "--fb", .env = "KILN_LOADER_FB",
                      .type = T_IMGCFG, .imgcfg = "fb"},
-    [K_LOADER_SERIAL] = {.cmds = FOR_IMAGE, .key = "loader_serial", .image_opt = "--serial",
+    [K_LOADER_SERIAL] = {.cmds = FOR_BOTH, .key = "loader_serial", .opt = "--serial", .image_opt = "--serial",
                          .env = "KILN_LOADER_SERIAL", .type = T_IMGCFG, .imgcfg = "serial"},
     [K_KERNEL_NAME] = {.cmds = FOR_BOTH, .key = "kernel_name", .opt = "--kernel-name", .image_opt = "--kernel-name",
                        .type = T_STR},

@@ -84,7 +84,7 @@ static char *build_config(const struct image_opts *o, size_t *len) {
             die("%s: the command line is %zu bytes; the limit is %u", what, strlen(o->cmdline), IMGCONFIG_CMDLINE_MAX);
         ADD(what, "cmdline=%s\n", o->cmdline);
     }
-    if (o->log_level) ADD("--log", "log=%s\n", o->log_level);
+    if (o->log_level) ADD("--loader-log", "log=%s\n", o->log_level);
     if (o->fb) ADD("--fb", "fb=%s\n", o->fb);
     if (o->serial) ADD("--serial", "serial=%s\n", o->serial);
 #undef ADD
@@ -97,6 +97,9 @@ void image_opts_from(struct run_config *c, struct image_opts *o) {
     o->kind = (enum image_kind)v[K_KIND].num;
     if (v[K_KERNEL_NAME].set) o->kernel_name = v[K_KERNEL_NAME].str;
     if (v[K_CMDLINE].set) o->cmdline = v[K_CMDLINE].str;
+    if (v[K_LOADER_LOG].set) o->log_level = v[K_LOADER_LOG].str;
+    if (v[K_LOADER_FB].set) o->fb = v[K_LOADER_FB].str;
+    if (v[K_LOADER_SERIAL].set) o->serial = v[K_LOADER_SERIAL].str;
     const struct rc_list *mods = rc_clist(c, K_MODULES);
     if (mods->n > MAX_MODULES) die("more than %d modules", MAX_MODULES);
     for (size_t i = 0; i < mods->n; i++) {

@@ -116,6 +116,9 @@ const char *imgcache_path(struct run_config *c, struct image_opts *o, char **cfg
     key_field(&s, "kernel", k, n);
     free(k);
     if (o->cmdline) key_field(&s, "cmdline", o->cmdline, strlen(o->cmdline));
+    if (o->log_level) key_field(&s, "loader-log", o->log_level, strlen(o->log_level));
+    if (o->fb) key_field(&s, "loader-fb", o->fb, strlen(o->fb));
+    if (o->serial) key_field(&s, "loader-serial", o->serial, strlen(o->serial));
     *cfg_text = image_config_text(c);
     if (*cfg_text) key_field(&s, "config", *cfg_text, strlen(*cfg_text));
     for (int i = 0; i < o->nmodules; i++) {

@@ -56,7 +56,7 @@ static void say_how_to_quit(struct run_config *c, const char *log_what) {
     const char *quit = c->v[K_MONITOR].num ? "type quit at the (qemu) prompt or press Ctrl-C"
                                            : "press Ctrl-C to stop QEMU";
     const char *log = log_what ? arena_printf(&c->a, "a copy goes to %s", c->v[K_SERIAL_LOG].str)
-                               : "no copy is kept (--log FILE keeps one)";
+                               : "no copy is kept (--serial-log FILE keeps one)";
     fprintf(stderr, "kiln: serial output below; %s; %s\n", quit, log);
 }
 
@@ -92,12 +92,15 @@ static void usage_run(void) {
          "  --module FILE[=NAME]    add a module (repeatable)\n"
          "  --kernel-name NAME      the kernel's name in the payload (default: its file name)\n"
          "  --image-config FILE     image config text (docs/config.md), templates expanded\n"
+         "  --loader-log LEVEL      the loader's log level: error, warn, info (default), debug\n"
+         "  --fb MODE               the loader's video mode: auto, keep, none, WxH, max:WxH, min:WxH\n"
+         "  --serial on|off         the loader's output on COM1 (default on)\n"
          "  --allow-reboot          let a guest that resets boot again (run mode otherwise stops at the\n"
          "                          first reset and shows the CPU state; test mode uses -no-reboot)\n"
          "debugging:\n"
          "  --gdb                   start halted with a gdb stub on :1234 (-s -S); prints the gdb command\n"
          "  --monitor               the QEMU monitor on this terminal (serial output still shown)\n"
-         "  --log FILE              a copy of the serial output (a file, FIFO or terminal)\n"
+         "  --serial-log FILE       a copy of the serial output (a file, FIFO or terminal)\n"
          "  --debugcon FILE         port 0xE9 output to FILE\n"
          "  -v, --verbose           print the QEMU command before running it\n"
          "  --dry-run               print the resolved settings, each with its source, and the QEMU\n"
@@ -113,12 +116,13 @@ static void usage_run(void) {
          "  --pass-on REGEX         a matching line ends the run as a success (after every --expect)\n"
          "  --expect-fail[=REGEX]   the boot must fail (and its reason match REGEX); inverts the verdict\n"
          "configuration:\n"
-         "  --config FILE           the project file (default: the nearest kiln.toml upwards)\n"
-         "  --no-config             no project file\n"
+         "  --project FILE          the project file (default: the nearest kiln.toml upwards)\n"
+         "  --no-project            no project file\n"
          "  --profile NAME          apply [profile.NAME] from kiln.toml (or KILN_PROFILE)\n"
-         "kiln.toml sets the settings above but --expect-fail and --verbose (gdb = true, log = \"x.log\", ...);\n"
+         "kiln.toml sets the settings above but --expect-fail and --verbose (gdb = true, serial_log = \"x.log\", ...);\n"
          "KILN_FIRMWARE, KILN_KIND, KILN_MACHINE, KILN_DISK, KILN_ACCEL, KILN_MEMORY, KILN_CPUS, KILN_TIMEOUT,\n"
-         "KILN_QEMU, KILN_QEMU_ARGS, KILN_LOG and KILN_DEBUGCON override it (docs/running.md).\n"
+         "KILN_QEMU, KILN_QEMU_ARGS, KILN_SERIAL_LOG, KILN_DEBUGCON and KILN_LOADER_* override it (docs/running.md).\n"
+         "Old spellings: --config and --log (ambiguous) are refused, naming the options that replace them.\n"
          "\n"
          "TARGET must be a kernel ELF or a disk image (MBR or GPT); anything else is refused, naming what it is.\n"
          "A guest that resets (a triple fault) or firmware that finds nothing to boot ends the run (exit 1).\n"
@@ -132,7 +136,7 @@ static void usage_run(void) {
          "  kiln run build/kernel.elf --gdb\n"
          "  kiln run build/kernel.elf --test --timeout 30 --expect 'kernel: ready' --reply 'login: =root\\n'\n"
          "  kiln run build/kernel.elf --dry-run --profile ci\n"
-         "  kiln run build/kernel.elf --accel auto --log serial.log\n"
+         "  kiln run build/kernel.elf --accel auto --serial-log serial.log --loader-log debug\n"
          "  kiln run build/kernel.elf -- -d int,cpu_reset -D qemu.log");
 }
 

@@ -108,7 +108,8 @@ static void usage_test(void) {
          "Every option of kiln run applies to all boots (see kiln run --help), for example --firmware,\n"
          "--machine, --disk, --memory, --cpus, --accel, --timeout (default 60 s), --expect, --reply,\n"
          "--pass-on, --expect-fail[=REGEX] (the boot must fail, its reason matching REGEX), --profile,\n"
-         "--config; --log FILE is a second copy of one boot's serial output (no two boots may share it);\n"
+         "--project, --fb, --serial, --loader-log; --serial-log FILE is a second copy of one boot's serial\n"
+         "output (no two boots may share it);\n"
          "--gdb and --monitor need -j 1.\n"
          "\n"
          "examples:\n"
@@ -290,7 +291,7 @@ static void report(struct boot *b, const char *log_path, unsigned *pass, unsigne
 
 /* --- the serial output's files ------------------------------------------------------------- */
 
-/* The log a boot's settings ask for (log = ..., --log), besides its file in
+/* The log a boot's settings ask for (serial_log = ..., --serial-log), besides its file in
  * --log-dir: opened before anything runs. Two boots cannot share one: they
  * would overwrite each other. */
 static int *open_extra_logs(struct arena *a, struct boot *boots, size_t n) {
