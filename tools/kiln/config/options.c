@@ -73,7 +73,8 @@ static const char *suggest(enum rc_cmd cmd, const char *opt) {
         if (cmd != RC_IMAGE || strcmp(own_options[i], "--test")) TRY(own_options[i]);
     for (size_t i = 0; cmd == RC_TEST && i < ARRAY_LEN(test_options); i++) TRY(test_options[i]);
 #undef TRY
-    size_t limit = strlen(opt + 2) / 3 > 2 ? strlen(opt + 2) / 3 : 2;
+    /* a third of the name, at least one edit: --memroy is --memory, --frob is not --fb */
+    size_t limit = strlen(opt + 2) / 3 > 1 ? strlen(opt + 2) / 3 : 1;
     return bestd <= limit ? best : NULL;
 }
 
