@@ -304,15 +304,31 @@ debug: all
 # ---------------------------------------------------------------------------
 # make install PREFIX=/usr/local [DESTDIR=]: the kiln tool (loaders built
 # in); kiln.h and the kernel library (headers, archives, pkg-config files);
-# kernel-example, the gdb script, the loader binaries and symbols, the docs.
+# kernel-example, the gdb script, the loader binaries and symbols, the docs;
+# man pages, bash and zsh completion.
 # ---------------------------------------------------------------------------
 
 PREFIX ?= /usr/local
 DATADIR := $(DESTDIR)$(PREFIX)/share/kiln
 LIBDIR := $(DESTDIR)$(PREFIX)/lib
-install: all
+SHAREDIR := $(DESTDIR)$(PREFIX)/share
+# A man page for kiln and for each command, made from its --help text
+# (scripts/manpage.sh), so the two never disagree.
+MAN_CMDS := image check info run test flash
+MANPAGES := $(B)/man/kiln.1 $(MAN_CMDS:%=$(B)/man/kiln-%.1)
+$(B)/man/kiln.1: $(B)/kiln scripts/manpage.sh
+	@mkdir -p $(@D)
+	$(Q)$(call say,MAN,$@)sh scripts/manpage.sh $(B)/kiln > $@
+$(B)/man/kiln-%.1: $(B)/kiln scripts/manpage.sh
+	@mkdir -p $(@D)
+	$(Q)$(call say,MAN,$@)sh scripts/manpage.sh $(B)/kiln $* > $@
+install: all $(MANPAGES)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/kiln $(LIBDIR)/pkgconfig \
-		$(DATADIR)/kernel-example $(DATADIR)/loader $(DESTDIR)$(PREFIX)/share/doc/kiln
+		$(DATADIR)/kernel-example $(DATADIR)/loader $(DESTDIR)$(PREFIX)/share/doc/kiln \
+		$(SHAREDIR)/man/man1 $(SHAREDIR)/bash-completion/completions $(SHAREDIR)/zsh/site-functions
+	install -m 644 $(MANPAGES) $(SHAREDIR)/man/man1/
+	install -m 644 tools/completion/kiln.bash $(SHAREDIR)/bash-completion/completions/kiln
+	install -m 644 tools/completion/_kiln $(SHAREDIR)/zsh/site-functions/_kiln
 	install -m 755 $(B)/kiln $(DESTDIR)$(PREFIX)/bin/kiln
 	install -m 644 include/kiln.h $(DESTDIR)$(PREFIX)/include/kiln.h
 	install -m 644 include/kiln/*.h $(DESTDIR)$(PREFIX)/include/kiln/

@@ -5,7 +5,9 @@
 # to boot (SeaBIOS, OVMF) ends the run with its message, the first line says
 # how to quit, and OVMF's screen clearing stays off the terminal. One option
 # language: --loader-log, --fb, --serial on kiln run; --log and --config,
-# which meant two things, refused naming both; "did you mean" for typos.
+# which meant two things, refused naming both; "did you mean" for typos. A
+# cargo runner: test binaries in deps/ boot in test mode, --success-code,
+# run mode's exit 0 for the success port.
 #   sh tests/cli/runmode.sh            (from the top of the tree, after make test's build)
 suite=runmode
 . tests/cli/lib.sh
@@ -94,3 +96,24 @@ fi
 has did-you-mean "$tmp/out" "^kiln: error: run: unknown option '--memroy' \(did you mean --memory\?\)"
 "$K" image "$RT" -o "$tmp/x.img" --config "$tmp/c" > "$tmp/out" 2>&1 < /dev/null
 has config-ambiguous "$tmp/out" "^kiln: error: --config is ambiguous: the image config .* is --image-config FILE, the project file \(kiln.toml\) is --project FILE"
+
+# cargo's runner: a test binary under target/.../deps/ boots in test mode,
+# and a run-mode boot that ends through the success port exits 0
+deps="$tmp/target/x86_64-unknown-none/debug/deps"
+mkdir -p "$deps"
+cp "$RT" "$deps/kernel-0123456789abcdef"
+tb="$deps/kernel-0123456789abcdef"
+"$K" run "$tb" --dry-run > "$tmp/out" 2>&1
+has cargo-test-detected "$tmp/out" '^mode += test  \(default for a cargo test binary \(TARGET in deps/\)\)$' \
+    '^timeout += 60  \(default in test mode\)$' '^    -no-reboot'
+"$K" run "$tb" --cmdline pass > "$tmp/out" 2>&1 < /dev/null
+st=$?
+if [ $st -eq 0 ]; then has cargo-test-pass "$tmp/out" '^kiln: test passed'; else bad cargo-test-pass "exit $st" "$tmp/out"; fi
+"$K" run "$tb" --cmdline fail > "$tmp/out" 2>&1 < /dev/null
+st=$?
+if [ $st -eq 1 ]; then has cargo-test-fail "$tmp/out" '^kiln: test failed: expected exit 33, QEMU exited 35'
+else bad cargo-test-fail "exit $st, want 1" "$tmp/out"; fi
+"$K" run "$tb" --cmdline fail --success-code 35 > "$tmp/out" 2>&1 < /dev/null
+check success-code $? "--success-code 35: a kernel that exits 35 did not pass"
+"$K" run "$RT" --cmdline pass --timeout 60 > "$tmp/out" 2>&1 < /dev/null
+check run-mode-success-is-0 $? "run mode: QEMU's success exit (33) is not kiln's 0"

@@ -43,6 +43,7 @@ allowed tools/kiln/util "tools/kiln/util/ core/" '.'
 allowed tools/kiln/config "tools/kiln/config/ tools/kiln/util/ core/ format/" '.'
 allowed tools/kiln/image "tools/kiln/image/ tools/kiln/config/ tools/kiln/util/ core/ format/ kiln.h" '.'
 allowed tools/kiln/run "tools/kiln/run/ tools/kiln/image/ tools/kiln/config/ tools/kiln/util/ core/ format/ kiln.h" '.'
+allowed tools/kiln/flash "tools/kiln/flash/ tools/kiln/util/ core/" '.'
 allowed tools/kiln/main.c "tools/kiln/ core/ kiln.h" '.'
 allowed kernel-example "" "$LIB"
 skip="mkdata.c\|corrupt.c" allowed tests/kernels "tk.h" "$LIB" # host programs that make test data

@@ -3,6 +3,7 @@
  * in QEMU's -d cpu_reset log, firmware without a boot device, the screen
  * control dropped from the terminal; and the QEMU arguments and verdicts
  * that go with them. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,5 +189,62 @@ TEST(verdicts_of_resets_and_no_boot) {
     verdict_compute(&f.c, &o, &v);
     CHECK(v.exit_code == 1 && !strcmp(v.reason, "no bootable device (OVMF found nothing to boot and started its shell)"),
           "test mode: only the firmware's reason, not QEMU's signal: %s", v.reason);
+    fixture_free(&f);
+}
+
+TEST(success_code) {
+    struct fixture f;
+    resolve_full(&f, "[test]\nsuccess_exit_code = 35\n", no_env, "k", NULL, RC_TEST);
+    REQUIRE(f.ok, "%s", f.e.msg);
+    CHECK(f.c.v[K_SUCCESS_CODE].num == 35, "test.success_exit_code: %ld", f.c.v[K_SUCCESS_CODE].num);
+    struct outcome o = {.exited = true, .exit_code = 35};
+    struct verdict v;
+    verdict_compute(&f.c, &o, &v);
+    CHECK(v.passed && v.exit_code == 0, "exit 35 passes: %s", v.reason);
+    o.exit_code = 33;
+    verdict_compute(&f.c, &o, &v);
+    CHECK(!v.passed && v.exit_code == 1 && strstr(v.reason, "expected exit 35, QEMU exited 33"), "exit 33 fails: %s",
+          v.reason);
+    fixture_free(&f);
+    resolve_full(&f, NULL, no_env, "k --success-code 0", NULL, RC_RUN);
+    CHECK(!f.ok && strstr(f.e.msg, "--success-code 0: must be 1..255"), "range: %s", f.e.msg);
+    fixture_free(&f);
+    resolve_full(&f, NULL, no_env, "k", NULL, RC_RUN);
+    REQUIRE(f.ok, "%s", f.e.msg);
+    o = (struct outcome){.exited = true, .exit_code = 33};
+    verdict_compute(&f.c, &o, &v);
+    CHECK(v.exit_code == 0 && !v.boot_failed, "run mode: the success port is exit 0 (%d)", v.exit_code);
+    o.exit_code = 35;
+    verdict_compute(&f.c, &o, &v);
+    CHECK(v.exit_code == 35 && v.boot_failed, "run mode: another exit is QEMU's (%d)", v.exit_code);
+    fixture_free(&f);
+}
+
+TEST(cargo_test_binaries) {
+    static const struct {
+        const char *path;
+        bool test;
+    } cases[] = {
+        {"target/x86_64-unknown-none/debug/deps/kernel-0123456789abcdef", true},
+        {"/p/target/x86_64-os/release/deps/my_os-fedcba9876543210", true},
+        {"target/x86_64-unknown-none/debug/kernel", false},       /* cargo run: the binary itself */
+        {"target/debug/deps/kernel-0123456789abcdeg", false},     /* not a hash */
+        {"target/debug/deps/kernel-0123456789abcde", false},      /* 15 digits */
+        {"deps/kernel-0123456789abcdef", false},                  /* not in a directory named deps/ under something */
+        {"target/debug/notdeps/kernel-0123456789abcdef", false},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct fixture f;
+        char args[256];
+        snprintf(args, sizeof args, "%s", cases[i].path);
+        resolve_full(&f, NULL, no_env, args, NULL, RC_RUN);
+        REQUIRE(f.ok, "%s: %s", cases[i].path, f.e.msg);
+        CHECK(f.c.test == cases[i].test, "%s: test mode %d", cases[i].path, f.c.test);
+        if (cases[i].test) CHECK(f.c.v[K_TIMEOUT].num == 60, "%s: the test timeout", cases[i].path);
+        fixture_free(&f);
+    }
+    struct fixture f;
+    resolve_full(&f, NULL, no_env, "target/debug/deps/k-0123456789abcdef --timeout 5", NULL, RC_RUN);
+    CHECK(f.ok && f.c.test && f.c.v[K_TIMEOUT].num == 5, "an explicit timeout stays");
     fixture_free(&f);
 }

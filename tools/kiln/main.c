@@ -4,6 +4,7 @@
 
 #include "core/version.h"
 #include "kiln.h"
+#include "tools/kiln/flash/flash.h"
 #include "tools/kiln/image/image.h"
 #include "tools/kiln/run/run.h"
 #include "tools/kiln/util/die.h"
@@ -20,6 +21,7 @@ static void usage(void) {
            "  info IMAGE                  show an image's partitions and payload, verify checksums\n"
            "  run TARGET [...]            boot a kernel ELF or a disk image in QEMU (serial on this terminal)\n"
            "  test TARGET... [...]        boot kernels in test mode, several at once; N passed, N failed\n"
+           "  flash IMAGE [DEVICE]        write an image to a USB stick: checked, confirmed, verified\n"
            "  help                        this text; `kiln COMMAND --help` for each command\n"
            "  version                     print the version\n"
            "  --print-datadir             Kiln's data directory (kernel-example, gdb script, loader binaries)\n"
@@ -33,6 +35,7 @@ static void usage(void) {
            "  kiln run build/kernel.elf --gdb\n"
            "  kiln run build/kernel.elf --test --timeout 30 --expect 'kernel: ready'\n"
            "  kiln test --plan tests/boot/boot.plan -j 4 --junit report.xml\n"
+           "  kiln flash disk.img /dev/sdb\n"
            "\n"
            "kiln image, kiln run and kiln test also read kiln.toml (the nearest one upwards), profiles and\n"
            "KILN_* variables; see `kiln run --help`, `kiln image --help` and docs/running.md.\n",
@@ -50,6 +53,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "test")) return cmd_test(argc - 2, argv + 2);
+    if (!strcmp(cmd, "flash")) return cmd_flash(argc - 2, argv + 2);
     if (!strcmp(cmd, "help") || !strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
         usage();
         return 0;

@@ -44,7 +44,8 @@ bool rc_apply_env(struct run_config *c, const char *const *envp, kiln_err *e) {
 
 /* KILN_* variables read outside the settings table. */
 static const char *const other_env[] = {"KILN_PROFILE",   "KILN_CONFIG_FILE", "KILN_CACHE",
-                                        "KILN_OVMF_CODE", "KILN_OVMF_VARS",   "KILN_DATADIR"};
+                                        "KILN_OVMF_CODE", "KILN_OVMF_VARS",   "KILN_DATADIR",
+                                        "KILN_SYSFS",     "KILN_MOUNTS"};
 
 /* The optimal string alignment distance: insertions, deletions,
  * substitutions and transpositions of neighbours each cost 1. */

@@ -100,6 +100,19 @@ static void set_defaults(struct run_config *c) {
     set_default(c, K_EXPECT_FAIL, 0, NULL, NULL);
     set_default(c, K_VERBOSE, 0, NULL, NULL);
     set_default(c, K_ALLOW_REBOOT, 0, NULL, NULL);
+    set_default(c, K_SUCCESS_CODE, 33, NULL, NULL);
+}
+
+/* cargo runs test binaries from target/TRIPLE/PROFILE/deps/NAME-HASH (as a
+ * runner: `kiln run FILE`): those boot in test mode, with the test
+ * timeout, as bootimage and cargo-image-runner do. The hash is 16 hex
+ * digits. */
+static bool cargo_test_binary(const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash - path < 5 || strncmp(slash - 5, "/deps", 5)) return false;
+    const char *dash = strrchr(slash, '-');
+    if (!dash || strlen(dash + 1) != 16) return false;
+    return strspn(dash + 1, "0123456789abcdef") == 16;
 }
 
 bool rc_resolve(struct run_config *c, const struct rc_cli *cli, const struct rc_cli *plan, const struct rc_ctx *ctx,
@@ -120,6 +133,11 @@ bool rc_resolve(struct run_config *c, const struct rc_cli *cli, const struct rc_
     /* Layers 4 and 5: the command line, the plan line. */
     if (!apply_settings(c, cli, e) || !apply_target(c, cli, e)) return false;
     if (plan && (!apply_settings(c, plan, e) || !apply_target(c, plan, e))) return false;
+    if (c->cmd == RC_RUN && !c->test && c->v[K_KERNEL].set && cargo_test_binary(c->v[K_KERNEL].str)) {
+        c->test = true;
+        c->test_src = (struct rc_source){RC_DEFAULT, NULL, 0, NULL, "for a cargo test binary (TARGET in deps/)"};
+        if (c->v[K_TIMEOUT].src.layer == RC_DEFAULT) set_default(c, K_TIMEOUT, 60, NULL, "in test mode");
+    }
     return c->cmd == RC_IMAGE ? finish_image(c, e) : finish(c, e);
 }
 

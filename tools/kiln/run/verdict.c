@@ -23,6 +23,7 @@ __attribute__((format(printf, 2, 3))) static void because(struct verdict *v, con
 
 void verdict_compute(const struct run_config *c, const struct outcome *o, struct verdict *v) {
     memset(v, 0, sizeof *v);
+    int success = (int)c->v[K_SUCCESS_CODE].num; /* --success-code, 33 by default */
     if (o->interrupted) {
         because(v, "interrupted");
         v->boot_failed = true;
@@ -37,11 +38,11 @@ void verdict_compute(const struct run_config *c, const struct outcome *o, struct
     if (c->test && !o->timed_out && !o->pass_on_hit && !stopped) {
         if (!o->exited) {
             because(v, "QEMU was killed by signal %d (%s)", o->signal, strsignal(o->signal));
-        } else if (o->exit_code != QEMU_SUCCESS_EXIT) {
+        } else if (o->exit_code != success) {
             const char *why = o->exit_code == 35 ? " (the kernel reported failure)"
                               : o->exit_code == 0 ? " (a shutdown, or a triple fault with -no-reboot)"
                                                   : "";
-            because(v, "expected exit %d, QEMU exited %d%s", QEMU_SUCCESS_EXIT, o->exit_code, why);
+            because(v, "expected exit %d, QEMU exited %d%s", success, o->exit_code, why);
             if (o->exit_code != 35 && o->exit_code != 0 && o->qemu_error) because(v, "QEMU: %s", o->qemu_error);
         }
     }
@@ -60,6 +61,8 @@ void verdict_compute(const struct run_config *c, const struct outcome *o, struct
         v->exit_code = 1;
     } else if (o->pass_on_hit) {
         v->exit_code = 0;
+    } else if (o->exited && o->exit_code == success) {
+        v->exit_code = 0; /* the kernel said it succeeded: a runner (cargo) sees 0 */
     } else if (o->exited) {
         v->exit_code = o->exit_code;
         if (o->exit_code) because(v, "QEMU exited %d", o->exit_code), v->boot_failed = true;
