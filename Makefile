@@ -6,6 +6,7 @@
 #   make test       host unit tests + QEMU boot tests; ends with "N passed, N failed"
 #   make debug      boot kernel-example with gdb attached (KERNEL=, FIRMWARE=, GDB_ARGS=)
 #   make bench      boot-time and size figures
+#   make docs-screenshots  docs/images/: kernel-example's screen under BIOS and UEFI
 #   make install    PREFIX=/usr/local
 #   make clean
 # Everything is built under build/. V=1 shows the commands. The folders and
@@ -45,7 +46,7 @@ HOSTCC := gcc
 
 GOALS := $(or $(MAKECMDGOALS),all)
 DEPS_GROUPS := $(sort build \
-	$(if $(filter run debug bench test boot-test,$(GOALS)),run) \
+	$(if $(filter run debug bench test boot-test docs-screenshots,$(GOALS)),run) \
 	$(if $(filter test unit-test boot-test fuzz fuzz-seeds,$(GOALS)),test) \
 	$(if $(filter debug test,$(GOALS)),debug))
 DEPS := sh scripts/deps.sh
@@ -120,7 +121,7 @@ $(STAGE2_LIB) $(UEFI_LIB):
 	$(Q)rm -f $@ && ar rcs $@ $^
 HOST_OBJS := $(call objs,host,$(KILN_SRC) $(SHARED_SRC) $(FORMAT_WRITE_SRC)) $(B)/host/blobs.o
 
-.PHONY: all deps libkiln image run debug test unit-test boot-test fuzz fuzz-seeds bench install clean
+.PHONY: all deps libkiln image run debug test unit-test boot-test fuzz fuzz-seeds bench install clean docs-screenshots
 all: $(B)/stage1.bin $(B)/stage2.bin $(B)/BOOTX64.EFI $(B)/kiln libkiln $(B)/kernel-example.elf
 deps:
 	@:
@@ -223,7 +224,7 @@ $(B)/host/blobs.o: tools/kiln/image/blobs.S $(B)/stage1.bin $(B)/stage2.bin $(B)
 	@mkdir -p $(@D)
 	$(Q)$(HOSTCC) -c -Wa,-I$(B) -o $@ $<
 $(B)/kiln: $(HOST_OBJS)
-	$(Q)$(call say,LD,$@)$(HOSTCC) -o $@ $(HOST_OBJS)
+	$(Q)$(call say,LD,$@)$(HOSTCC) -o $@ $(HOST_OBJS) -lz
 
 # ---------------------------------------------------------------------------
 # The kernel library: include/kiln/*.h over libkiln/*.c, one archive per code
@@ -339,6 +340,18 @@ install: all $(MANPAGES)
 	install -m 644 tools/gdb/kiln.gdb $(DATADIR)/kiln.gdb
 	install -m 644 $(B)/stage1.bin $(B)/stage2.bin $(B)/stage2.elf $(B)/BOOTX64.EFI $(B)/uefi/kiln.so $(DATADIR)/loader/
 	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/kiln/
+
+# What kernel-example shows on the screen under SeaBIOS and OVMF, for the
+# README: taken by kiln run --screenshot when it prints its last line.
+# Generated, never drawn by hand; small PNGs (mostly black), committed
+# because the docs show them.
+docs-screenshots: all
+	$(Q)for fw in bios uefi; do \
+		printf '  %-7s %s\n' SHOT "docs/images/kernel-example-$$fw.png"; \
+		$(B)/kiln run $(B)/kernel-example.elf --firmware $$fw --no-project --timeout 300 \
+			--pass-on '^kernel-example: done' --screenshot docs/images/kernel-example-$$fw.png \
+			< /dev/null > /dev/null || exit 1; \
+	done
 
 -include tests/tests.mk
 

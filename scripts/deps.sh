@@ -30,6 +30,7 @@ for g in $groups; do
         have_cmd pkg-config || need="$need pkgconf"
         have_file /usr/include/efi/efi.h || need="$need gnu-efi"
         have_file /usr/lib/crt0-efi-x86_64.o || need="$need gnu-efi"
+        have_file /usr/include/zlib.h || need="$need zlib1g-dev" # the PNG of kiln run --screenshot
         ;;
     run)
         have_cmd qemu-system-x86_64 || need="$need qemu-system-x86"

@@ -18,7 +18,7 @@ $(B)/san/%.o: %.c
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(SAN) -c -o $@ $<
 $(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIB) $(TOOL_LIB)
 	@mkdir -p $(@D)
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(SAN) -o $@ $< $(UNIT_LIB) $(TOOL_LIB)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(SAN) -o $@ $< $(UNIT_LIB) $(TOOL_LIB) -lz
 
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/unit/%)
 

@@ -20,6 +20,7 @@ expect image "build" image
 expect install "build" install PREFIX="$tmp/p"
 expect run "build run" run
 expect bench "build run" bench
+expect docs-screenshots "build run" docs-screenshots
 expect debug "build debug run" debug
 expect test "build debug run test" test
 expect unit-test "build test" unit-test

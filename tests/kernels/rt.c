@@ -19,6 +19,9 @@
  *   triple-fault load an empty IDT and execute int3: the #BP cannot be
  *                delivered, nor the #GP and #DF that follow, so the CPU
  *                shuts down and QEMU (-no-reboot) exits 0, a failure
+ *   paint        paint the framebuffer in a known pattern (left half red,
+ *                right half blue, a green 64x64 square at the top left),
+ *                print "rt: painted WxH" and halt (kiln run --screenshot)
  */
 #include <kiln.h>
 
@@ -98,6 +101,31 @@ static void prompt(const struct kiln_boot_info *bi) {
     pass();
 }
 
+/* One pixel of colour r, g, b (0..255) in the framebuffer's format (8-bit
+ * channels where the masks say so, as Kiln's 32 and 24 bpp modes are). */
+static void put_pixel(const struct kiln_framebuffer *fb, uint32_t x, uint32_t y, uint8_t r, uint8_t g, uint8_t b) {
+    uint32_t v = (uint32_t)r << fb->red_mask_shift | (uint32_t)g << fb->green_mask_shift |
+                 (uint32_t)b << fb->blue_mask_shift;
+    volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)fb->address + (uint64_t)y * fb->pitch + x * (fb->bpp / 8u);
+    for (uint32_t i = 0; i < fb->bpp / 8u; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static __attribute__((noreturn)) void paint(struct kiln_boot_info *bi) {
+    const struct kiln_framebuffer *fb = &bi->framebuffer;
+    if (!fb->address) {
+        tk_printf("[FAIL] rt.paint: no framebuffer\n");
+        fail();
+    }
+    for (uint32_t y = 0; y < fb->height; y++)
+        for (uint32_t x = 0; x < fb->width; x++) {
+            if (x < 64 && y < 64) put_pixel(fb, x, y, 0, 255, 0);
+            else if (x < fb->width / 2) put_pixel(fb, x, y, 255, 0, 0);
+            else put_pixel(fb, x, y, 0, 0, 255);
+        }
+    tk_printf("rt: painted %ux%u\n", fb->width, fb->height);
+    halt_forever();
+}
+
 static void rt_main(struct kiln_boot_info *bi) {
     const char *cmd = bi->cmdline ? bi->cmdline : "";
     tk_printf("rt: command line '%s'\n", cmd);
@@ -124,12 +152,14 @@ static void rt_main(struct kiln_boot_info *bi) {
     } else if (kiln_cmdline_has(cmd, "panic")) {
         tk_printf("rt: kernel panic: on purpose\n");
         halt_forever();
+    } else if (kiln_cmdline_has(cmd, "paint")) {
+        paint(bi);
     } else if (kiln_cmdline_has(cmd, "triple-fault")) {
         tk_printf("rt: triple fault\n");
         triple_fault();
     }
     tk_printf("rt: no behaviour word on the command line (pass, fail, spin, marker-fail, "
-              "clean-exit, expect, prompt, halt-msg, panic, triple-fault)\n");
+              "clean-exit, expect, prompt, halt-msg, panic, triple-fault, paint)\n");
     fail();
 }
 

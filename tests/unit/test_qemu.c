@@ -55,7 +55,7 @@ static void check_argv(const char *args, bool test, const struct qemu_inputs *in
                     "isa-debug-exit,iobase=0xf4,iosize=0x04" /* in run mode too: kiln_qemu_exit() ends kiln run */
 
 TEST(qemu_command_lines) {
-    struct qemu_inputs in = {"q", "d,1.img", NULL, NULL, NULL, false, NULL, NULL, NULL};
+    struct qemu_inputs in = {"q", "d,1.img", NULL, NULL, NULL, false, NULL, NULL, NULL, NULL};
     {
         const char *const want[] = {COMMON_HEAD, "q35", "-accel", "tcg", "-m", "256", "-smp", "1", "-drive",
                                     "if=none,id=disk0,format=raw,file=d,,1.img,snapshot=on", "-device",
@@ -99,7 +99,7 @@ TEST(qemu_command_lines) {
     /* Every file name in an option value has its commas doubled, except
      * -debugcon's "file:PATH", which QEMU takes to the end of the word. */
     struct qemu_inputs uefi = {"/usr/bin/qemu", "x:disk,1.img", "/fw,1/CODE.fd", "/tmp/vars,x.fd", "/tmp/s,1.sock",
-                               false, NULL, NULL, NULL};
+                               false, NULL, NULL, NULL, NULL};
     {
         const char *const want[] = {
             "/usr/bin/qemu", "-machine", "q35", "-accel", "kvm", "-cpu", "host", "-m", "2048", "-smp", "4",
@@ -116,7 +116,7 @@ TEST(qemu_command_lines) {
     }
     /* U-Boot: its ROM as -bios, no pflash */
     {
-        struct qemu_inputs ub = {"q", "d.img", NULL, NULL, NULL, false, NULL, NULL, "/u,1/u-boot.rom"};
+        struct qemu_inputs ub = {"q", "d.img", NULL, NULL, NULL, false, NULL, NULL, "/u,1/u-boot.rom", NULL};
         const char *const want[] = {COMMON_HEAD, "q35", "-accel", "tcg", "-m", "256", "-smp", "1", "-bios",
                                     "/u,1/u-boot.rom", "-drive", "if=none,id=disk0,format=raw,file=d.img,snapshot=on",
                                     "-device", "virtio-blk-pci,drive=disk0,bootindex=0", COMMON_TAIL, NULL};

@@ -384,7 +384,7 @@ TEST(unknown_environment) {
                                        "KILN_DISK",     "KILN_TIMEOUT", "KILN_PROFILE",  "KILN_CONFIG_FILE",
                                        "KILN_CACHE",    "KILN_OVMF_CODE", "KILN_OVMF_VARS", "KILN_DATADIR",
                                        "KILN_SERIAL_LOG", "KILN_DEBUGCON", "KILN_LOADER_LOG", "KILN_LOADER_FB",
-                                       "KILN_LOADER_SERIAL"};
+                                       "KILN_LOADER_SERIAL", "KILN_SYSFS", "KILN_MOUNTS"};
     for (size_t i = 0; i < ARRAY_LEN(must); i++) {
         bool found = false;
         for (size_t k = 0; k < nk; k++) found |= !strcmp(known[k], must[i]);

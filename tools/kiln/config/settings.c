@@ -79,6 +79,7 @@ const struct keydef rc_keys[K_COUNT] = {
     [K_VERBOSE] = {.cmds = FOR_BOOT, .opt = "--verbose", .short_opt = "-v", .type = T_BOOL},
     [K_ALLOW_REBOOT] = {.cmds = FOR_BOOT, .key = "allow_reboot", .opt = "--allow-reboot", .type = T_BOOL},
     /* isa-debug-exit makes QEMU exit (value << 1) | 1: 33 for kiln_qemu_exit(0x10), bootimage's default */
+    [K_SCREENSHOT] = {.cmds = FOR_BOOT, .key = "screenshot", .opt = "--screenshot", .type = T_PATH},
     [K_SUCCESS_CODE] = {.cmds = FOR_BOOT, .key = "success_exit_code", .opt = "--success-code", .type = T_INT,
                         .min = 1, .max = 255},
     [K_OUTPUT] = {.cmds = FOR_IMAGE, .key = "output", .image_opt = "--output", .short_opt = "-o", .type = T_PATH},

@@ -243,11 +243,12 @@ void boot_prepare(struct boot *b, bool dry_run) {
             b->qemu, b->image, b->ovmf_code,
             b->ovmf_vars ? arena_printf(&c->a, "%s/kiln-vars-XXXXXX.fd", tmp_dir()) : NULL,
             c->v[K_MONITOR].num ? arena_printf(&c->a, "%s/kiln-serial-PID-N.sock", tmp_dir()) : NULL, b->kvm, NULL, NULL,
-            b->uboot_rom};
+            b->uboot_rom, NULL};
         bool resets, fw;
         guest_watches(c, &resets, &fw);
         if (resets) in.reset_log = arena_printf(&c->a, "%s/kiln-resets-XXXXXX.log", tmp_dir());
         if (fw) in.fw_log = arena_printf(&c->a, "%s/kiln-firmware-XXXXXX.log", tmp_dir());
+        if (c->v[K_SCREENSHOT].set) in.qmp_socket = arena_printf(&c->a, "%s/kiln-qmp-PID-N.sock", tmp_dir());
         if (!qemu_argv(c, &in, &b->argv, &b->argc, &e)) die("%s", e.msg);
     }
 }
@@ -318,8 +319,20 @@ bool boot_start(struct boot *b, bool live, bool forward_stdin, const int logs[SE
     guest_watches(c, &resets, &fw);
     b->reset_log = resets ? temp_file(b, "resets") : NULL;
     b->fw_log = fw ? temp_file(b, "firmware") : NULL;
-    struct qemu_inputs in = {b->qemu, b->image, b->ovmf_code, b->vars_copy, sock, b->kvm, b->reset_log, b->fw_log,
-                             b->uboot_rom};
+    const char *png = c->v[K_SCREENSHOT].set ? c->v[K_SCREENSHOT].str : b->shot_png;
+    if (b->shot.socket) screenshot_close(&b->shot); /* a restart with TCG */
+    memset(&b->shot, 0, sizeof b->shot);
+    if (png) {
+        unsigned n = seq++;
+        b->shot.png = png;
+        b->shot.socket = arena_printf(&c->a, "%s/kiln-qmp-%d-%u.sock", tmp_dir(), (int)getpid(), n);
+        b->shot.ppm = arena_printf(&c->a, "%s/kiln-screen-%d-%u.ppm", tmp_dir(), (int)getpid(), n);
+        cleanup_add(b->shot.ppm);
+        if (!screenshot_listen(&b->shot, e)) return false;
+    }
+    struct qemu_inputs in = {b->qemu,      b->image,  b->ovmf_code, b->vars_copy,
+                             sock,         b->kvm,    b->reset_log, b->fw_log,
+                             b->uboot_rom, png ? b->shot.socket : NULL};
     if (!qemu_argv(c, &in, &b->argv, &b->argc, e) || !watch_init(&b->watch, c, e)) {
         watch_free(&b->watch);
         return false;
@@ -329,7 +342,8 @@ bool boot_start(struct boot *b, bool live, bool forward_stdin, const int logs[SE
     b->sess = (struct session){.argv = b->argv, .live = live, .forward_stdin = forward_stdin,
                                .monitor = c->v[K_MONITOR].num != 0, .kvm_trial = b->kvm && b->accel.fallback,
                                .serial_socket = sock, .timeout_s = b->timeout_s, .watch = &b->watch,
-                               .reset_log = b->reset_log, .fw_log = b->fw_log};
+                               .reset_log = b->reset_log, .fw_log = b->fw_log, .shot = png ? &b->shot : NULL,
+                               .shot_on_expect = c->v[K_SCREENSHOT].set};
     memcpy(b->sess.log, b->logs, sizeof b->logs);
     if (c->v[K_VERBOSE].num) fprintf(stderr, "kiln: running %s\n", shell_join(&c->a, b->argv));
     return session_start(&b->sess, e);
@@ -370,6 +384,7 @@ void boot_finish(struct boot *b) {
     /* The verdict's texts point into the session, which lives on; the
      * files go. */
     remove_temps(b);
+    if (b->shot.socket) screenshot_close(&b->shot);
 }
 
 void boot_free(struct boot *b) {
@@ -378,6 +393,7 @@ void boot_free(struct boot *b) {
         watch_free(&b->watch);
     }
     remove_temps(b);
+    if (b->shot.socket) screenshot_close(&b->shot);
     rc_free(&b->cfg);
 }
 

@@ -12,6 +12,7 @@
 
 #include "tools/kiln/config/config.h"
 #include "tools/kiln/run/qemu.h"
+#include "tools/kiln/run/screenshot.h"
 #include "tools/kiln/run/session.h"
 #include "tools/kiln/run/watch.h"
 
@@ -35,6 +36,8 @@ struct boot {
     const char *vars_copy; /* this run's copy of ovmf_vars (a temporary file) */
     const char *reset_log; /* this run's -d cpu_reset log (a temporary file), or NULL */
     const char *fw_log;    /* this run's firmware debug port output (a temporary file), or NULL */
+    const char *shot_png;  /* kiln test: where a failed boot's screenshot goes (else --screenshot's) */
+    struct screenshot shot; /* with a PNG path: QEMU's QMP socket and the picture */
     const char *note;      /* --dry-run: what would stop a real run */
     struct accel_decision accel;
     bool kvm;              /* this start uses KVM */

@@ -100,6 +100,7 @@ struct qemu_inputs {
     const char *reset_log;     /* -d cpu_reset -D this file (kiln stops a guest that resets), or NULL */
     const char *fw_log;        /* the firmware's debug port 0x402 to this file, or NULL */
     const char *uboot_rom;     /* firmware uboot: the -bios image */
+    const char *qmp_socket;    /* QEMU's QMP monitor connects to this socket (screenshots), or NULL */
 };
 
 /* QEMU's argv, NULL-terminated, in c's arena. */

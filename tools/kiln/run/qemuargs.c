@@ -113,6 +113,10 @@ bool qemu_argv(struct run_config *c, const struct qemu_inputs *in, char ***argv,
     if (in->reset_log) push(&av, "-d"), push(&av, "cpu_reset"), push(&av, "-D"), push(&av, "%s", in->reset_log);
     /* SeaBIOS (and a debug OVMF) write to port 0x402; "No bootable device."
      * only reaches the screen and this port. */
+    if (in->qmp_socket) { /* QEMU connects to kiln, which listens already */
+        push(&av, "-chardev"), push(&av, "socket,id=kilnqmp,path=%s", qemu_opt_value(&c->a, in->qmp_socket));
+        push(&av, "-mon"), push(&av, "chardev=kilnqmp,mode=control");
+    }
     if (in->fw_log) {
         push(&av, "-chardev"), push(&av, "file,id=kilnfw,path=%s", qemu_opt_value(&c->a, in->fw_log));
         push(&av, "-device"), push(&av, "isa-debugcon,iobase=0x402,chardev=kilnfw");

@@ -102,6 +102,8 @@ static void usage_run(void) {
          "  --monitor               the QEMU monitor on this terminal (serial output still shown)\n"
          "  --serial-log FILE       a copy of the serial output (a file, FIFO or terminal)\n"
          "  --debugcon FILE         port 0xE9 output to FILE\n"
+         "  --screenshot FILE.png   the screen as a PNG when kiln stops QEMU (timeout, reset, --pass-on,\n"
+         "                          Ctrl-C) or when the last --expect matched\n"
          "  -v, --verbose           print the QEMU command before running it\n"
          "  --dry-run               print the resolved settings, each with its source, and the QEMU\n"
          "                          command line; run nothing\n"
@@ -223,6 +225,14 @@ int cmd_run(int argc, char **argv) {
         if (b.sess.reset_cause) fprintf(stderr, "    the CPU state at the reset (QEMU -d cpu_reset):\n%s\n", indent(&a, b.sess.reset_state));
     } else if (v->reason[0] && (b.sess.timed_out || b.sess.guest_stuck || b.watch.next_expect < b.watch.nexpect)) {
         fprintf(stderr, "%skiln: %s\n", nl, v->reason);
+    }
+    if (c->v[K_SCREENSHOT].set) {
+        const struct screenshot *sh = &b.shot;
+        if (sh->taken) fprintf(stderr, "kiln: screenshot (%ux%u) in %s\n", sh->width, sh->height, sh->png);
+        else if (b.sess.shot_tried) fprintf(stderr, "kiln: no screenshot: %s\n", sh->why);
+        else fprintf(stderr, "kiln: no screenshot: QEMU exited before kiln stopped it (a kernel that ends the run "
+                             "itself: --expect takes the picture when the output matches)\n");
+        if (!sh->taken && status == 0) status = 1;
     }
     if (log_err) {
         fprintf(stderr, "kiln: error: %s: write failed: %s\n", log_what, strerror(log_err));

@@ -124,8 +124,16 @@ bool session_start(struct session *s, kiln_err *e) {
     return true;
 }
 
+/* The screen, once, while QEMU still runs. */
+static void take_screenshot(struct session *s) {
+    if (!s->shot || s->shot_tried || s->exited) return;
+    s->shot_tried = true;
+    screenshot_take(s->shot);
+}
+
 void session_stop(struct session *s) {
     if (s->stopping || !s->running || s->exited) return;
+    take_screenshot(s);
     kill(s->pid, SIGTERM);
     s->stopping = true;
     s->stop_at = now_s() + 3; /* then SIGKILL */
@@ -182,6 +190,7 @@ static void on_output(struct session *s) {
     for (size_t i = 0; i < SESSION_LOGS; i++)
         if (s->log[i].fd >= 0 && !s->log[i].err) s->log[i].err = write_all(s->log[i].fd, buf, (size_t)n);
     watch_feed(s->watch, buf, (size_t)n);
+    if (s->shot_on_expect && s->watch->nexpect && s->watch->next_expect == s->watch->nexpect) take_screenshot(s);
     flush_input(s);
     if (s->watch->pass_on_hit) session_stop(s);
     if (s->watch->no_boot && !s->no_boot) {

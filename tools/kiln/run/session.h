@@ -12,6 +12,7 @@
 
 #include "tools/kiln/config/config.h"
 #include "tools/kiln/run/guest.h"
+#include "tools/kiln/run/screenshot.h"
 #include "tools/kiln/run/watch.h"
 
 #define SESSION_LOGS 2 /* copies of the serial output: --log-dir's file and --log */
@@ -34,6 +35,8 @@ struct session {
     struct serial_watch *watch;
     const char *reset_log; /* QEMU's -d cpu_reset log, or NULL: a reset of the running guest stops it */
     const char *fw_log;    /* the firmware's debug port (0x402) output, or NULL */
+    struct screenshot *shot; /* taken when kiln stops QEMU (or every --expect matched), or NULL */
+    bool shot_on_expect;     /* --screenshot: also when every --expect matched */
 
     /* state */
     pid_t pid;
@@ -59,6 +62,7 @@ struct session {
     char reset_state[2048];  /* the CPU state QEMU dumped at that reset */
     const char *no_boot;     /* the firmware found nothing to boot: its message; stopped */
     struct term_filter term; /* the serial output shown live, without screen control */
+    bool shot_tried;         /* the screenshot was asked for (once) */
 };
 
 /* Set when SIGINT, SIGTERM or SIGHUP arrived; the loops stop everything. */

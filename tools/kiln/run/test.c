@@ -267,16 +267,48 @@ static void write_junit(const char *path, struct boot *boots, size_t n, unsigned
     out_commit(&out);
 }
 
+/* --- the terminal --------------------------------------------------------------------- */
+
+/* On a terminal: [PASS] green, [FAIL] red, and a status line under the
+ * results (running, passed, failed, elapsed) rewritten as boots end; plain
+ * lines otherwise, and with NO_COLOR or TERM=dumb. */
+static bool term_fancy;
+static bool status_shown;
+
+static void status_clear(void) {
+    if (status_shown) fputs("\r\033[K", stdout);
+    status_shown = false;
+}
+
+static void status_show(size_t running, size_t left, unsigned pass, unsigned fail, double elapsed) {
+    static char last[128];
+    char now[128];
+    if (!term_fancy) return;
+    snprintf(now, sizeof now, "%zu %zu %u %u %.0f", running, left, pass, fail, elapsed);
+    if (status_shown && !strcmp(now, last)) return; /* rewritten only when it changes */
+    memcpy(last, now, sizeof last);
+    printf("\r\033[K\033[2m%zu running, %zu waiting, \033[0m\033[32m%u passed\033[0m\033[2m, \033[0m%s%u failed"
+           "\033[0m\033[2m, %.0f s\033[0m",
+           running, left, pass, fail ? "\033[31m" : "", fail, elapsed);
+    fflush(stdout);
+    status_shown = true;
+}
+
 /* Prints one boot's line; returns its passes and failures. */
 static void report(struct boot *b, const char *log_path, unsigned *pass, unsigned *fail) {
     const struct verdict *v = &b->verdict;
     const struct serial_watch *w = &b->watch;
-    if (v->passed && v->reason[0]) printf("[PASS] %s (%.1f s, %s)\n", b->name, b->seconds, v->reason);
-    else if (v->passed) printf("[PASS] %s (%.1f s)\n", b->name, b->seconds);
-    else printf("[FAIL] %s: %s (%.1f s)\n", b->name, v->reason, b->seconds);
+    status_clear();
+    const char *ok = term_fancy ? "\033[32m[PASS]\033[0m" : "[PASS]", *bad = term_fancy ? "\033[31m[FAIL]\033[0m" : "[FAIL]";
+    if (v->passed && v->reason[0]) printf("%s %s (%.1f s, %s)\n", ok, b->name, b->seconds, v->reason);
+    else if (v->passed) printf("%s %s (%.1f s)\n", ok, b->name, b->seconds);
+    else printf("%s %s: %s (%.1f s)\n", bad, b->name, v->reason, b->seconds);
     if (!v->passed) {
         boot_print_tail(b, stdout, "    ");
         if (log_path) printf("    log: %s\n", log_path);
+        if (b->shot.taken) printf("    screenshot: %s (%ux%u)\n", b->shot.png, b->shot.width, b->shot.height);
+    } else if (b->shot.taken) {
+        unlink(b->shot.png);
     }
     fflush(stdout);
     unsigned np = b->started ? w->npass : 0, nf = b->started ? w->nfail : 0;
@@ -388,6 +420,9 @@ static void start_boots(struct test_run *r, struct session **active, size_t *act
         size_t i = r->next++;
         struct boot *b = &r->boots[i];
         log_paths[i] = arena_printf(r->a, "%s/%s.log", r->log_dir, b->name);
+        /* the screen of a boot kiln has to stop, kept when it failed */
+        b->shot_png = arena_printf(r->a, "%s/%s.png", r->log_dir, b->name);
+        unlink(b->shot_png);
         log_fds[i] = log_open(log_paths[i], log_paths[i]);
         if (r->live) printf("=== %s: %s\n", b->name, r->plan[i].origin), fflush(stdout);
         int logs[SESSION_LOGS] = {log_fds[i], r->extra_logs[i]};
@@ -411,9 +446,13 @@ static void run_boots(struct test_run *r) {
     const char **log_paths = arena_alloc(r->a, r->n * sizeof *log_paths);
     size_t running = 0;
     kiln_err e;
+    const char *term = getenv("TERM"), *no_color = getenv("NO_COLOR");
+    term_fancy = !r->live && isatty(1) && !(no_color && *no_color) && !(term && !strcmp(term, "dumb"));
+    double start = now_s();
     while ((r->next < r->n && !r->interrupted) || running) {
         start_boots(r, active, active_i, &running, log_fds, log_paths);
         if (!running) break;
+        status_show(running, r->n - r->next, r->pass, r->fail, now_s() - start);
         sessions_poll(active, running, 200);
         if (qemu_signalled && !r->interrupted) {
             r->interrupted = true;
@@ -512,6 +551,7 @@ int cmd_test(int argc, char **argv) {
         fprintf(stderr, "kiln: interrupted\n");
         r.fail += (unsigned)(n - r.next); /* never started */
     }
+    status_clear();
     printf("%u passed, %u failed\n", r.pass, r.fail);
     fflush(stdout);
     if (t.junit) write_junit(t.junit, boots, r.next, r.fail, now_s() - t0);
