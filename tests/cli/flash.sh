@@ -5,7 +5,8 @@
 # read-only one, a partition), the candidates list, --check, the refusals
 # and --force; real writes through --to-file to files (verified, byte for
 # byte), the confirmation on a terminal, and a verify failure (/dev/zero
-# takes every write and reads back zeros).
+# takes every write and reads back zeros); kiln info on an image written to
+# a larger stick (the backup GPT not at the end is the expected state).
 #   sh tests/cli/flash.sh            (from the top of the tree, after make test's build)
 suite=flash
 . tests/cli/lib.sh
@@ -112,3 +113,14 @@ if grep -q 'now holds' "$tmp/out"; then bad verify-no-success "success reported 
 else ok verify-no-success; fi
 fails write-failure '^kiln: error: /dev/full: write failed at byte 0: No space left on device' "$img" /dev/full --to-file --yes
 fails unknown-option "^kiln: error: flash: unknown option '--forse' \(did you mean --force\?\)" "$img" /dev/sdb --forse
+
+# an image dd'd onto a larger stick: the backup GPT is not at the end, and that is expected
+cp "$img" "$tmp/stick.img"
+truncate -s 64M "$tmp/stick.img"
+"$K" info "$tmp/stick.img" > "$tmp/out" 2>&1
+st=$?
+if [ $st -eq 0 ]; then
+    has info-larger-stick "$tmp/out" 'GPT backup header at LBA [0-9]+, not at the disk.s last LBA 131071: as expected after writing an image to a larger disk .*sgdisk -e'
+else
+    bad info-larger-stick "exit $st, want 0" "$tmp/out"
+fi

@@ -184,8 +184,16 @@ static bool show_gpt(const struct disk *d, uint64_t *kiln_lba, uint64_t *kiln_se
     uint8_t *ents, *bents;
     uint64_t last = d->size / SECTOR - 1;
     bool primary = check_gpt(d, 1, "primary", problems, &h, &ents);
-    if (primary && h.alternate_lba != last) {
-        printf("GPT backup header is at LBA %llu, not at the last LBA\n", (unsigned long long)h.alternate_lba);
+    if (primary && h.alternate_lba < last) {
+        /* An image written to a larger disk (dd, kiln flash): its GPT
+         * describes the image's size, and firmware boots it as it is. */
+        printf("GPT backup header at LBA %llu, not at the disk's last LBA %llu: as expected after writing an image "
+               "to a larger disk (firmware boots it as it is; sgdisk -e DISK moves the backup to the end to use the "
+               "rest)\n",
+               (unsigned long long)h.alternate_lba, (unsigned long long)last);
+    } else if (primary && h.alternate_lba != last) {
+        printf("GPT backup header is at LBA %llu, past the last LBA %llu (the image is cut short)\n",
+               (unsigned long long)h.alternate_lba, (unsigned long long)last);
         (*problems)++;
     }
     /* The backup: where a valid primary says, else at the last LBA (where
