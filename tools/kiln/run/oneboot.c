@@ -58,7 +58,8 @@ static bool from_cli(const struct rc_source *s) { return s->layer == RC_CLI || s
 static void check_image_target(struct boot *b) {
     struct run_config *c = &b->cfg;
     const char *target = b->image;
-    const enum rc_key image_keys[] = {K_CMDLINE, K_IMAGE_CONFIG, K_KIND, K_LOADER_LOG, K_LOADER_FB, K_LOADER_SERIAL};
+    const enum rc_key image_keys[] = {K_CMDLINE, K_IMAGE_CONFIG, K_KIND, K_LOADER_LOG, K_LOADER_FB, K_LOADER_SERIAL,
+                                      K_KERNEL_NAME};
     for (size_t i = 0; i < ARRAY_LEN(image_keys); i++) {
         const struct rc_value *v = &c->v[image_keys[i]];
         if (v->set && from_cli(&v->src))
