@@ -38,27 +38,27 @@ bounded() {
 # "a = " and 60,000 '[' crashed kiln run by recursion (SIGSEGV).
 awk 'BEGIN { printf "a = "; for (i = 0; i < 60000; i++) printf "["; print "" }' > "$tmp/nest.toml"
 bounded toml_nesting 1 "nest.toml:1: arrays may only hold strings (found an array)" \
-    run --dry-run --config "$tmp/nest.toml" k.elf
+    run --dry-run --project "$tmp/nest.toml" k.elf
 # 90,000 keys: the duplicate check compared each with every earlier one
 # (60,000 took 17 s).
 awk 'BEGIN { for (i = 0; i < 90000; i++) printf "k%d=1\n", i }' > "$tmp/keys.toml"
-bounded toml_many_keys 1 "keys.toml:1: unknown key 'k0'" run --dry-run --config "$tmp/keys.toml" k.elf
+bounded toml_many_keys 1 "keys.toml:1: unknown key 'k0'" run --dry-run --project "$tmp/keys.toml" k.elf
 # 40,000 [vars]: each add copied the whole array (10,000 took 3.1 GB).
 awk 'BEGIN { print "kernel = \"k.elf\"\n[vars]"; for (i = 0; i < 40000; i++) printf "V%d = \"{{V%d}}.\"\n", i, i + 1;
              print "V40000 = \"end\"" }' > "$tmp/vars.toml"
-bounded toml_many_vars 1 "variables nested more than 16 deep" run --dry-run --config "$tmp/vars.toml"
+bounded toml_many_vars 1 "variables nested more than 16 deep" run --dry-run --project "$tmp/vars.toml"
 awk 'BEGIN { print "kernel = \"k.elf\"\n[vars]"; for (i = 0; i < 40000; i++) printf "V%d = \"v\"\n", i }' \
     > "$tmp/vars-ok.toml"
-bounded toml_many_vars_ok 0 "" run --dry-run --config "$tmp/vars-ok.toml"
+bounded toml_many_vars_ok 0 "" run --dry-run --project "$tmp/vars-ok.toml"
 
 # --- regular expressions ----------------------------------------------------------------
 # "a" and 24 '+' took 8.5 GB and 18 s in regcomp(); nested counted
 # repetitions 23 GB; every profile's patterns were compiled, used or not.
 printf 'kernel = "k.elf"\n[profile.ci]\nexpect = ["a++++++++++++++++++++++++"]\n' > "$tmp/re1.toml"
 bounded regex_repeats 1 "expect[0] = \"a++++++++++++++++++++++++\": bad regular expression: repetition of a repetition" \
-    run --dry-run --config "$tmp/re1.toml"
+    run --dry-run --project "$tmp/re1.toml"
 bounded regex_nested 1 "bad regular expression: too complex" \
-    run --dry-run --no-config --expect '((((a{255}){255}){255}){255})' k.elf
+    run --dry-run --no-project --expect '((((a{255}){255}){255}){255})' k.elf
 bounded regex_filter 1 "--filter a***: bad regular expression: repetition of a repetition" \
     test --filter 'a***' k.elf
 
