@@ -25,7 +25,7 @@ $(B)/fuzz/obj/%.o: %.c
 $(B)/fuzz/libkiln-fuzz.a: $(FUZZ_LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(B)/fuzz/libkiln-fuzz.a
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/fuzz/libkiln-fuzz.a
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/fuzz/libkiln-fuzz.a -lz
 -include $(FUZZ_LIB_SRC:%.c=$(B)/fuzz/obj/%.d)
 
 fuzz: deps $(FUZZ_BINS)
