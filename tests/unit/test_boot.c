@@ -178,6 +178,10 @@ static bool make_payload(const char *kernel, const char *config) {
 static const struct machine machine = {.nx = true, .gbpages = true, .tsc_frequency = 2000000000, .random = 42,
                                        .entropy = {1, 2, 3, [31] = 0xee}, .entropy_sources = KILN_ENTROPY_RDRAND | KILN_ENTROPY_TSC};
 
+/* The machine the next flow runs on (a test may point it elsewhere, and
+ * points it back). */
+static const struct machine *cur_machine = &machine;
+
 /* The boot flow from a clean machine; false (with the panic in the mock
  * log) if it panicked. */
 static bool run_flow(struct platform *p, struct handoff *h) {
@@ -185,12 +189,14 @@ static bool run_flow(struct platform *p, struct handoff *h) {
     frames_init(mock_phys_alloc, UINT64_MAX);
     mock_log_reset();
     if (setjmp(*mock_log_catch()) != 0) return false;
-    boot_flow(p, &machine, h);
+    boot_flow(p, cur_machine, h);
     return true;
 }
 
 /* The kernel's view: a virtual address through the tables the flow built. */
-static struct pt kernel_pt(const struct handoff *h) { return (struct pt){.pml4 = h->args.cr3, .nx = true, .view = phys_ptr}; }
+static struct pt kernel_pt(const struct handoff *h) {
+    return (struct pt){.pml4 = h->args.cr3, .nx = true, .view = phys_ptr, .levels = h->levels};
+}
 
 static bool translate(const struct handoff *h, uint64_t va, struct pt_lookup_result *r) {
     struct pt pt = kernel_pt(h);
@@ -411,6 +417,43 @@ TEST(no_config_no_modules_mapped) {
     check_modules(&h, bi, false);
     CHECK(bi->framebuffer.physical_address == FB_PHYS && bi->framebuffer.address == 0, "framebuffer reported, not mapped");
     CHECK(!(bi->flags & (KILN_FLAG_PHYSICAL_MEMORY | KILN_FLAG_RECURSIVE)), "no physical map, no recursive slot");
+}
+
+/* 5-level paging: chosen when the kernel allows it and the CPU has LA57,
+ * with a depth switch in the hand-off unless the loader already runs on
+ * 5-level tables; refused when required and missing. */
+TEST(five_level_paging) {
+    struct machine la57 = machine, la57_on = machine;
+    la57.la57 = true;
+    la57_on.la57 = la57_on.la57_on = true;
+    struct handoff h;
+    cur_machine = &la57;
+    const struct kiln_boot_info *bi = boot("tk-la57.elf", NULL, true, &h);
+    if (bi) {
+        CHECK(h.levels == 5 && h.switch_levels && h.page < GIB(4) && h.args.cr3 < GIB(4),
+              "5 levels, switched up, stub page 0x%llx and PML5 0x%llx below 4 GiB", (unsigned long long)h.page,
+              (unsigned long long)h.args.cr3);
+        CHECK(bi->paging_levels == 5 && (bi->flags & KILN_FLAG_LA57), "reported: %u levels, flags 0x%x",
+              bi->paging_levels, bi->flags);
+        CHECK(bi->stack_bottom >= UINT64_C(0xff00000000000000) && bi->stack_bottom < UINT64_C(0xffff800000000000) &&
+                  bi->physical_memory_offset >= UINT64_C(0xff00000000000000),
+              "placements in the 57-bit space: stack 0x%llx", (unsigned long long)bi->stack_bottom);
+        check_mappings(&h, bi); /* every mapping, walked through the PML5 */
+    }
+    cur_machine = &la57_on;
+    bi = boot("tk-la57.elf", NULL, true, &h);
+    CHECK(bi && h.levels == 5 && !h.switch_levels, "LA57 already on: 5 levels, no switch");
+    bi = boot("tk-pie.elf", NULL, true, &h);
+    CHECK(bi && h.levels == 4 && h.switch_levels && bi->paging_levels == 4 && !(bi->flags & KILN_FLAG_LA57),
+          "LA57 on, a kernel without the wish: 4 levels, switched down");
+    cur_machine = &machine;
+    bi = boot("tk-la57.elf", NULL, true, &h);
+    CHECK(bi && h.levels == 4 && !h.switch_levels && bi->paging_levels == 4, "no LA57: the wish falls back to 4");
+    make_payload("tk-la57only.elf", NULL);
+    struct platform p = platform(false);
+    CHECK(!run_flow(&p, &h) && strstr(mock_log_panic(), "kernel 'tk-la57only.elf' needs 5-level paging "
+                                                        "(paging_levels_min = 5), but this CPU has no LA57"),
+          "a kernel that needs 5 levels refused: %s", mock_log_panic());
 }
 
 TEST(failures_are_panics_naming_the_problem) {
