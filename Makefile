@@ -48,6 +48,7 @@ GOALS := $(or $(MAKECMDGOALS),all)
 DEPS_GROUPS := $(sort build \
 	$(if $(filter run debug bench test boot-test docs-screenshots,$(GOALS)),run) \
 	$(if $(filter test unit-test boot-test fuzz fuzz-seeds,$(GOALS)),test) \
+	$(if $(filter bench,$(GOALS)),bench) \
 	$(if $(filter debug test,$(GOALS)),debug))
 DEPS := sh scripts/deps.sh
 ifneq ($(filter-out clean,$(GOALS)),)
@@ -355,9 +356,20 @@ docs-screenshots: all
 
 -include tests/tests.mk
 
-# Sizes and boot times, measured side by side (docs/benchmarks.md). N=10.
-bench: all $(B)/tests/exit-efi.efi
-	$(Q)sh tests/bench/bench.sh
+# Sizes, boot times and guest-instruction counts, Kiln beside the firmware
+# and raw-read floors (docs/benchmarks.md). N=5 boots each; see bench.sh.
+# The instruction counter is a QEMU TCG plugin built here against the
+# plugin header of the installed QEMU's source (plugin-header.sh).
+$(B)/bench/qemu-plugin.h:
+	@mkdir -p $(@D)
+	$(Q)sh tests/bench/plugin-header.sh $@.tmp && mv $@.tmp $@
+$(B)/bench/insncount.so: tests/bench/insncount.c $(B)/bench/qemu-plugin.h
+	$(Q)$(HOSTCC) -std=c11 -O2 -g $(WARN) -shared -fPIC -I$(B)/bench -o $@ $<
+$(B)/bench/phases: tests/bench/phases.c
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $<
+bench: all $(B)/tests/exit-efi.efi $(B)/tests/read-efi.efi $(B)/bench/insncount.so $(B)/bench/phases
+	$(Q)B=$(B) sh tests/bench/bench.sh
 
 clean:
 	rm -rf $(B)

@@ -8,12 +8,15 @@
 #   test    the test suite's extra compilers, sanitizer runtimes and libFuzzer
 #           (make test, make unit-test, make fuzz)
 #   debug   gdb (make debug)
+#   bench   make bench: xz and curl fetch QEMU's plugin header from the
+#           source of the installed QEMU (tests/bench/plugin-header.sh;
+#           Debian 12 has it in no binary package)
 # As root: apt-get install -y what is missing (apt-get update first if the
 # package lists are empty or stale). Otherwise: print the exact command and
 # fail, so `make` stops with a clear message.
 set -eu
 
-groups=${*:-build run test debug}
+groups=${*:-build run test debug bench}
 need=""
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
 have_file() { [ -e "$1" ]; }
@@ -54,8 +57,13 @@ for g in $groups; do
     debug)
         have_cmd gdb || need="$need gdb"
         ;;
+    bench)
+        have_cmd xz || need="$need xz-utils"
+        have_cmd curl || need="$need curl"
+        have_cmd dpkg-query || need="$need dpkg"
+        ;;
     *)
-        echo "deps.sh: unknown group '$g' (build, run, test, debug)" >&2
+        echo "deps.sh: unknown group '$g' (build, run, test, debug, bench)" >&2
         exit 2
         ;;
     esac

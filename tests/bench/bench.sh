@@ -1,83 +1,250 @@
 #!/bin/sh
-# bench.sh - the body of `make bench`: sizes, and boot times measured side by
-# side in one run (QEMU start to exit, TCG, median of N boots):
-#   kernel-example (command line "exit") under SeaBIOS, -M pc, IDE
-#   a boot sector that exits at once (SeaBIOS's own floor)
-#   kernel-example under OVMF, -M q35, AHCI
-#   an EFI application that exits at once (OVMF's own floor)
-# plus the loader's own time as the kernel measured it (TSC).
+# bench.sh - the body of `make bench` (docs/benchmarks.md): sizes, boot
+# times and guest-instruction counts, Kiln beside the floors under it, all
+# measured in one run, interleaved.
+#
+# Configurations: Kiln booting kernel-example ("exit" on its command line)
+# padded to ~8 MiB and ~64 MiB with random bytes in a loaded segment (or not
+# padded: "small"), under SeaBIOS and OVMF, on -M pc (IDE) and -M q35 (AHCI).
+# Floors on the same firmware and machine, from the same disk images:
+#   exit-mbr   a boot sector that exits at once (SeaBIOS's own time)
+#   read-mbr   a boot sector reading the image's bytes with INT 13h, then exiting
+#   exit-efi   an EFI application that exits at once (OVMF's own time)
+#   read-efi   an EFI application reading the Kiln partition with one BlockIo call
+# Wall time: QEMU start to exit, N boots of each (median, min, max), the
+# configurations interleaved so that load on the machine hits all alike.
+# Guest instructions: INSN_RUNS boots of each under the insncount plugin
+# (tests/bench/insncount.c), split by tests/bench/phases.c with the
+# loader's and the kernel's symbols into firmware, loader and kernel.
+# Output: the report on stdout and in $B/bench/report.md, and the plot of
+# boot time against kernel size in $B/bench/boot-time.svg.
+#   N=5 INSN_RUNS=1 SIZES="small 8 64" MACHINES="pc q35" FIRMWARES="bios uefi"
 set -u
 B=${B:-build}
-N=${N:-10}
+N=${N:-5}
+INSN_RUNS=${INSN_RUNS:-1}
+SIZES=${SIZES:-small 8 64}
+MACHINES=${MACHINES:-pc q35}
+FIRMWARES=${FIRMWARES:-bios uefi}
 OVMF_CODE=${KILN_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${KILN_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+out=$B/bench
+mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+fail() { echo "bench: $*" >&2; exit 1; }
 
 now_ms() { date +%s%3N; }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+median() { sort -n | awk '{a[NR]=$1} END {if (!NR) print "-"; else if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 minmax() { sort -n | awk 'NR==1{min=$1} {max=$1} END {print min "-" max}'; }
 
-# boot NAME FIRMWARE MACHINE DISKARGS IMAGE: N boots, times into $tmp/NAME.ms
-boot() {
-    name=$1 fw=$2 machine=$3 disk=$4 img=$5
-    : > "$tmp/$name.ms"
-    : > "$tmp/$name.loader"
-    i=0
-    while [ $i -lt "$N" ]; do
-        fwargs=""
-        if [ "$fw" = uefi ]; then
-            cp "$OVMF_VARS" "$tmp/vars.fd"
-            fwargs="-drive if=pflash,format=raw,readonly=on,file=$OVMF_CODE -drive if=pflash,format=raw,file=$tmp/vars.fd"
-        fi
-        t0=$(now_ms)
-        # shellcheck disable=SC2086
-        qemu-system-x86_64 -M "$machine" -m 256 -display none -serial file:"$tmp/serial.log" -no-reboot -net none \
-            -device isa-debug-exit,iobase=0xf4,iosize=0x04 $fwargs \
-            -drive if=none,id=d,format=raw,file="$img",snapshot=on $disk > /dev/null 2>&1
-        status=$?
-        t1=$(now_ms)
-        if [ $status -ne 33 ]; then
-            echo "bench: $name: QEMU exited $status, not 33" >&2
-            exit 1
-        fi
-        echo $((t1 - t0)) >> "$tmp/$name.ms"
-        sed -n 's/^boot timing: loader ran \([0-9.]*\) ms.*/\1/p' "$tmp/serial.log" >> "$tmp/$name.loader"
-        i=$((i + 1))
-    done
+# ---------------------------------------------------------------------------
+# Kernels and images.
+# ---------------------------------------------------------------------------
+
+# kernel_for SIZE: kernel-example, or kernel-example linked with random
+# bytes in its data segment to make an ELF of about SIZE MiB.
+kernel_for() {
+    if [ "$1" = small ]; then echo "$B/kernel-example.elf"; return; fi
+    k=$tmp/kernel-$1.elf
+    if [ ! -f "$k" ]; then
+        base=$(wc -c < "$B/kernel-example.elf")
+        head -c $(($1 * 1048576 - base)) /dev/urandom > "$tmp/pad.bin"
+        (cd "$tmp" && objcopy -I binary -O elf64-x86-64 -B i386:x86-64 \
+            --rename-section .data=.data.pad,alloc,load,data,contents pad.bin pad.o) || fail "objcopy of the padding failed"
+        ld -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack -T kernel-example/kernel.ld -o "$k" \
+            "$B"/kernel-example/main.o "$B"/kernel-example/libc.o "$tmp/pad.o" "$B/lib/libkiln.a" || fail "linking the $1 MiB kernel failed"
+    fi
+    echo "$k"
 }
 
-# Images: kernel-example as a hybrid image; the two floors.
-"$B"/kiln image "$B"/kernel-example.elf -o "$tmp/example.img" --cmdline exit -q || exit 1
-nasm -f bin -o "$tmp/exit-mbr.img" tests/bench/exit-mbr.asm || exit 1
-"$B"/kiln image "$B"/kernel-example.elf -o "$tmp/exit-efi.img" --kind uefi --cmdline exit -q || exit 1
+# What read-mbr reads of an image: "-DLBA=N -DSECTORS=N", the Kiln
+# partition from its start to the kernel's end (header, config, kernel:
+# what Kiln reads there).
+payload_range() {
+    "$B"/kiln info "$1" > "$tmp/info" || fail "kiln info $1 failed"
+    lba=$(sed -n 's/.*Kiln partition at LBA \([0-9]*\).*/\1/p' "$tmp/info")
+    kend=$(awk '$1 == "kernel" && $3 ~ /^0x/ {print $3, $4}' "$tmp/info")
+    [ -n "$lba" ] && [ -n "$kend" ] || fail "kiln info $1 names no Kiln partition or kernel"
+    set -- $kend
+    echo "-DLBA=$lba -DSECTORS=$((($1 + $2 + 511) / 512))"
+}
+
+for s in $SIZES; do
+    k=$(kernel_for "$s") || exit 1
+    "$B"/kiln image "$k" -o "$tmp/kiln-$s.img" --cmdline exit -q || fail "kiln image ($s) failed"
+    # read-mbr on a copy of the same image: the payload read at raw speed.
+    # shellcheck disable=SC2046
+    nasm -f bin $(payload_range "$tmp/kiln-$s.img") -o "$tmp/read-mbr.bin" tests/bench/read-mbr.asm || exit 1
+    cp "$tmp/kiln-$s.img" "$tmp/read-mbr-$s.img"
+    dd if="$tmp/read-mbr.bin" of="$tmp/read-mbr-$s.img" conv=notrunc status=none
+    cp "$tmp/kiln-$s.img" "$tmp/read-efi-$s.img"
+    MTOOLS_SKIP_CHECK=1 mcopy -o -i "$tmp/read-efi-$s.img@@1M" "$B"/tests/read-efi.efi ::/EFI/BOOT/BOOTX64.EFI || exit 1
+done
+# The exit-at-once floors on a copy of the small kernel's image (SeaBIOS
+# does not boot a disk of a single sector on q35's AHCI).
+"$B"/kiln image "$B"/kernel-example.elf -o "$tmp/exit-efi.img" --cmdline exit -q || exit 1
+cp "$tmp/exit-efi.img" "$tmp/exit-mbr.img"
+nasm -f bin -o "$tmp/exit-mbr.bin" tests/bench/exit-mbr.asm || exit 1
+dd if="$tmp/exit-mbr.bin" of="$tmp/exit-mbr.img" conv=notrunc status=none
 MTOOLS_SKIP_CHECK=1 mcopy -o -i "$tmp/exit-efi.img@@1M" "$B"/tests/exit-efi.efi ::/EFI/BOOT/BOOTX64.EFI || exit 1
 
-boot bios-example bios pc "-device ide-hd,drive=d,bootindex=0" "$tmp/example.img"
-boot bios-floor bios pc "-device ide-hd,drive=d,bootindex=0" "$tmp/exit-mbr.img"
-boot uefi-example uefi q35 "-device ide-hd,drive=d,bus=ide.0,bootindex=0" "$tmp/example.img"
-boot uefi-floor uefi q35 "-device ide-hd,drive=d,bus=ide.0,bootindex=0" "$tmp/exit-efi.img"
-
-s1=$(od -An -v -tu1 -N 420 "$B"/stage1.bin | tr -s ' ' '\n' | grep -v '^$' | awk '$1 != 0 {last=NR} END {print last}')
-echo "Kiln $("$B"/kiln version | cut -d' ' -f2) on $(uname -m), QEMU $(qemu-system-x86_64 --version | head -n1 | cut -d' ' -f4), TCG, $N boots each, $(date -u +%Y-%m-%d)"
-echo
-echo "sizes"
-echo "  stage1          512 bytes ($s1 bytes used before the patched fields at 0x1a4)"
-echo "  stage2          $(wc -c < "$B"/stage2.bin) bytes on disk ($(size "$B"/stage2.elf | awk 'NR==2 {print $1 " text, " $2 " data, " $3 " bss"}'))"
-echo "  BOOTX64.EFI     $(wc -c < "$B"/BOOTX64.EFI) bytes"
-echo "  kiln (tool)     $(wc -c < "$B"/kiln) bytes, loaders included"
-echo
-echo "boot time, QEMU start to exit (ms)          median   min-max"
-for n in bios-example bios-floor uefi-example uefi-floor; do
-    case $n in
-    bios-example) label="kernel-example, SeaBIOS, pc, IDE" ;;
-    bios-floor) label="exit-at-once MBR, SeaBIOS, pc, IDE" ;;
-    uefi-example) label="kernel-example, OVMF, q35, AHCI" ;;
-    uefi-floor) label="exit-at-once EFI app, OVMF, q35, AHCI" ;;
-    esac
-    printf '  %-40s %7s   %s\n' "$label" "$(median < "$tmp/$n.ms")" "$(minmax < "$tmp/$n.ms")"
+# Configurations: "NAME FIRMWARE MACHINE IMAGE SIZE KIND", KIND kiln or floor.
+: > "$tmp/configs"
+for fw in $FIRMWARES; do
+    for m in $MACHINES; do
+        if [ "$fw" = bios ]; then floor=mbr; else floor=efi; fi
+        echo "exit-$floor-$m $fw $m $tmp/exit-$floor.img 0 floor" >> "$tmp/configs"
+        for s in $SIZES; do
+            echo "kiln-$fw-$m-$s $fw $m $tmp/kiln-$s.img $s kiln" >> "$tmp/configs"
+            echo "read-$floor-$m-$s $fw $m $tmp/read-$floor-$s.img $s floor" >> "$tmp/configs"
+        done
+    done
 done
+
+# ---------------------------------------------------------------------------
+# Boots.
+# ---------------------------------------------------------------------------
+
+# boot NAME FIRMWARE MACHINE IMAGE [PLUGIN-OUT]: one boot; its wall time
+# appended to $tmp/NAME.ms, or its instruction counts written to PLUGIN-OUT.
+boot() {
+    name=$1 fw=$2 machine=$3 img=$4 plug=${5:-}
+    set --
+    if [ "$fw" = uefi ]; then
+        cp "$OVMF_VARS" "$tmp/vars.fd"
+        set -- -drive if=pflash,format=raw,readonly=on,file="$OVMF_CODE" -drive if=pflash,format=raw,file="$tmp/vars.fd"
+    fi
+    if [ "$machine" = q35 ]; then
+        set -- "$@" -device ide-hd,drive=d,bus=ide.0,bootindex=0 # the ICH9 AHCI controller
+    else
+        set -- "$@" -device ide-hd,drive=d,bootindex=0
+    fi
+    [ -n "$plug" ] && set -- "$@" -plugin "$out/insncount.so,out=$plug"
+    t0=$(now_ms)
+    timeout "${BOOT_TIMEOUT:-600}" qemu-system-x86_64 -M "$machine" -m 256 -display none -serial file:"$tmp/serial.log" -no-reboot -net none \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04 -drive if=none,id=d,format=raw,file="$img",snapshot=on \
+        "$@" < /dev/null > "$tmp/qemu.log" 2>&1
+    status=$?
+    t1=$(now_ms)
+    if [ $status -ne 33 ]; then
+        cat "$tmp/qemu.log" "$tmp/serial.log" >&2
+        fail "$name: QEMU exited $status, not 33 (124: no exit within BOOT_TIMEOUT=${BOOT_TIMEOUT:-600} s)"
+    fi
+    if [ -z "$plug" ]; then
+        echo $((t1 - t0)) >> "$tmp/$name.ms"
+        sed -n 's/^boot timing: loader ran \([0-9.]*\) ms.*/\1/p' "$tmp/serial.log" >> "$tmp/$name.loader"
+    fi
+}
+
+# symbols NAME: "REGION BASE START SIZE NAME" lines for phases.c.
+fsyms() { nm -S --defined-only "$3" | awk -v r="$1" -v b="$2" 'NF == 4 && ($3 == "T" || $3 == "t") {print r, b, $1, $2, $4}'; }
+# An ELF's .text section as one last-resort symbol (assembly without sizes).
+tsect() { objdump -h "$3" | awk -v r="$1" -v b="$2" -v n="$4" '$2 == ".text" {print r, b, $4, $3, n}'; }
+symbols() {
+    case $1 in
+    kiln-bios-*)
+        echo "loader 0 7c00 200 stage1"
+        fsyms loader 0 "$B/stage2.elf"
+        tsect loader 0 "$B/stage2.elf" "stage2(asm)" ;;
+    kiln-uefi-*)
+        fsyms loader auto "$B/uefi/kiln.so" ;;
+    esac
+    case $1 in
+    kiln-*)
+        k=$(kernel_for "${1##*-}")
+        fsyms kernel 0 "$k" ;;
+    esac
+}
+
+i=0
+while [ $i -lt "$N" ]; do
+    while read -r name fw m img size kind; do
+        boot "$name" "$fw" "$m" "$img"
+    done < "$tmp/configs"
+    i=$((i + 1))
+done
+
+# Instruction counts: INSN_RUNS boots each under the plugin; the median of
+# each figure. Lines "NAME total firmware loader kernel" in $tmp/insns.
+: > "$tmp/insns"
+while read -r name fw m img size kind; do
+    symbols "$name" > "$tmp/$name.syms"
+    r=0
+    while [ $r -lt "$INSN_RUNS" ]; do
+        boot "$name" "$fw" "$m" "$img" "$tmp/$name.counts"
+        "$out/phases" "$tmp/$name.counts" "$tmp/$name.syms" > "$tmp/$name.phases.$r" || fail "phases $name failed"
+        r=$((r + 1))
+    done
+    for f in total firmware loader kernel; do
+        for p in "$tmp/$name.phases."*; do
+            awk -v f="$f" '($1 == f && NF == 2) || ($1 == "region" && $2 == f) {print $NF; found = 1} END {if (!found) print 0}' "$p"
+        done | median > "$tmp/$name.i.$f"
+    done
+    cp "$tmp/$name.phases.0" "$out/$name.phases"
+done < "$tmp/configs"
+
+# ---------------------------------------------------------------------------
+# Report.
+# ---------------------------------------------------------------------------
+
+M() { awk -v x="$1" 'BEGIN {if (x == "-") print "-"; else printf "%.2f", x / 1e6}'; }
+report() {
+    s1=$(od -An -v -tu1 -N 420 "$B"/stage1.bin | tr -s ' ' '\n' | grep -v '^$' | awk '$1 != 0 {last=NR} END {print last}')
+    echo "Kiln $("$B"/kiln version | cut -d' ' -f2) on $(uname -m), QEMU $(qemu-system-x86_64 --version | head -n1 | cut -d' ' -f4), TCG, -m 256M; $N boots each for wall time, $INSN_RUNS for instructions; $(date -u +%Y-%m-%d)"
+    echo
+    echo "sizes"
+    echo "  stage1          512 bytes ($s1 bytes used before the patched fields at 0x1a4)"
+    echo "  stage2          $(wc -c < "$B"/stage2.bin) bytes on disk ($(size "$B"/stage2.elf | awk 'NR==2 {print $1 " text, " $2 " data, " $3 " bss"}'))"
+    echo "  BOOTX64.EFI     $(wc -c < "$B"/BOOTX64.EFI) bytes"
+    echo "  kiln (tool)     $(wc -c < "$B"/kiln) bytes, loaders included"
+    echo
+    echo "| configuration | kernel | wall ms median (min-max) | guest insns M | firmware M | loader M | kernel M | loader over floor M | insns/byte over floor | wall / floor |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+    while read -r name fw m img size kind; do
+        w=$(median < "$tmp/$name.ms")
+        over="" perbyte="" ratio=""
+        if [ "$kind" = kiln ]; then
+            if [ "$fw" = bios ]; then fl=mbr; else fl=efi; fi
+            # Small kernel: over the firmware's own floor; large: over the raw read of the same bytes.
+            if [ "$size" = small ]; then floor=exit-$fl-$m; else floor=read-$fl-$m-$size; fi
+            t=$(cat "$tmp/$name.i.total") kn=$(cat "$tmp/$name.i.kernel") ft=$(cat "$tmp/$floor.i.total")
+            d=$(awk -v t="$t" -v k="$kn" -v f="$ft" 'BEGIN {printf "%.0f", t - k - f}')
+            over=$(M "$d")
+            if [ "$size" != small ]; then
+                perbyte=$(awk -v d="$d" -v b="$(wc -c < "$(kernel_for "$size")")" 'BEGIN {printf "%.2f", d / b}')
+                ratio=$(awk -v a="$w" -v b="$(median < "$tmp/$floor.ms")" 'BEGIN {printf "%.2f", a / b}')
+            fi
+        fi
+        ksize=$size
+        [ "$size" = 0 ] && ksize="-"
+        [ "$size" != small ] && [ "$size" != 0 ] && ksize="$size MiB"
+        printf '| %s | %s | %s (%s) | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$ksize" "$w" "$(minmax < "$tmp/$name.ms")" \
+            "$(M "$(cat "$tmp/$name.i.total")")" "$(M "$(cat "$tmp/$name.i.firmware")")" "$(M "$(cat "$tmp/$name.i.loader")")" \
+            "$(M "$(cat "$tmp/$name.i.kernel")")" "$over" "$perbyte" "$ratio"
+    done < "$tmp/configs"
+    echo
+    echo "where the loader's instructions go (first run; M instructions per function)"
+    for name in $(awk '$6 == "kiln" {print $1}' "$tmp/configs"); do
+        printf '  %-22s' "$name"
+        awk '$1 == "func" && $2 == "loader" && n < 6 {printf " %s %.2f", $3, $4 / 1e6; n++} END {print ""}' "$out/$name.phases"
+    done
+    echo
+    echo "loader time as the kernel measured it (TSC, ms, median)"
+    for name in $(awk '$6 == "kiln" {print $1}' "$tmp/configs"); do
+        printf '  %-22s %s\n' "$name" "$(median < "$tmp/$name.loader")"
+    done
+}
+report | tee "$out/report.md"
+
+# The plot: wall time against kernel size, Kiln and its raw-read floor.
+while read -r name fw m img size kind; do
+    [ "$size" = 0 ] && continue
+    mib=$size
+    [ "$size" = small ] && mib=$(awk -v b="$(wc -c < "$B/kernel-example.elf")" 'BEGIN {printf "%.3f", b / 1048576}')
+    series="Kiln $fw $m"
+    [ "$kind" = floor ] && series="raw read $fw $m"
+    echo "$series|$mib|$(median < "$tmp/$name.ms")"
+done < "$tmp/configs" | awk -f tests/bench/plot.awk > "$out/boot-time.svg" || fail "the plot failed"
 echo
-echo "loader time as the kernel measured it (TSC, ms)     median"
-printf '  %-48s %s\n' "Kiln under SeaBIOS" "$(median < "$tmp/bios-example.loader")"
-printf '  %-48s %s\n' "Kiln under OVMF" "$(median < "$tmp/uefi-example.loader")"
+echo "report: $out/report.md, plot: $out/boot-time.svg"

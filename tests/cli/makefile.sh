@@ -19,7 +19,7 @@ expect all "build" all
 expect image "build" image
 expect install "build" install PREFIX="$tmp/p"
 expect run "build run" run
-expect bench "build run" bench
+expect bench "bench build run" bench
 expect docs-screenshots "build run" docs-screenshots
 expect debug "build debug run" debug
 expect test "build debug run test" test
