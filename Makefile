@@ -73,6 +73,13 @@ LOADER_CFLAGS := -std=c11 -O2 -g -m64 -ffreestanding -nostdlib -fno-stack-protec
 	-fno-common -I. -Iinclude $(WARN) -MMD -MP \
 	--param=min-pagesize=0 # fixed low addresses (BDA, VGA) are not null pointers
 
+# The loaders are built for size (-Os) except the code a large kernel's
+# bytes go through (checksum, copies, the framebuffer console, segment
+# loading, disk reads), which stays -O2: sizes and per-file figures in
+# docs/benchmarks.md.
+LOADER_HOT_SRC := libkiln/crc32.c libkiln/string.c libkiln/fbcon.c core/elf.c x86/kstring.c stage2/int13.c uefi/diskio.c
+loader_opt = $(if $(filter $(LOADER_HOT_SRC),$(1)),,-Os)
+
 # Stage 2 runs at 0x8000, identity-mapped: small code model, no PIC. A
 # section per function and object, so that the link drops what stage 2 does
 # not call (shared code the tool or the UEFI path uses). Not for UEFI:
@@ -172,7 +179,7 @@ $(B)/asm/%.o: %.asm $(GEN_INC)
 	$(Q)$(call say,NASM,$<)$(NASM) -f elf64 $(NASM_FLAGS) -MD $(@:.o=.d) -MP -o $@ $<
 $(B)/stage2/%.o: %.c
 	@mkdir -p $(@D)
-	$(Q)$(call say,CC,$< (stage 2))$(LOADER_CC) $(STAGE2_CFLAGS) -c -o $@ $<
+	$(Q)$(call say,CC,$< (stage 2))$(LOADER_CC) $(STAGE2_CFLAGS) $(call loader_opt,$<) -c -o $@ $<
 
 $(B)/stage2.elf: $(STAGE2_OBJS) $(STAGE2_LIB) linker/stage2.ld
 	$(Q)$(call say,LD,$@)$(LD) -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments --gc-sections \
@@ -196,7 +203,7 @@ UEFI_CFLAGS := $(LOADER_CFLAGS) -fpic -fvisibility=hidden -fshort-wchar -DGNU_EF
 
 $(B)/uefi/%.o: %.c
 	@mkdir -p $(@D)
-	$(Q)$(call say,CC,$< (UEFI))$(LOADER_CC) $(UEFI_CFLAGS) -c -o $@ $<
+	$(Q)$(call say,CC,$< (UEFI))$(LOADER_CC) $(UEFI_CFLAGS) $(call loader_opt,$<) -c -o $@ $<
 # $(call efi_app,APP.efi,OBJECTS): link with gnu-efi's crt0 and linker script
 # into APP.so (refusing undefined symbols: the loader has no dynamic linker),
 # then convert to a PE32+ EFI application.

@@ -55,7 +55,7 @@ static void setup_video(struct platform *p, const struct kiln_config *cfg, struc
         memset(fb, 0, sizeof *fb);
         return;
     }
-    log_set_framebuffer(fb);
+    log_set_framebuffer(fb, true); /* video_set leaves the screen black (platform.h) */
     log_info("video: %ux%u, %u bpp, pitch %u, framebuffer at 0x%llx", fb->width, fb->height, fb->bpp, fb->pitch,
              (unsigned long long)fb->physical_address);
 }

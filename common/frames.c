@@ -57,30 +57,31 @@ bool frames_record(uint64_t base, uint64_t len, uint32_t kind) {
     return true;
 }
 
-/* Pages from src, zeroed and recorded as kind. */
-static uint64_t take(frames_source_fn src, uint64_t pages, uint32_t kind, uint64_t limit) {
+/* Pages from src, zeroed if asked, recorded as kind. */
+static uint64_t take(frames_source_fn src, uint64_t pages, uint32_t kind, uint64_t limit, bool zero) {
     if (!pages) return 0;
     uint64_t pa = src(pages, limit);
     if (!pa) return 0;
-    memset(phys_ptr(pa), 0, pages * PAGE_SIZE);
+    if (zero) memset(phys_ptr(pa), 0, pages * PAGE_SIZE);
     return frames_record(pa, pages * PAGE_SIZE, kind) ? pa : 0;
 }
 
-uint64_t frames_alloc(uint64_t pages, uint32_t kind) { return take(source, pages, kind, default_limit); }
+uint64_t frames_alloc(uint64_t pages, uint32_t kind) { return take(source, pages, kind, default_limit, true); }
+uint64_t frames_alloc_raw(uint64_t pages, uint32_t kind) { return take(source, pages, kind, default_limit, false); }
 
 void frames_set_code_source(frames_source_fn src) { code_source = src; }
 
 uint64_t frames_alloc_code(uint64_t pages) {
-    return take(code_source ? code_source : source, pages, KILN_MEMORY_BOOTLOADER_RECLAIMABLE, default_limit);
+    return take(code_source ? code_source : source, pages, KILN_MEMORY_BOOTLOADER_RECLAIMABLE, default_limit, true);
 }
 
 uint64_t frames_alloc_below(uint64_t pages, uint32_t kind, uint64_t limit) {
-    return take(source, pages, kind, MIN(limit, default_limit));
+    return take(source, pages, kind, MIN(limit, default_limit), true);
 }
 
 uint64_t frames_alloc_code_below(uint64_t pages, uint64_t limit) {
     return take(code_source ? code_source : source, pages, KILN_MEMORY_BOOTLOADER_RECLAIMABLE,
-                MIN(limit, default_limit));
+                MIN(limit, default_limit), true);
 }
 
 const struct kiln_memory_region *frames_records(size_t *count) {

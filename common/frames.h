@@ -19,6 +19,10 @@ typedef uint64_t (*frames_source_fn)(uint64_t pages, uint64_t limit);
 void frames_init(frames_source_fn source, uint64_t limit);
 /* Zeroed pages, or 0 when memory is exhausted. */
 uint64_t frames_alloc(uint64_t pages, uint32_t kind);
+/* The same, not zeroed: only for pages the caller overwrites entirely
+ * (a file read, then its tail zeroed; segments by elf_load_segments), so
+ * no byte is written twice. */
+uint64_t frames_alloc_raw(uint64_t pages, uint32_t kind);
 /* Pages the loader will execute from while still on the firmware's page
  * tables (the hand-off stub). UEFI firmware may map loader *data* NX, so
  * the platform can give a separate source (EfiLoaderCode); without one the

@@ -15,12 +15,13 @@
 static struct loaded_file load_entry(struct platform *p, const struct payload_entry *pe, uint32_t kind) {
     kiln_err e;
     struct loaded_file f = {pe, 0, align_up(pe->size ? pe->size : 1, PAGE_SIZE)};
-    f.phys = frames_alloc(f.bytes / PAGE_SIZE, kind);
+    f.phys = frames_alloc_raw(f.bytes / PAGE_SIZE, kind); /* the read fills it; the tail is zeroed below */
     if (!f.phys)
         panic("payload: no memory for %s '%s' (%llu KiB)", payload_type_name(pe->type), pe->name,
               (unsigned long long)(pe->size >> 10));
     if (pe->size && !p->read(pe->offset, phys_ptr(f.phys), pe->size, &e))
         panic("payload: reading %s '%s': %s", payload_type_name(pe->type), pe->name, e.msg);
+    memset((uint8_t *)phys_ptr(f.phys) + pe->size, 0, f.bytes - pe->size); /* no stale bytes after the file */
     uint32_t crc = kiln_crc32(0, phys_ptr(f.phys), pe->size);
     if (crc != pe->crc32)
         panic("payload: %s '%s' is corrupt: checksum mismatch (stored %08x, computed %08x)",

@@ -17,8 +17,13 @@ void log_set_level(int level);
 void log_set_serial(bool on);
 /* Switch screen output from the firmware console to a framebuffer (NULL:
  * no screen output except the firmware console, which is also dropped when
- * `firmware_gone`). */
-void log_set_framebuffer(const struct kiln_framebuffer *fb_phys_view);
+ * `firmware_gone`). `cleared`: the screen is black already (a mode was just
+ * set), so the console does not clear it again. The last lines logged
+ * before are drawn again on it. */
+void log_set_framebuffer(const struct kiln_framebuffer *fb_phys_view, bool cleared);
+/* A framebuffer for panics only (UEFI: the firmware's mode before Kiln sets
+ * one): not drawn on, so not cleared, unless the boot ends in a panic. */
+void log_set_panic_framebuffer(const struct kiln_framebuffer *fb_phys_view);
 void log_firmware_gone(void);
 
 void log_write(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -18,7 +18,7 @@ static void load_segments(const struct kernel *k, struct placement *pl) {
     const struct elf_image *img = k->elf;
     for (uint32_t i = 0; i < img->nrun; i++) {
         uint64_t pages = (img->run[i].end - img->run[i].start) / PAGE_SIZE;
-        pl->run_phys[i] = frames_alloc(pages, KILN_MEMORY_KERNEL);
+        pl->run_phys[i] = frames_alloc_raw(pages, KILN_MEMORY_KERNEL); /* elf_load_segments writes every byte */
         if (!pl->run_phys[i])
             panic("kernel '%s': no memory for %llu KiB of segments", k->name, (unsigned long long)(pages * 4));
         run_mem[i] = phys_ptr(pl->run_phys[i]);

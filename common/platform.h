@@ -49,6 +49,9 @@ struct platform {
     /* Usable direct-colour modes with a linear framebuffer; *current is the
      * index of the active mode or -1. */
     size_t (*video_modes)(struct video_mode *out, size_t cap, int *current);
+    /* Sets the mode, which clears the screen to black: VBE function 4F02h
+     * without bit 15, GOP SetMode (UEFI spec 12.9), so the log's console
+     * does not clear it again. */
     bool (*video_set)(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_err *e);
     /* Upper bounds of what leave() will return, asked just before it. */
     void (*map_bounds)(size_t *regions, size_t *raw_bytes);

@@ -454,11 +454,21 @@ static uint8_t *at(const struct elf_image *img, uint8_t *const run_mem[], uint64
     return run_mem[r] + (va - img->run[r].start);
 }
 
+/* Each byte of a run is written once: the file data copied, everything
+ * between (page heads and tails, .bss, gaps) zeroed. Segments are sorted
+ * by address and do not overlap (elf_parse), so one pass per run does it;
+ * the run buffers need not be zeroed beforehand. */
 void elf_load_segments(const struct elf_image *img, uint8_t *const run_mem[]) {
-    for (uint32_t i = 0; i < img->nrun; i++) memset(run_mem[i], 0, img->run[i].end - img->run[i].start);
-    for (uint32_t i = 0; i < img->nseg; i++) {
-        const struct elf_segment *s = &img->seg[i];
-        if (s->filesz) memcpy(at(img, run_mem, s->vaddr), img->file + s->offset, s->filesz);
+    uint32_t si = 0;
+    for (uint32_t r = 0; r < img->nrun; r++) {
+        uint64_t cur = img->run[r].start, end = img->run[r].end;
+        for (; si < img->nseg && img->seg[si].vaddr < end; si++) {
+            const struct elf_segment *s = &img->seg[si];
+            memset(run_mem[r] + (cur - img->run[r].start), 0, s->vaddr - cur);
+            if (s->filesz) memcpy(run_mem[r] + (s->vaddr - img->run[r].start), img->file + s->offset, s->filesz);
+            cur = s->vaddr + s->filesz;
+        }
+        memset(run_mem[r] + (cur - img->run[r].start), 0, end - cur);
     }
 }
 

@@ -89,7 +89,8 @@ int elf_warning(const struct elf_image *img, uint32_t w, const char *subject, ch
  * relocation target was validated by elf_parse to lie inside a segment. */
 bool elf_relocate(const struct elf_image *img, uint8_t *const run_mem[], int64_t bias, kiln_err *e);
 
-/* Copy the segments into the run buffers (zeroing what is not file data). */
+/* Copy the segments into the run buffers, zeroing what is not file data:
+ * every byte of every run is written, so the buffers may hold anything. */
 void elf_load_segments(const struct elf_image *img, uint8_t *const run_mem[]);
 
 /* Mapping flags for the page at link-time address `page` (ELF_PF_* union of

@@ -2,7 +2,8 @@
  *
  * The screen is cols x rows cells of KILN_FONT_WIDTH x KILN_FONT_HEIGHT pixels; any
  * pixels right of the last column or below the last row are only ever
- * touched by kiln_fbcon_clear and kiln_fbcon_fill. The cursor (x, y) is the cell the
+ * touched by kiln_fbcon_clear and kiln_fbcon_fill. Fills and 32 bpp text
+ * use 8-byte stores: no call per pixel. The cursor (x, y) is the cell the
  * next character goes to. After a character lands in the last column the
  * cursor sits at x == cols ("pending wrap"): the next printable character
  * wraps to a new line first, while a '\n' just ends the line, so a line of
@@ -23,6 +24,7 @@
  * buffer; on x86 they compile to ordinary moves. */
 typedef uint16_t __attribute__((aligned(1), may_alias)) fb_u16;
 typedef uint32_t __attribute__((aligned(1), may_alias)) fb_u32;
+typedef uint64_t __attribute__((aligned(1), may_alias)) fb_u64;
 
 static uint32_t bytes_per_pixel(const struct kiln_fbcon *c) { return c->bpp / 8; }
 
@@ -34,6 +36,12 @@ static bool mask_ok(uint8_t size, uint8_t shift, uint32_t bpp) {
 }
 
 bool kiln_fbcon_init(struct kiln_fbcon *c, void *base, const struct kiln_framebuffer *fb) {
+    if (!kiln_fbcon_attach(c, base, fb)) return false;
+    kiln_fbcon_clear(c);
+    return true;
+}
+
+bool kiln_fbcon_attach(struct kiln_fbcon *c, void *base, const struct kiln_framebuffer *fb) {
     kiln_memset(c, 0, sizeof(*c)); /* a refused console stays off (base == 0) */
     if (base == NULL || fb == NULL) return false;
     if (fb->memory_model != KILN_FB_RGB) return false;
@@ -60,7 +68,6 @@ bool kiln_fbcon_init(struct kiln_fbcon *c, void *base, const struct kiln_framebu
     c->rows = fb->height / KILN_FONT_HEIGHT;
     c->fg = FBCON_DEFAULT_FG;
     c->bg = FBCON_DEFAULT_BG;
-    kiln_fbcon_clear(c);
     return true;
 }
 
@@ -97,10 +104,26 @@ static void store_pixel(const struct kiln_fbcon *c, uint8_t *p, uint32_t v) {
     }
 }
 
+/* n 32-bit pixels of value v at p: one pixel to reach 8-byte alignment,
+ * then pairs with `rep stosq`, then the odd one. */
+static void span32(uint8_t *p, size_t n, uint32_t v) {
+    if (((uintptr_t)p & 4) && n) {
+        *(fb_u32 *)p = v;
+        p += 4, n--;
+    }
+    size_t pairs = n / 2;
+    __asm__ volatile("rep stosq" : "+D"(p), "+c"(pairs) : "a"((uint64_t)v << 32 | v) : "memory");
+    if (n & 1) *(fb_u32 *)p = v;
+}
+
 /* Writes n pixels of value v starting at p. */
-static void store_span(const struct kiln_fbcon *c, uint8_t *p, uint32_t n, uint32_t v) {
+static void store_span(const struct kiln_fbcon *c, uint8_t *p, size_t n, uint32_t v) {
+    if (c->bpp == 32) {
+        span32(p, n, v);
+        return;
+    }
     uint32_t step = bytes_per_pixel(c);
-    for (uint32_t i = 0; i < n; i++, p += step) store_pixel(c, p, v);
+    for (size_t i = 0; i < n; i++, p += step) store_pixel(c, p, v);
 }
 
 void kiln_fbcon_fill(struct kiln_fbcon *c, uint32_t x, uint32_t y, uint32_t w, uint32_t h, uint32_t rgb) {
@@ -108,6 +131,11 @@ void kiln_fbcon_fill(struct kiln_fbcon *c, uint32_t x, uint32_t y, uint32_t w, u
     if (w > c->width - x) w = c->width - x;
     if (h > c->height - y) h = c->height - y;
     uint32_t v = kiln_fbcon_pixel(c, rgb);
+    /* Whole rows of a framebuffer without padding between them: one span. */
+    if (x == 0 && w == c->width && (size_t)c->pitch == (size_t)w * bytes_per_pixel(c)) {
+        store_span(c, pixel_addr(c, 0, y), (size_t)w * h, v);
+        return;
+    }
     for (uint32_t j = 0; j < h; j++) store_span(c, pixel_addr(c, x, y + j), w, v);
 }
 
@@ -123,10 +151,32 @@ void kiln_fbcon_clear(struct kiln_fbcon *c) {
     c->y = 0;
 }
 
+/* The 32 bpp row patterns for pixel values fg and bg (struct kiln_fbcon). */
+static void make_patterns(struct kiln_fbcon *c, uint32_t fg, uint32_t bg) {
+    for (uint32_t n = 0; n < 16; n++) {
+        uint64_t px[4];
+        for (uint32_t i = 0; i < 4; i++) px[i] = (n & (8u >> i)) ? fg : bg;
+        c->pat[n][0] = px[0] | px[1] << 32;
+        c->pat[n][1] = px[2] | px[3] << 32;
+    }
+    c->pat_fg = fg, c->pat_bg = bg, c->pat_ok = true;
+}
+
 /* Draws character ch in cell (col, row), glyph pixels in fg, the rest in bg. */
 static void draw_glyph(struct kiln_fbcon *c, uint32_t col, uint32_t row, char ch) {
     const uint8_t *glyph = kiln_font_glyph(ch);
     uint32_t fg = kiln_fbcon_pixel(c, c->fg), bg = kiln_fbcon_pixel(c, c->bg);
+    if (c->bpp == 32 && KILN_FONT_WIDTH == 8) {
+        /* A font row is two table lookups and four 8-byte stores. */
+        if (!c->pat_ok || c->pat_fg != fg || c->pat_bg != bg) make_patterns(c, fg, bg);
+        uint8_t *p = pixel_addr(c, col * KILN_FONT_WIDTH, row * KILN_FONT_HEIGHT);
+        for (uint32_t gy = 0; gy < KILN_FONT_HEIGHT; gy++, p += c->pitch) {
+            const uint64_t *hi = c->pat[glyph[gy] >> 4], *lo = c->pat[glyph[gy] & 15];
+            fb_u64 *q = (fb_u64 *)p;
+            q[0] = hi[0], q[1] = hi[1], q[2] = lo[0], q[3] = lo[1];
+        }
+        return;
+    }
     uint32_t step = bytes_per_pixel(c);
     for (uint32_t gy = 0; gy < KILN_FONT_HEIGHT; gy++) {
         uint8_t *p = pixel_addr(c, col * KILN_FONT_WIDTH, row * KILN_FONT_HEIGHT + gy);

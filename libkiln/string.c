@@ -1,29 +1,41 @@
 /* string.c - memory and string functions under kiln_ names (kiln/string.h).
- * The copy loops are `rep movsb/stosb`: short, fast on every CPU with ERMSB,
- * and immune to the compiler turning a C loop back into a call to memcpy. */
+ * The copy loops are `rep movsq/stosq` for the 8-byte words, then `rep
+ * movsb/stosb` for the rest: fast on every CPU, an eighth of the
+ * iterations of the byte loop where the CPU (or an emulator such as QEMU's
+ * TCG) runs string instructions an element at a time, and immune to the
+ * compiler turning a C loop back into a call to memcpy. */
 #include <kiln/string.h>
 
 #include <stdint.h>
 
 void *kiln_memcpy(void *dst, const void *src, size_t n) {
     void *d = dst;
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+    size_t words = n >> 3, bytes = n & 7;
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(bytes) : : "memory");
     return dst;
 }
 
 void *kiln_memmove(void *dst, const void *src, size_t n) {
     if ((uintptr_t)dst <= (uintptr_t)src || (uintptr_t)dst >= (uintptr_t)src + n) return kiln_memcpy(dst, src, n);
-    /* Overlapping with dst above src: copy backwards. DF must be clear again
-     * before returning (the ABI requires it). */
+    /* Overlapping with dst above src: copy backwards, the odd bytes at the
+     * top first, then the words. DF must be clear again before returning
+     * (the ABI requires it). */
+    size_t words = n >> 3, bytes = n & 7;
     unsigned char *d = (unsigned char *)dst + n - 1;
     const unsigned char *s = (const unsigned char *)src + n - 1;
-    __asm__ volatile("std; rep movsb; cld" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+    __asm__ volatile("std; rep movsb; cld" : "+D"(d), "+S"(s), "+c"(bytes) : : "memory");
+    d -= 7, s -= 7; /* rdi and rsi now address the last word below the bytes done */
+    __asm__ volatile("std; rep movsq; cld" : "+D"(d), "+S"(s), "+c"(words) : : "memory");
     return dst;
 }
 
 void *kiln_memset(void *dst, int c, size_t n) {
     void *d = dst;
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    size_t words = n >> 3, bytes = n & 7;
+    uint64_t v = (uint8_t)c * UINT64_C(0x0101010101010101);
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(v) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(bytes) : "a"(v) : "memory");
     return dst;
 }
 

@@ -3,7 +3,7 @@
  * Extensions (AH=42h, 64-bit LBA) when the BIOS has them, CHS (AH=02h)
  * otherwise, as USB sticks booted in floppy emulation sometimes need. Every
  * transfer goes through the 64 KiB-aligned bounce buffer below 1 MiB, in
- * chunks of up to 64 sectors, then is copied to its destination (anywhere
+ * chunks of up to 127 sectors, then is copied to its destination (anywhere
  * in the first 4 GiB). Each call is tried three times, with a disk reset
  * between attempts. */
 #include "core/kstring.h"
@@ -13,7 +13,10 @@
 #include "stage2/stage2.h"
 
 #define SECTOR 512u
-#define CHUNK 64u /* sectors per call: 32 KiB, within every BIOS's limits */
+/* Sectors per call: 127 (63.5 KiB, all the 64 KiB bounce buffer holds in
+ * whole sectors) is the most the EDD specification lets a caller ask for
+ * with a segment:offset buffer, and what every BIOS accepts. */
+#define CHUNK 127u
 
 static uint8_t drive;
 static bool ext;

@@ -21,7 +21,7 @@ static uint32_t block_size, io_align; /* io_align: 1 = any address */
 static uint8_t *bounce;               /* BlockIo path: BOUNCE_BYTES, aligned to io_align */
 static uint64_t part_offset, part_size;
 
-#define READ_CHUNK (4u << 20)   /* some firmware fails large single reads */
+#define READ_CHUNK (4u << 20)   /* DiskIo's fallback, BlockIo's piece: some firmware fails large single reads */
 #define BOUNCE_BYTES (64u << 10) /* a multiple of every supported block size */
 #define IO_ALIGN_MAX (1u << 20)
 
@@ -64,9 +64,14 @@ static bool read_blocks(uint64_t off, uint8_t *p, uint64_t size) {
     return true;
 }
 
+/* Through DiskIo: one ReadDisk call for the whole range (a file is one
+ * read); if the firmware refuses a read that large, the same range in
+ * 4 MiB pieces. */
 static bool read_disk(uint64_t off, void *dst, uint64_t size) {
     uint8_t *p = dst;
     if (!dio) return read_blocks(off, p, size);
+    if (size > READ_CHUNK && size == (UINTN)size && !EFI_ERROR(dio->ReadDisk(dio, media_id, off, (UINTN)size, p)))
+        return true;
     while (size) {
         UINTN n = (UINTN)MIN(size, (uint64_t)READ_CHUNK);
         if (EFI_ERROR(dio->ReadDisk(dio, media_id, off, n, p))) return false;

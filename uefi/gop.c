@@ -39,13 +39,15 @@ void efi_gop_init(void) {
         }
     }
     if (!gop) return;
-    /* Log to the screen right away, in the mode the firmware left. */
+    /* The screen in the mode the firmware left is for a panic only: the
+     * log goes to the screen once the kernel's mode is set (which clears
+     * it), so a boot clears and draws no screen it then throws away. */
     struct video_mode cur;
     if (gop->Mode->FrameBufferBase && describe(gop->Mode->Mode, gop->Mode->Info, &cur)) {
         static struct kiln_framebuffer fb;
         video_fb_from_mode(&cur, gop->Mode->FrameBufferBase, &fb);
         st->ConOut->EnableCursor(st->ConOut, FALSE);
-        log_set_framebuffer(&fb);
+        log_set_panic_framebuffer(&fb);
     }
     EFI_EDID_ACTIVE_PROTOCOL *a = NULL;
     if (EFI_ERROR(bs->HandleProtocol(gop_handle, &ea, (void **)&a)) || !a->SizeOfEdid)

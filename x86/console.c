@@ -19,6 +19,12 @@ static size_t early_len;
 static void (*fw_putc)(char);
 static struct kiln_fbcon con;
 static bool con_on;
+static const struct kiln_framebuffer *panic_fb;
+/* The last text written while no framebuffer console was on, drawn again
+ * when one comes on (a ring: the oldest text goes first). */
+static char backlog[512];
+static size_t backlog_end;
+static bool backlog_full;
 
 void log_init(void (*firmware_putc)(char)) {
     fw_putc = firmware_putc;
@@ -40,17 +46,37 @@ void log_set_serial(bool on) {
     if (!on) serial_disable();
 }
 
-void log_set_framebuffer(const struct kiln_framebuffer *fb) {
-    con_on = fb && kiln_fbcon_init(&con, phys_ptr(fb->physical_address), fb);
+/* The backlog onto the console, from its oldest whole line. */
+static void replay(void) {
+    size_t start = backlog_full ? backlog_end : 0, n = backlog_full ? sizeof backlog : backlog_end;
+    size_t i = 0;
+    if (backlog_full)
+        while (i < n && backlog[(start + i) % sizeof backlog] != '\n') i++; /* a partial first line */
+    for (i += backlog_full; i < n; i++) kiln_fbcon_putc(&con, backlog[(start + i) % sizeof backlog]);
+    backlog_end = 0;
+    backlog_full = false;
 }
+
+void log_set_framebuffer(const struct kiln_framebuffer *fb, bool cleared) {
+    void *base = fb ? phys_ptr(fb->physical_address) : 0;
+    con_on = fb && (cleared ? kiln_fbcon_attach(&con, base, fb) : kiln_fbcon_init(&con, base, fb));
+    if (con_on) replay();
+}
+
+void log_set_panic_framebuffer(const struct kiln_framebuffer *fb) { panic_fb = fb; }
 
 void log_firmware_gone(void) { fw_putc = 0; }
 
 static void emit(char c) {
     serial_putc(c);
     debugcon_putc(c);
-    if (con_on) kiln_fbcon_putc(&con, c);
-    else if (fw_putc) fw_putc(c);
+    if (con_on) {
+        kiln_fbcon_putc(&con, c);
+        return;
+    }
+    if (fw_putc) fw_putc(c);
+    backlog[backlog_end++] = c;
+    if (backlog_end == sizeof backlog) backlog_end = 0, backlog_full = true;
 }
 
 void log_puts(const char *s) {
@@ -87,6 +113,9 @@ void panic(const char *fmt, ...) {
     va_start(ap, fmt);
     kiln_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    /* No console on the screen yet (UEFI before the mode set): now there
+     * must be one, showing what led here. */
+    if (!con_on && panic_fb && !fw_putc) log_set_framebuffer(panic_fb, false);
     if (con_on) kiln_fbcon_set_color(&con, 0xffffff, 0xaa0000);
     log_puts("\nkiln: panic: ");
     log_puts(buf);

@@ -27,11 +27,21 @@ struct kiln_fbcon {
     uint8_t rs, rp, gs, gp, bs, bp; /* mask sizes and shifts */
     uint32_t cols, rows, x, y;      /* text cells; the cursor */
     uint32_t fg, bg;                /* 0xRRGGBB */
+    /* 32 bpp glyph rows: for each 4-bit slice of a font row, its 4 pixels
+     * as two 8-byte stores, for the pixel values pat_fg/pat_bg (rebuilt
+     * when the colours change). Private to fbcon.c. */
+    uint32_t pat_fg, pat_bg;
+    bool pat_ok;
+    uint64_t pat[16][2];
 };
 
 /* Clears the screen. False if the framebuffer's format is unsupported (the
  * console then stays off and every call below does nothing). */
 bool kiln_fbcon_init(struct kiln_fbcon *c, void *base, const struct kiln_framebuffer *fb);
+/* The same without clearing, for a screen known to be black already (just
+ * after a mode set, which clears it): writing megabytes of zeros again is
+ * the slowest thing a console can do. */
+bool kiln_fbcon_attach(struct kiln_fbcon *c, void *base, const struct kiln_framebuffer *fb);
 void kiln_fbcon_putc(struct kiln_fbcon *c, char ch); /* '\n' '\r' '\t' '\b' act as on a terminal */
 void kiln_fbcon_write(struct kiln_fbcon *c, const char *s);
 void kiln_fbcon_set_color(struct kiln_fbcon *c, uint32_t fg_rgb, uint32_t bg_rgb);

@@ -42,7 +42,8 @@ static void add(const char *tag, const char *fmt, va_list ap) {
 void log_init(void (*firmware_putc)(char c)) { (void)firmware_putc; }
 void log_set_level(int l) { level = l; }
 void log_set_serial(bool on) { serial_off = !on; }
-void log_set_framebuffer(const struct kiln_framebuffer *fb) { (void)fb; }
+void log_set_framebuffer(const struct kiln_framebuffer *fb, bool cleared) { (void)fb, (void)cleared; }
+void log_set_panic_framebuffer(const struct kiln_framebuffer *fb) { (void)fb; }
 void log_firmware_gone(void) {}
 void log_puts(const char *s) { (void)s; }
 
