@@ -74,5 +74,11 @@ struct payload_item {
 uint64_t payload_size(const struct payload_item *items, uint32_t n);
 /* Writes it into buf (payload_size() bytes); offsets[i] gets item i's offset. */
 void payload_write(uint8_t *buf, const struct payload_item *items, uint32_t n, uint64_t offsets[]);
+/* Only the header and entry table, into hdr (PAYLOAD_HEADER_MAX bytes),
+ * with each item's CRC; returns the header's size. The items' bytes then go
+ * to offsets[i] of the payload as they are (kiln image writes them
+ * straight from the input file's buffer: each byte written once), and
+ * everything else up to payload_size() is zero. */
+uint32_t payload_write_header(uint8_t *hdr, const struct payload_item *items, uint32_t n, uint64_t offsets[]);
 
 #endif

@@ -16,25 +16,36 @@ uint64_t payload_size(const struct payload_item *items, uint32_t n) {
     return off;
 }
 
-void payload_write(uint8_t *buf, const struct payload_item *items, uint32_t n, uint64_t offsets[]) {
-    struct payload_header *h = (struct payload_header *)buf;
-    uint64_t total = payload_size(items, n);
-    memset(buf, 0, total);
+uint32_t payload_write_header(uint8_t *hdr, const struct payload_item *items, uint32_t n, uint64_t offsets[]) {
+    struct payload_header *h = (struct payload_header *)hdr;
+    memset(hdr, 0, header_size(n));
     memcpy(h->magic, PAYLOAD_MAGIC, 8);
     h->version = PAYLOAD_VERSION;
     h->header_size = header_size(n);
     h->entry_count = n;
-    h->total_size = total;
+    h->total_size = payload_size(items, n);
     uint64_t off = align_up(h->header_size, PAYLOAD_ALIGN);
     for (uint32_t i = 0; i < n; i++) {
-        struct payload_entry *pe = (struct payload_entry *)(buf + sizeof *h) + i;
+        struct payload_entry *pe = (struct payload_entry *)(hdr + sizeof *h) + i;
         pe->type = items[i].type;
         pe->offset = offsets[i] = off;
         pe->size = items[i].size;
         pe->crc32 = kiln_crc32(0, items[i].data, items[i].size);
         memcpy(pe->name, items[i].name, strnlen(items[i].name, PAYLOAD_NAME_MAX - 1));
-        memcpy(buf + off, items[i].data, items[i].size);
         off = align_up(off + items[i].size, PAYLOAD_ALIGN);
     }
-    h->header_crc32 = kiln_crc32(0, buf, h->header_size);
+    h->header_crc32 = kiln_crc32(0, hdr, h->header_size);
+    return h->header_size;
+}
+
+/* Each byte once: the header, then each item and the zeros up to the next. */
+void payload_write(uint8_t *buf, const struct payload_item *items, uint32_t n, uint64_t offsets[]) {
+    uint32_t hsize = payload_write_header(buf, items, n, offsets);
+    uint64_t done = hsize;
+    for (uint32_t i = 0; i < n; i++) {
+        memset(buf + done, 0, offsets[i] - done);
+        memcpy(buf + offsets[i], items[i].data, items[i].size);
+        done = offsets[i] + items[i].size;
+    }
+    memset(buf + done, 0, payload_size(items, n) - done);
 }

@@ -365,3 +365,26 @@ TEST(overrun_24bpp_64x33_pad1) { overrun_test(24, MASK_RGB24, 64, 33, 1); }
 TEST(overrun_16bpp_37x53) { overrun_test(16, MASK_565, 37, 53, 0); }
 TEST(overrun_16bpp_8x16_pad2) { overrun_test(16, MASK_565, 8, 16, 2); }
 TEST(init_accepts_and_refuses) { init_test(); }
+
+/* kiln_fbcon_attach leaves the screen as it is (the loader attaches just
+ * after a mode set cleared it); the text drawn then is the same as after
+ * kiln_fbcon_init, and a colour change rebuilds the 32 bpp row patterns. */
+TEST(attach_does_not_clear) {
+    struct testfb a = make_fb(40, 40, 40 * 4 + 8, 32, MASK_BGR32), b = make_fb(40, 40, 40 * 4 + 8, 32, MASK_BGR32);
+    struct kiln_fbcon ca, cb;
+    check(kiln_fbcon_attach(&ca, a.pix, &a.fb), "attach accepts 32 bpp");
+    bool untouched = true;
+    for (size_t i = 0; i < a.size; i++) untouched &= a.pix[i] == FILL;
+    check(untouched, "attach wrote nothing");
+    check(kiln_fbcon_init(&cb, b.pix, &b.fb), "init accepts 32 bpp");
+    kiln_fbcon_fill(&ca, 0, 0, 40, 40, 0); /* now both black, padding untouched */
+    for (int round = 0; round < 2; round++) {
+        if (round) kiln_fbcon_set_color(&ca, 0xff8040, 0x102030), kiln_fbcon_set_color(&cb, 0xff8040, 0x102030);
+        kiln_fbcon_write(&ca, "Ag\n#~");
+        kiln_fbcon_write(&cb, "Ag\n#~");
+        check(memcmp(a.pix, b.pix, a.size) == 0, round ? "same text after a colour change" : "same text as after init");
+    }
+    check(guards_intact(&a) && guards_intact(&b), "guards intact");
+    free(a.block);
+    free(b.block);
+}

@@ -183,11 +183,12 @@ void image_build(const struct image_opts *o) {
     struct disk_layout dl;
     disk_plan(&dl, o->kind, total);
     if (o->kind != KIND_UEFI && !stage2_seal(stage2, s2size, dl.kiln_sectors, &e)) die("internal: %s", e.msg);
-    uint8_t *payload = xmalloc(total);
-    payload_write(payload, ents, n, offs);
+    uint8_t *header = xcalloc(1, PAYLOAD_HEADER_MAX);
+    uint32_t hsize = payload_write_header(header, ents, n, offs);
     for (uint32_t i = 0; i < n; i++)
         if (ents[i].type == PAYLOAD_STAGE2) stage2_off = offs[i];
-    if (!payload_validate(payload, total, total, &e)) die("internal: built an invalid payload: %s", e.msg);
+    if (!payload_validate(header, hsize, total, &e)) die("internal: built an invalid payload: %s", e.msg);
+    struct payload_out pout = {header, hsize, ents, offs, n};
 
     const uint8_t *stage1 = kiln_stage1;
     uint8_t *stage1_buf = NULL;
@@ -201,9 +202,9 @@ void image_build(const struct image_opts *o) {
     struct out_file out;
     out_open(&out, o->out);
     out_truncate(&out, dl.disk_sectors * SECTOR);
-    disk_write(&out, &dl, stage1, payload, total, stage2_off, s2size);
+    disk_write(&out, &dl, stage1, &pout, stage2_off, s2size);
     out_commit(&out);
-    free(payload);
+    free(header);
     free(stage2);
     free(stage1_buf);
     free(ctext);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/util.h"
+#include "format/payload.h"
 #include "tools/kiln/config/config.h"
 #include "tools/kiln/util/files.h"
 
@@ -65,8 +66,18 @@ struct disk_layout {
 };
 
 void disk_plan(struct disk_layout *d, enum image_kind kind, uint64_t payload_bytes);
-void disk_write(struct out_file *out, const struct disk_layout *d, const uint8_t *stage1, const uint8_t *payload,
-                uint64_t payload_size, uint64_t stage2_off, uint64_t stage2_size);
+/* The payload as disk_write takes it: its header (payload_write_header)
+ * and the items' bytes at their offsets; the rest of the partition stays a
+ * hole of the freshly truncated file (zeros, not written). */
+struct payload_out {
+    const uint8_t *header;
+    uint32_t header_size;
+    const struct payload_item *items;
+    const uint64_t *offsets;
+    uint32_t n;
+};
+void disk_write(struct out_file *out, const struct disk_layout *d, const uint8_t *stage1, const struct payload_out *p,
+                uint64_t stage2_off, uint64_t stage2_size);
 
 /* --- the commands ------------------------------------------------------------------------ */
 

@@ -164,10 +164,13 @@ static void write_gpt(struct out_file *out, const struct disk_layout *d, uint32_
     free(array);
 }
 
-void disk_write(struct out_file *out, const struct disk_layout *d, const uint8_t *stage1, const uint8_t *payload,
-                uint64_t payload_size, uint64_t stage2_off, uint64_t stage2_size) {
+void disk_write(struct out_file *out, const struct disk_layout *d, const uint8_t *stage1, const struct payload_out *p,
+                uint64_t stage2_off, uint64_t stage2_size) {
     uint8_t mbr[MBR_SIZE];
-    uint32_t seed = kiln_crc32(0, payload, payload_size);
+    /* The seed of the disk's GUIDs and signature: the header's CRC, which
+     * covers every entry's size, name and CRC, so it changes with any byte
+     * of the payload as a CRC of all of it would, without reading it again. */
+    uint32_t seed = ((const struct payload_header *)p->header)->header_crc32;
     if (d->kind == KIND_UEFI) {
         memset(mbr, 0, MBR_SIZE); /* no BIOS boot code: this image is for UEFI only */
         mbr[MBR_BOOT_SIGNATURE] = 0x55, mbr[MBR_BOOT_SIGNATURE + 1] = 0xaa;
@@ -194,5 +197,7 @@ void disk_write(struct out_file *out, const struct disk_layout *d, const uint8_t
         write_gpt(out, d, seed);
         write_esp(out, d, seed);
     }
-    out_write_at(out, payload, payload_size, d->kiln_lba * SECTOR);
+    uint64_t base = d->kiln_lba * SECTOR;
+    out_write_at(out, p->header, p->header_size, base);
+    for (uint32_t i = 0; i < p->n; i++) out_write_at(out, p->items[i].data, p->items[i].size, base + p->offsets[i]);
 }
