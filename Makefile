@@ -73,11 +73,10 @@ LOADER_CFLAGS := -std=c11 -O2 -g -m64 -ffreestanding -nostdlib -fno-stack-protec
 	-fno-common -I. -Iinclude $(WARN) -MMD -MP \
 	--param=min-pagesize=0 # fixed low addresses (BDA, VGA) are not null pointers
 
-# The loaders are built for size (-Os) except the code a large kernel's
-# bytes go through (checksum, copies, the framebuffer console, segment
-# loading, disk reads), which stays -O2: sizes and per-file figures in
-# docs/benchmarks.md.
-LOADER_HOT_SRC := libkiln/crc32.c libkiln/string.c libkiln/fbcon.c core/elf.c x86/kstring.c stage2/int13.c uefi/diskio.c
+# The loaders are built for size (-Os) except the loops every byte of a
+# large kernel or of the screen goes through (checksum, copies, the
+# framebuffer console), which stay -O2: sizes in docs/benchmarks.md.
+LOADER_HOT_SRC := libkiln/crc32.c libkiln/string.c libkiln/fbcon.c x86/kstring.c
 loader_opt = $(if $(filter $(LOADER_HOT_SRC),$(1)),,-Os)
 
 # Stage 2 runs at 0x8000, identity-mapped: small code model, no PIC. A
