@@ -1,7 +1,7 @@
 # Kiln - one entry point.
 #   make            build the loader (stage1, stage2, BOOTX64.EFI), the `kiln` tool, the kernel
 #                   library (libkiln) and kernel-example
-#   make image      build a disk image (KERNEL=, MODULE=, CMDLINE=, IMAGE=, KIND=)
+#   make image      build a disk image (KERNEL=, MODULE=, CMDLINE=, IMAGE=, KIND=hybrid|bios|uefi|iso)
 #   make run        boot kernel-example in QEMU (FIRMWARE=bios|uefi)
 #   make test       host unit tests + QEMU boot tests; ends with "N passed, N failed"
 #   make debug      boot kernel-example with gdb attached (KERNEL=, FIRMWARE=, GDB_ARGS=)
@@ -129,7 +129,7 @@ $(STAGE2_LIB) $(UEFI_LIB):
 HOST_OBJS := $(call objs,host,$(KILN_SRC) $(SHARED_SRC) $(FORMAT_WRITE_SRC)) $(B)/host/blobs.o
 
 .PHONY: all deps libkiln image run debug test unit-test boot-test fuzz fuzz-seeds bench install clean docs-screenshots
-all: $(B)/stage1.bin $(B)/stage2.bin $(B)/BOOTX64.EFI $(B)/kiln libkiln $(B)/kernel-example.elf
+all: $(B)/stage1.bin $(B)/cdboot.bin $(B)/stage2.bin $(B)/BOOTX64.EFI $(B)/kiln libkiln $(B)/kernel-example.elf
 deps:
 	@:
 
@@ -153,6 +153,11 @@ NASM_FLAGS := -Werror -I$(B)/gen/ -I./
 $(B)/stage1.bin: stage1/stage1.asm $(GEN_INC)
 	@mkdir -p $(@D)
 	$(Q)$(call say,NASM,$@)$(NASM) -f bin $(NASM_FLAGS) -o $@ -l $(B)/stage1.lst $<
+
+# The El Torito first stage of ISO images (2048 bytes, docs/iso.md).
+$(B)/cdboot.bin: stage1/cdboot.asm $(GEN_INC)
+	@mkdir -p $(@D)
+	$(Q)$(call say,NASM,$@)$(NASM) -f bin $(NASM_FLAGS) -o $@ -l $(B)/cdboot.lst $<
 
 # Test builds: CHS only, in stage 1 and stage 2; and CHS plus no E820 (the
 # E801 fallback). They exercise the BIOS fallbacks under SeaBIOS, which has
@@ -227,7 +232,7 @@ $(B)/BOOTX64.EFI: $(UEFI_OBJS) $(UEFI_LIB)
 $(B)/host/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(call say,CC,$< (kiln))$(HOSTCC) $(HOST_CFLAGS) -c -o $@ $<
-$(B)/host/blobs.o: tools/kiln/image/blobs.S $(B)/stage1.bin $(B)/stage2.bin $(B)/BOOTX64.EFI
+$(B)/host/blobs.o: tools/kiln/image/blobs.S $(B)/stage1.bin $(B)/cdboot.bin $(B)/stage2.bin $(B)/BOOTX64.EFI
 	@mkdir -p $(@D)
 	$(Q)$(HOSTCC) -c -Wa,-I$(B) -o $@ $<
 $(B)/kiln: $(HOST_OBJS)
@@ -345,7 +350,7 @@ install: all $(MANPAGES)
 		> $(LIBDIR)/pkgconfig/$(LIBKILN_NAME_$(v)).pc &&) true
 	install -m 644 kernel-example/*.c kernel-example/kernel.ld kernel-example/Makefile $(DATADIR)/kernel-example/
 	install -m 644 tools/gdb/kiln.gdb $(DATADIR)/kiln.gdb
-	install -m 644 $(B)/stage1.bin $(B)/stage2.bin $(B)/stage2.elf $(B)/BOOTX64.EFI $(B)/uefi/kiln.so $(DATADIR)/loader/
+	install -m 644 $(B)/stage1.bin $(B)/cdboot.bin $(B)/stage2.bin $(B)/stage2.elf $(B)/BOOTX64.EFI $(B)/uefi/kiln.so $(DATADIR)/loader/
 	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/kiln/
 
 # What kernel-example shows on the screen under SeaBIOS and OVMF, for the

@@ -24,6 +24,8 @@
 #define MBR_FLAG_CHS 0x01u           /* stage 2 reads the disk with CHS too */
 #define MBR_FLAG_NO_E820 0x02u       /* stage 2 acts as if the BIOS had no E820 */
 #define MBR_FLAG_LA57 0x04u          /* stage 2 runs on 5-level tables, as some UEFI firmware does (CPUs with LA57) */
+#define MBR_FLAG_CDROM 0x08u         /* set by cdboot (stage1/cdboot.asm): the LBAs count 2048-byte CD blocks */
+#define CD_BLOCK_SIZE 2048u          /* ISO 9660 / El Torito block */
 #define MBR_DISK_SIGNATURE 0x1b8u    /* u32, then a u16 0 */
 #define MBR_PARTITIONS 0x1beu        /* 4 entries of MBR_PARTITION_SIZE bytes */
 #define MBR_PARTITION_SIZE 16u

@@ -3,7 +3,7 @@
 #   sh scripts/deps.sh [GROUP...]     (no group: all of them)
 # Groups:
 #   build   the loader, the kiln tool, the kernel library, kernel-example,
-#           disk images (make, make image, make install)
+#           disk images and ISOs, signed loaders (make, make image, make install)
 #   run     booting in QEMU under SeaBIOS, OVMF and U-Boot (make run, make bench)
 #   test    the test suite's extra compilers, sanitizer runtimes and libFuzzer
 #           (make test, make unit-test, make fuzz)
@@ -30,6 +30,7 @@ for g in $groups; do
         have_cmd objcopy || need="$need binutils"
         have_cmd make || need="$need make"
         have_cmd mformat || need="$need mtools"
+        have_cmd xorriso || need="$need xorriso"        # kiln image --kind iso
         have_cmd pkg-config || need="$need pkgconf"
         have_file /usr/include/efi/efi.h || need="$need gnu-efi"
         have_file /usr/lib/crt0-efi-x86_64.o || need="$need gnu-efi"

@@ -5,9 +5,11 @@
  * transfer goes through the 64 KiB-aligned bounce buffer below 1 MiB, in
  * chunks of up to 127 sectors, then is copied to its destination (anywhere
  * in the first 4 GiB). Each call is tried three times, with a disk reset
- * between attempts. */
+ * between attempts. A CD booted through El Torito (cdboot) is read the same
+ * way in its 2048-byte blocks; disks must have 512-byte sectors. */
 #include "core/kstring.h"
 #include "common/log.h"
+#include "format/mbr.h"
 #include "stage2/bios.h"
 #include "stage2/lowmem.h"
 #include "stage2/stage2.h"
@@ -17,9 +19,13 @@
  * whole sectors) is the most the EDD specification lets a caller ask for
  * with a segment:offset buffer, and what every BIOS accepts. */
 #define CHUNK 127u
+/* A CD's 2048-byte blocks: as many as fit in the bounce buffer short of all
+ * 64 KiB (31 blocks, 62 KiB), as for disks. */
+#define CD_CHUNK ((BOUNCE_SIZE - 1) / CD_BLOCK_SIZE)
 
 static uint8_t drive;
 static bool ext;
+static uint32_t sector = 512; /* CD_BLOCK_SIZE on a CD */
 static uint32_t spt, heads;
 static uint64_t part_lba;
 
@@ -37,10 +43,13 @@ static void point_ds_si(struct bios_regs *r, const void *p) {
     r->esi = a & 0xf;
 }
 
-bool disk_init(uint8_t d, uint64_t plba, bool force_chs, kiln_err *e) {
+static bool cd_init(kiln_err *e);
+
+bool disk_init(uint8_t d, uint64_t plba, bool force_chs, bool cdrom, kiln_err *e) {
     struct bios_regs r;
     drive = d;
     part_lba = plba;
+    if (cdrom) return cd_init(e);
     bios_regs_init(&r);
     r.eax = 0x4100;
     r.ebx = 0x55aa;
@@ -58,7 +67,7 @@ bool disk_init(uint8_t d, uint64_t plba, bool force_chs, kiln_err *e) {
         point_ds_si(&r, params);
         bios_call(0x13, &r);
         uint16_t bps = (uint16_t)(params[0x18] | params[0x19] << 8);
-        if (!(r.eflags & EFLAGS_CF) && bps && bps != SECTOR)
+        if (!(r.eflags & EFLAGS_CF) && bps && bps != 512)
             return err_set(e, "disk: drive 0x%02x has %u-byte sectors; Kiln's BIOS path needs 512", drive, bps);
         log_debug("disk: drive 0x%02x read with INT 13h extensions", drive);
         return true;
@@ -73,6 +82,35 @@ bool disk_init(uint8_t d, uint64_t plba, bool force_chs, kiln_err *e) {
     heads = ((r.edx >> 8) & 0xff) + 1;
     if (!spt) return err_set(e, "disk: drive 0x%02x reports 0 sectors per track", drive);
     log_debug("disk: drive 0x%02x read with CHS (%u heads, %u sectors per track)", drive, heads, spt);
+    return true;
+}
+
+/* A CD booted with El Torito: INT 13h extensions (the standard requires
+ * them) in 2048-byte blocks; part_lba counts blocks (cdboot's fields). */
+static bool cd_init(kiln_err *e) {
+    struct bios_regs r;
+    bios_regs_init(&r);
+    r.eax = 0x4100;
+    r.ebx = 0x55aa;
+    r.edx = drive;
+    bios_call(0x13, &r);
+    if ((r.eflags & EFLAGS_CF) || (r.ebx & 0xffff) != 0xaa55)
+        return err_set(e, "disk: CD drive 0x%02x has no INT 13h extensions", drive);
+    static uint8_t params[0x42] __attribute__((aligned(16)));
+    memset(params, 0, sizeof params);
+    params[0] = 0x1e;
+    bios_regs_init(&r);
+    r.eax = 0x4800;
+    r.edx = drive;
+    point_ds_si(&r, params);
+    bios_call(0x13, &r);
+    uint16_t bps = (uint16_t)(params[0x18] | params[0x19] << 8);
+    if (!(r.eflags & EFLAGS_CF) && bps && bps != CD_BLOCK_SIZE)
+        return err_set(e, "disk: CD drive 0x%02x has %u-byte blocks, not %u", drive, bps, CD_BLOCK_SIZE);
+    ext = true;
+    sector = CD_BLOCK_SIZE;
+    log_info("disk: CD drive 0x%02x, %u-byte blocks, payload at block %llu", drive, CD_BLOCK_SIZE,
+             (unsigned long long)part_lba);
     return true;
 }
 
@@ -124,18 +162,18 @@ static uint32_t read_to_bounce(uint64_t lba, uint32_t count, uint8_t *status) {
 bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, kiln_err *e) {
     uint8_t *out = dst;
     while (size) {
-        uint64_t lba = part_lba + offset / SECTOR;
-        uint32_t skip = (uint32_t)(offset % SECTOR);
-        uint64_t want = (skip + size + SECTOR - 1) / SECTOR;
+        uint64_t lba = part_lba + offset / sector;
+        uint32_t skip = (uint32_t)(offset % sector);
+        uint64_t want = (skip + size + sector - 1) / sector;
         uint8_t status = 0;
-        uint32_t got = read_to_bounce(lba, (uint32_t)MIN(want, CHUNK), &status);
+        uint32_t got = read_to_bounce(lba, (uint32_t)MIN(want, sector == SECTOR ? CHUNK : CD_CHUNK), &status);
         if (!got) {
             if (status == 0xff)
                 return err_set(e, "disk: sector %llu is beyond what CHS addressing reaches", (unsigned long long)lba);
             return err_set(e, "disk: reading sector %llu of drive 0x%02x failed (INT 13h status 0x%02x, %s)",
                            (unsigned long long)lba, drive, status, ext ? "LBA" : "CHS");
         }
-        uint64_t n = MIN((uint64_t)got * SECTOR - skip, size);
+        uint64_t n = MIN((uint64_t)got * sector - skip, size);
         memcpy(out, (const uint8_t *)(uintptr_t)BOUNCE_BASE + skip, n);
         out += n;
         offset += n;

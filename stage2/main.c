@@ -91,7 +91,7 @@ void stage2_main(uint32_t drive) {
     mbr_parse((const uint8_t *)(uintptr_t)STAGE1_BASE, &s1);
     uint64_t payload_lba = s1.payload_lba;
     uint8_t flags = s1.flags;
-    if (flags) log_debug("stage 2: test flags 0x%02x from stage 1", flags);
+    if (flags & ~MBR_FLAG_CDROM) log_debug("stage 2: test flags 0x%02x from stage 1", flags);
     check_low_memory();
     log_debug("stage 2: boot drive 0x%02x, Kiln partition at sector %llu", drive, (unsigned long long)payload_lba);
 
@@ -128,7 +128,7 @@ void stage2_main(uint32_t drive) {
     };
     for (size_t i = 0; i < m; i++)
         if (clean[i].kind != KILN_MEMORY_RESERVED) p.phys_top = MAX(p.phys_top, clean[i].base + clean[i].length);
-    if (!disk_init((uint8_t)drive, payload_lba, flags & MBR_FLAG_CHS, &e)) panic("%s", e.msg);
+    if (!disk_init((uint8_t)drive, payload_lba, flags & MBR_FLAG_CHS, flags & MBR_FLAG_CDROM, &e)) panic("%s", e.msg);
     find_tables(&p);
     /* Stage 2 maps the first 4 GiB: ACPI tables above it are not read. */
     uint8_t century = acpi_fadt_century(p.rsdp, GIB(4));

@@ -32,7 +32,8 @@ struct firmware_memory {
 bool bios_memory_map(struct firmware_memory *fm, kiln_err *e, bool no_e820);
 
 /* int13.c: the Kiln partition through INT 13h */
-bool disk_init(uint8_t drive, uint64_t partition_lba, bool force_chs, kiln_err *e);
+/* cdrom: the boot drive is a CD booted by cdboot (MBR_FLAG_CDROM); partition_lba counts 2048-byte blocks. */
+bool disk_init(uint8_t drive, uint64_t partition_lba, bool force_chs, bool cdrom, kiln_err *e);
 bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, kiln_err *e);
 
 /* vbe.c */

@@ -2,12 +2,17 @@
  *
  * BOOTX64.EFI is loaded from the EFI system partition; the payload is in
  * the Kiln partition of the same disk. The disk is the handle whose device
- * path is the ESP's path without its last (hard-drive) node; its GPT
+ * path is the ESP's path up to its first hard-drive node; its GPT
  * (format/gpt.c, the parser `kiln info` uses too) names the Kiln partition
  * by type GUID. Reads go through DiskIo, which takes byte offsets and any
  * buffer alignment, directly into the destination. Firmware without DiskIo
  * on the disk (U-Boot's UEFI) gets BlockIo reads instead: whole blocks, into
- * buffers aligned to the media's IoAlign (read_blocks). */
+ * buffers aligned to the media's IoAlign (read_blocks).
+ *
+ * Booted from a CD (a Kiln ISO, El Torito EFI entry), the path ends in a
+ * CD-ROM node instead, and the device has 2048-byte blocks; the ISO's GPT
+ * (docs/iso.md) is laid out in 512-byte sectors, as on the USB stick the
+ * same file is written to, so it is looked for in 512-byte units too. */
 #include "common/frames.h"
 #include "common/log.h"
 #include "core/kstring.h"
@@ -124,15 +129,20 @@ bool efi_disk_init(kiln_err *e) {
         return err_set(e, "disk: no LoadedImage protocol on our own image");
     if (EFI_ERROR(bs->HandleProtocol(li->DeviceHandle, &dpp, (void **)&dp)))
         return err_set(e, "disk: the device we were loaded from has no device path");
-    /* The prefix of the ESP's path up to its hard-drive node is the disk. */
+    /* The prefix of the ESP's path up to its first hard-drive (or CD-ROM)
+     * node is the disk. The first: booted from a CD, OVMF may find an "MBR"
+     * in the El Torito FAT image's boot sector and add a hard-drive node
+     * after the CD-ROM node. */
     size_t prefix = 0, off = 0;
     const EFI_DEVICE_PATH *n = dp;
-    for (int i = 0; i < 256 && !dp_end(n) && dp_node_len(n) >= 4; i++) {
-        if (n->Type == MEDIA_DEVICE_PATH && n->SubType == MEDIA_HARDDRIVE_DP) prefix = off;
+    for (int i = 0; i < 256 && !prefix && !dp_end(n) && dp_node_len(n) >= 4; i++) {
+        if (n->Type == MEDIA_DEVICE_PATH &&
+            (n->SubType == MEDIA_HARDDRIVE_DP || n->SubType == MEDIA_CDROM_DP))
+            prefix = off;
         off += dp_node_len(n);
         n = (const EFI_DEVICE_PATH *)((const uint8_t *)n + dp_node_len(n));
     }
-    if (!prefix) return err_set(e, "disk: we were not loaded from a hard-disk partition (no partition node in the device path)");
+    if (!prefix) return err_set(e, "disk: we were not loaded from a hard-disk or CD partition (no partition node in the device path)");
 
     UINTN count = 0;
     EFI_HANDLE *handles = NULL;
@@ -162,6 +172,13 @@ bool efi_disk_init(kiln_err *e) {
     kiln_err first;
     if (scan_gpt(1, bsize, last, &first)) return true;
     if (scan_gpt(last, bsize, last, e)) return true;
+    if (bsize != 512) {
+        /* A CD: the ISO's GPT counts 512-byte sectors (DiskIo reads bytes). */
+        uint64_t last512 = (last + 1) * (bsize / 512) - 1;
+        bool ok = scan_gpt(1, 512, last512, &first) || scan_gpt(last512, 512, last512, e);
+        if (ok) log_info("disk: a CD with %u-byte blocks; the payload found through its 512-byte GPT", bsize);
+        if (ok) return true;
+    }
     *e = first;
     return false;
 }

@@ -267,9 +267,9 @@ has settings.build-uses-them "$tmp/proj.info" '^  1: type 0x7f active, start 204
     '^          \| cmdline=from the project$' '^          \| log=error$' '^          \| serial=off$'
 # Errors name where the value came from; the command line's keep their words.
 (cd "$proj" && KILN_KIND=floppy "$K" image) > "$tmp/envkind.out" 2>&1
-has settings.env-error "$tmp/envkind.out" '^kiln: error: KILN_KIND=floppy: must be hybrid, bios or uefi$'
+has settings.env-error "$tmp/envkind.out" '^kiln: error: KILN_KIND=floppy: must be hybrid, bios, uefi or iso$'
 (cd "$proj" && "$K" image --kind floppy) > "$tmp/clikind.out" 2>&1
-has settings.option-error "$tmp/clikind.out" "^kiln: error: --kind: 'floppy' is not hybrid, bios or uefi\$"
+has settings.option-error "$tmp/clikind.out" "^kiln: error: --kind: 'floppy' is not hybrid, bios, uefi or iso\$"
 printf '[image]\nloader_fb = "huge"\n' > "$proj/sub/kiln.toml"
 (cd "$proj/sub" && "$K" image "$KERNEL" -o x.img) > "$tmp/filefb.out" 2>&1
 has settings.file-error "$tmp/filefb.out" \

@@ -17,7 +17,7 @@
 #include "tools/kiln/run/qemu.h"
 #include "tools/kiln/run/run.h"
 #include "tools/kiln/run/watch.h"
-#include "tools/kiln/util/sha256.h"
+#include "core/sha256.h"
 #include "tools/kiln/util/shellwords.h"
 
 /* --- the QEMU command line ------------------------------------------------------------------------ */
@@ -55,7 +55,7 @@ static void check_argv(const char *args, bool test, const struct qemu_inputs *in
                     "isa-debug-exit,iobase=0xf4,iosize=0x04" /* in run mode too: kiln_qemu_exit() ends kiln run */
 
 TEST(qemu_command_lines) {
-    struct qemu_inputs in = {"q", "d,1.img", NULL, NULL, NULL, false, NULL, NULL, NULL, NULL};
+    struct qemu_inputs in = {"q", "d,1.img", NULL, NULL, NULL, false, NULL, NULL, NULL, NULL, false};
     {
         const char *const want[] = {COMMON_HEAD, "q35", "-accel", "tcg", "-m", "256", "-smp", "1", "-drive",
                                     "if=none,id=disk0,format=raw,file=d,,1.img,snapshot=on", "-device",
@@ -73,6 +73,20 @@ TEST(qemu_command_lines) {
                                     "if=none,id=disk0,format=raw,file=d,,1.img,snapshot=on", "-device", "ahci,id=ahci0",
                                     "-device", "ide-hd,drive=disk0,bus=ahci0.0,bootindex=0", COMMON_TAIL, NULL};
         check_argv("k --machine pc --disk ahci", false, &in, want);
+    }
+    /* An ISO as a CD: read-only, no snapshot, IDE on pc, the AHCI port on q35. */
+    struct qemu_inputs cd = {"q", "d,1.iso", NULL, NULL, NULL, false, NULL, NULL, true};
+    {
+        const char *const want[] = {COMMON_HEAD, "pc", "-accel", "tcg", "-m", "256", "-smp", "1", "-drive",
+                                    "if=none,id=disk0,format=raw,media=cdrom,readonly=on,file=d,,1.iso", "-device",
+                                    "ide-cd,drive=disk0,bootindex=0", COMMON_TAIL, NULL};
+        check_argv("k --machine pc", false, &cd, want);
+    }
+    {
+        const char *const want[] = {COMMON_HEAD, "q35", "-accel", "tcg", "-m", "256", "-smp", "1", "-drive",
+                                    "if=none,id=disk0,format=raw,media=cdrom,readonly=on,file=d,,1.iso", "-device",
+                                    "ide-cd,drive=disk0,bus=ide.0,bootindex=0", COMMON_TAIL, NULL};
+        check_argv("k", false, &cd, want);
     }
     static const struct {
         const char *disk;
@@ -99,7 +113,7 @@ TEST(qemu_command_lines) {
     /* Every file name in an option value has its commas doubled, except
      * -debugcon's "file:PATH", which QEMU takes to the end of the word. */
     struct qemu_inputs uefi = {"/usr/bin/qemu", "x:disk,1.img", "/fw,1/CODE.fd", "/tmp/vars,x.fd", "/tmp/s,1.sock",
-                               false, NULL, NULL, NULL, NULL};
+                               false, NULL, NULL, NULL, NULL, false};
     {
         const char *const want[] = {
             "/usr/bin/qemu", "-machine", "q35", "-accel", "kvm", "-cpu", "host", "-m", "2048", "-smp", "4",

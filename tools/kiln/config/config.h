@@ -69,8 +69,9 @@ enum rc_disk { DISK_IDE, DISK_AHCI, DISK_NVME, DISK_VIRTIO, DISK_USB };
  * (else the same boot again with TCG); see accel_decide in qemu.h. */
 enum rc_accel { ACCEL_TCG, ACCEL_KVM, ACCEL_AUTO };
 /* The kinds of disk image (K_KIND; kiln image's --kind): MBR and GPT with
- * both loaders, MBR and stage 1 only, GPT and the EFI loader only. */
-enum image_kind { KIND_HYBRID, KIND_BIOS, KIND_UEFI };
+ * both loaders, MBR and stage 1 only, GPT and the EFI loader only, and a
+ * hybrid ISO 9660 image (CD or disk, both loaders; docs/iso.md). */
+enum image_kind { KIND_HYBRID, KIND_BIOS, KIND_UEFI, KIND_ISO };
 
 struct rc_value {
     bool set;        /* false: unset (no default applies) */

@@ -7,6 +7,11 @@ kiln_stage1:
     .incbin "stage1.bin"
 kiln_stage1_end:
     .balign 16
+    .global kiln_cdboot, kiln_cdboot_end
+kiln_cdboot:
+    .incbin "cdboot.bin"
+kiln_cdboot_end:
+    .balign 16
     .global kiln_stage2, kiln_stage2_end
 kiln_stage2:
     .incbin "stage2.bin"

@@ -25,11 +25,14 @@ bool parse_kind(const char *s, enum image_kind *k) {
     if (!strcmp(s, "hybrid")) *k = KIND_HYBRID;
     else if (!strcmp(s, "bios")) *k = KIND_BIOS;
     else if (!strcmp(s, "uefi")) *k = KIND_UEFI;
+    else if (!strcmp(s, "iso")) *k = KIND_ISO;
     else return false;
     return true;
 }
 
-const char *kind_name(enum image_kind k) { return k == KIND_BIOS ? "bios" : k == KIND_UEFI ? "uefi" : "hybrid"; }
+const char *kind_name(enum image_kind k) {
+    return k == KIND_BIOS ? "bios" : k == KIND_UEFI ? "uefi" : k == KIND_ISO ? "iso" : "hybrid";
+}
 
 static const char *base_name(const char *path) {
     const char *s = strrchr(path, '/');
@@ -199,6 +202,17 @@ void image_build(const struct image_opts *o) {
         stage1 = stage1_buf;
     }
 
+    if (o->kind == KIND_ISO) {
+        iso_write(o->out, stage1, payload, total, stage2_off, s2size, kiln_efi, (size_t)(kiln_efi_end - kiln_efi));
+        free(payload);
+        free(stage2);
+        free(stage1_buf);
+        free(ctext);
+        free(kernel);
+        return;
+    }
+    struct disk_layout dl;
+    disk_plan(&dl, o->kind, total);
     struct out_file out;
     out_open(&out, o->out);
     out_truncate(&out, dl.disk_sectors * SECTOR);

@@ -58,13 +58,13 @@ static int image_option(void *ctx, int argc, char **argv, int i, kiln_err *e) {
 /* kiln image's own messages for its command-line values, as it has always
  * printed them. They come before the settings table's checks, which word
  * theirs alike for every source and command ("--kind floppy: must be
- * hybrid, bios or uefi"; a module's empty NAME), so those never see these
+ * hybrid, bios, uefi or iso"; a module's empty NAME), so those never see these
  * values. */
 static void check_cli_values(const struct rc_cli *cli) {
     for (size_t i = 0; i < cli->n; i++) {
         const struct rc_setting *s = &cli->set[i];
         enum image_kind kind;
-        if (s->key == K_KIND && !parse_kind(s->text, &kind)) die("--kind: '%s' is not hybrid, bios or uefi", s->text);
+        if (s->key == K_KIND && !parse_kind(s->text, &kind)) die("--kind: '%s' is not hybrid, bios, uefi or iso", s->text);
         const char *eq = s->key == K_MODULES ? strchr(s->text, '=') : NULL;
         if (eq && !eq[1]) die("%.*s: empty name", (int)(eq - s->text), s->text);
     }

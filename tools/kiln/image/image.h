@@ -50,6 +50,7 @@ void image_build(const struct image_opts *o);
 
 /* Loader binaries (blobs.S). */
 extern const uint8_t kiln_stage1[], kiln_stage1_end[];
+extern const uint8_t kiln_cdboot[], kiln_cdboot_end[];
 extern const uint8_t kiln_stage2[], kiln_stage2_end[];
 extern const uint8_t kiln_efi[], kiln_efi_end[];
 
@@ -78,6 +79,26 @@ struct payload_out {
 };
 void disk_write(struct out_file *out, const struct disk_layout *d, const uint8_t *stage1, const struct payload_out *p,
                 uint64_t stage2_off, uint64_t stage2_size);
+
+/* Shared with the ISO writer (iso.c): the GPT of layout d (both copies);
+ * a command run to completion (dies naming `package` to install if it is
+ * missing, and `what` it was doing if it fails), with SOURCE_DATE_EPOCH
+ * and MTOOLS_SKIP_CHECK set; mtools making a FAT volume with
+ * EFI/BOOT/BOOTX64.EFI (read from efi_src) in img ("file@@offset"). */
+void write_gpt(struct out_file *out, const struct disk_layout *d, uint32_t seed);
+void run_tool(char *const argv[], const char *package, const char *what);
+void run_esp_tools(char *img, char *sectors, char *hidden, char *serial, char *efi_src);
+
+/* --- the ISO (iso.c; docs/iso.md) ------------------------------------------------------ */
+
+/* Writes a hybrid ISO to out: payload (with stage 2 at stage2_off), cdboot,
+ * an EFI boot image holding efi (efi_size bytes), stage 1 and a GPT. */
+void iso_write(const char *out, const uint8_t *stage1, const uint8_t *payload, uint64_t payload_size,
+               uint64_t stage2_off, uint64_t stage2_size, const uint8_t *efi, size_t efi_size);
+
+/* Is path an ISO 9660 image ("CD001" in the descriptor at byte 32769)?
+ * false when it cannot be read. */
+bool image_is_iso(const char *path);
 
 /* --- the commands ------------------------------------------------------------------------ */
 

@@ -11,6 +11,7 @@
  * and the report says which one it used. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <kiln/crc32.h>
 
 #include "format/gpt.h"
+#include "format/iso9660.h"
 #include "format/mbr.h"
 #include "format/payload.h"
 #include "tools/kiln/image/image.h"
@@ -150,8 +152,10 @@ static bool check_gpt(const struct disk *d, uint64_t lba, const char *which, int
 }
 
 /* The partitions of a valid GPT; the first Kiln partition's place. */
-static bool show_entries(const struct gpt_header *h, const uint8_t *ents, uint64_t *kiln_lba, uint64_t *kiln_sectors,
-                         int *problems) {
+/* Partitions of disk images start on 1 MiB boundaries; an ISO's are its
+ * files, on 2048-byte blocks. */
+static bool show_entries(const struct gpt_header *h, const uint8_t *ents, bool iso, uint64_t *kiln_lba,
+                         uint64_t *kiln_sectors, int *problems) {
     bool found = false;
     for (uint32_t i = 0; i < h->entry_count; i++) {
         struct gpt_entry p;
@@ -166,10 +170,13 @@ static bool show_entries(const struct gpt_header *h, const uint8_t *ents, uint64
             (*problems)++;
             continue;
         }
-        printf("  %u: LBA %llu-%llu (%llu MiB%s) type %s \"%s\"%s\n", i + 1, (unsigned long long)p.first_lba,
-               (unsigned long long)p.last_lba, (unsigned long long)((p.last_lba - p.first_lba + 1) >> 11),
-               p.first_lba % 2048 ? ", NOT 1 MiB aligned" : ", 1 MiB aligned", type, p.name, is_kiln ? " (Kiln)" : "");
-        if (p.first_lba % 2048) (*problems)++;
+        uint64_t align = iso ? ISO_BLOCK / SECTOR : 2048, sectors = p.last_lba - p.first_lba + 1;
+        const char *aligned = iso ? (p.first_lba % align ? ", NOT 2 KiB aligned" : ", 2 KiB aligned")
+                                  : (p.first_lba % align ? ", NOT 1 MiB aligned" : ", 1 MiB aligned");
+        printf("  %u: LBA %llu-%llu (%llu %s%s) type %s \"%s\"%s\n", i + 1, (unsigned long long)p.first_lba,
+               (unsigned long long)p.last_lba, (unsigned long long)(iso ? sectors >> 1 : sectors >> 11),
+               iso ? "KiB" : "MiB", aligned, type, p.name, is_kiln ? " (Kiln)" : "");
+        if (p.first_lba % align) (*problems)++;
         if (is_kiln && !found) {
             *kiln_lba = p.first_lba;
             *kiln_sectors = p.last_lba - p.first_lba + 1;
@@ -179,7 +186,7 @@ static bool show_entries(const struct gpt_header *h, const uint8_t *ents, uint64
     return found;
 }
 
-static bool show_gpt(const struct disk *d, uint64_t *kiln_lba, uint64_t *kiln_sectors, int *problems) {
+static bool show_gpt(const struct disk *d, bool iso, uint64_t *kiln_lba, uint64_t *kiln_sectors, int *problems) {
     struct gpt_header h, b;
     uint8_t *ents, *bents;
     uint64_t last = d->size / SECTOR - 1;
@@ -206,10 +213,10 @@ static bool show_gpt(const struct disk *d, uint64_t *kiln_lba, uint64_t *kiln_se
     }
     bool found = false;
     if (primary) {
-        found = show_entries(&h, ents, kiln_lba, kiln_sectors, problems);
+        found = show_entries(&h, ents, iso, kiln_lba, kiln_sectors, problems);
     } else if (backup) {
         printf("using the backup GPT (the primary is damaged; firmware boots from the backup)\n");
-        found = show_entries(&b, bents, kiln_lba, kiln_sectors, problems);
+        found = show_entries(&b, bents, iso, kiln_lba, kiln_sectors, problems);
     }
     free(ents);
     free(bents);
@@ -234,6 +241,83 @@ static void disk_open(struct disk *d, const char *path) {
     } else {
         die("%s: not a regular file or a block device (its size cannot be known)", path);
     }
+}
+
+static void problem(int *problems, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(int *problems, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    printf("  ");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    (*problems)++;
+}
+
+/* The BIOS CD entry's image must be cdboot with fields that agree with
+ * stage 1's (which count 512-byte sectors, cdboot's 2048-byte blocks). */
+static void show_cdboot(const uint8_t *b, const struct mbr *m, int *problems) {
+    struct mbr c;
+    mbr_parse(b, &c);
+    if (!(c.flags & MBR_FLAG_CDROM)) {
+        problem(problems, "the BIOS boot image is not Kiln's cdboot");
+        return;
+    }
+    printf("  cdboot: payload at block %llu, stage 2: %u blocks from block %llu\n", (unsigned long long)c.payload_lba,
+           c.stage2_sectors, (unsigned long long)c.stage2_lba);
+    uint64_t per = ISO_BLOCK / SECTOR;
+    if (c.payload_lba * per != m->payload_lba || c.stage2_lba * per != m->stage2_lba ||
+        (uint64_t)c.stage2_sectors * per < m->stage2_sectors || ((uint64_t)c.stage2_sectors - 1) * per >= m->stage2_sectors)
+        problem(problems, "cdboot's fields disagree with stage 1's (payload LBA %llu, stage 2 at LBA %llu, %u sectors)",
+                (unsigned long long)m->payload_lba, (unsigned long long)m->stage2_lba, m->stage2_sectors);
+}
+
+/* The ISO 9660 view: the volume, the El Torito catalog and its two entries,
+ * each block read only after checking it lies inside the file. */
+static void show_iso(const struct disk *d, const struct mbr *m, uint64_t kiln_lba, int *problems) {
+    kiln_err e;
+    struct iso_volume v = {0};
+    uint64_t blocks = d->size / ISO_BLOCK;
+    uint8_t b[ISO_BLOCK];
+    for (uint32_t i = 0; i < ISO_MAX_DESCRIPTORS && ISO_PVD_BLOCK + i < blocks; i++) {
+        read_at(d, (uint64_t)(ISO_PVD_BLOCK + i) * ISO_BLOCK, b, ISO_BLOCK);
+        int t = iso_descriptor_type(b);
+        if (t < 0 || t == 255) break;
+        if (t == 1 && !iso_parse_pvd(b, &v, &e)) return problem(problems, "%s", e.msg);
+        if (t == 0 && !iso_parse_boot_record(b, &v, &e)) return problem(problems, "%s", e.msg);
+    }
+    if (!v.blocks) return problem(problems, "iso: no primary volume descriptor");
+    printf("ISO 9660: volume \"%s\", %llu blocks of %u bytes%s\n", v.volume_id, (unsigned long long)v.blocks, ISO_BLOCK,
+           v.blocks > blocks ? " (MORE than the file holds)" : "");
+    if (v.blocks > blocks) (*problems)++;
+    if (!v.catalog_lba || v.catalog_lba >= blocks) return problem(problems, "El Torito: no boot catalog");
+    struct eltorito_entry ents[ELTORITO_MAX_ENTRIES];
+    read_at(d, (uint64_t)v.catalog_lba * ISO_BLOCK, b, ISO_BLOCK);
+    int n = eltorito_parse(b, ents, ELTORITO_MAX_ENTRIES, &e);
+    if (n < 0) return problem(problems, "%s", e.msg);
+    printf("El Torito catalog at block %u: %d entr%s\n", v.catalog_lba, n, n == 1 ? "y" : "ies");
+    bool bios = false, efi = false;
+    for (int i = 0; i < n; i++) {
+        const struct eltorito_entry *x = &ents[i];
+        bool is_efi = x->platform == ELTORITO_PLATFORM_EFI;
+        printf("  %d: %s, %s, %s, %u sectors from block %u\n", i + 1, is_efi ? "UEFI" : x->platform ? "other" : "BIOS",
+               x->bootable ? "bootable" : "NOT bootable", x->media ? "emulation" : "no emulation", x->sectors, x->lba);
+        if (!x->bootable || x->media || x->lba >= blocks) {
+            (*problems)++;
+            continue;
+        }
+        read_at(d, (uint64_t)x->lba * ISO_BLOCK, b, ISO_BLOCK);
+        if (!is_efi && x->platform == ELTORITO_PLATFORM_X86 && !bios) {
+            bios = true;
+            show_cdboot(b, m, problems);
+        } else if (is_efi) {
+            efi = true;
+            if (b[510] != 0x55 || b[511] != 0xaa) problem(problems, "the UEFI boot image is not a FAT volume");
+        }
+    }
+    if (!bios) problem(problems, "El Torito: no BIOS boot entry");
+    if (!efi) problem(problems, "El Torito: no UEFI boot entry");
+    if (kiln_lba % (ISO_BLOCK / SECTOR)) problem(problems, "the Kiln partition does not start on a 2048-byte block");
 }
 
 int cmd_info(int argc, char **argv) {
@@ -268,9 +352,13 @@ int cmd_info(int argc, char **argv) {
     int k = mbr_find(&m, MBR_TYPE_KILN);
     if (k >= 0) kiln_lba = m.part[k].first_lba, kiln_sectors = m.part[k].sectors;
     bool protective = mbr_find(&m, MBR_TYPE_GPT_PROTECTIVE) >= 0;
+    uint8_t desc[ISO_BLOCK];
+    bool iso = d.size >= ISO_SYSTEM_AREA + ISO_BLOCK;
+    if (iso) read_at(&d, ISO_SYSTEM_AREA, desc, ISO_BLOCK);
+    iso = iso && iso_descriptor_type(desc) >= 0;
     if (protective) {
         uint64_t gl = 0, gs = 0;
-        if (show_gpt(&d, &gl, &gs, &problems) && !kiln_lba) kiln_lba = gl, kiln_sectors = gs;
+        if (show_gpt(&d, iso, &gl, &gs, &problems) && !kiln_lba) kiln_lba = gl, kiln_sectors = gs;
     }
     if (!kiln_lba) {
         printf("no Kiln partition found\n");
@@ -278,6 +366,7 @@ int cmd_info(int argc, char **argv) {
     } else {
         show_payload(&d, kiln_lba, kiln_sectors, &problems);
     }
+    if (iso) show_iso(&d, &m, kiln_lba, &problems);
     close(d.fd);
     if (problems) {
         printf("%d problem%s found\n", problems, problems == 1 ? "" : "s");

@@ -74,10 +74,19 @@ static void gpt_header(uint8_t *h, const struct disk_layout *d, uint64_t my_lba,
     gpt_write_header(h, SECTOR, &g);
 }
 
-/* Runs a command; dies with its name if it cannot run or fails. */
-static void run(char *const argv[]) {
+/* Runs a command; dies with its name if it cannot run or fails: `package`
+ * is what to install, `what` what the command was for. */
+void run_tool(char *const argv[], const char *package, const char *what) {
     /* A failed exec sends its errno up this close-on-exec pipe, so the one
      * error message comes from the parent, which also removes the output. */
+    /* The tool's own output goes to a temporary file, shown only when it
+     * fails (xorriso prints a banner and notes even with -quiet). */
+    char *log_path = xmalloc(strlen(tmp_dir()) + 32);
+    sprintf(log_path, "%s/kiln-tool.XXXXXX", tmp_dir());
+    int log_fd = mkstemp(log_path);
+    if (log_fd < 0) die("%s: %s", log_path, strerror(errno));
+    unlink(log_path);
+    free(log_path);
     int p[2];
     if (pipe(p) != 0 || fcntl(p[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(p[1], F_SETFD, FD_CLOEXEC) != 0)
         die("cannot start %s: %s", argv[0], strerror(errno));
@@ -86,6 +95,7 @@ static void run(char *const argv[]) {
     if (pid == 0) {
         setenv("SOURCE_DATE_EPOCH", ESP_EPOCH, 1);
         setenv("MTOOLS_SKIP_CHECK", "1", 1);
+        if (dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0) _exit(126);
         execvp(argv[0], argv);
         int err = errno;
         if (write(p[1], &err, sizeof err) < 0) _exit(126);
@@ -100,8 +110,28 @@ static void run(char *const argv[]) {
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) die("waiting for %s: %s", argv[0], strerror(errno));
     if (got == (ssize_t)sizeof err)
-        die("cannot run %s: %s (install mtools: apt-get install mtools)", argv[0], strerror(err));
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die("%s failed while building the EFI system partition", argv[0]);
+        die("cannot run %s: %s (install %s: apt-get install %s)", argv[0], strerror(err), package, package);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char buf[4096];
+        ssize_t n = pread(log_fd, buf, sizeof buf - 1, 0);
+        if (n > 0) {
+            buf[n] = 0;
+            fprintf(stderr, "%s", buf);
+        }
+        die("%s failed while %s", argv[0], what);
+    }
+    close(log_fd);
+}
+
+void run_esp_tools(char *img, char *sectors, char *hidden, char *serial, char *efi_src) {
+    char *mformat[] = {"mformat", "-i", img, "-T", sectors, "-h", "64", "-s", "32", "-H", hidden, "-c", "4",
+                       "-N", serial, "-v", "KILN-ESP", "::", NULL};
+    char *mmd[] = {"mmd", "-i", img, "::/EFI", "::/EFI/BOOT", NULL};
+    char *mcopy[] = {"mcopy", "-i", img, efi_src, "::/EFI/BOOT/BOOTX64.EFI", NULL};
+    const char *what = "building the EFI system partition";
+    run_tool(mformat, "mtools", what);
+    run_tool(mmd, "mtools", what);
+    run_tool(mcopy, "mtools", what);
 }
 
 /* The EFI system partition: FAT16 made by mtools directly inside the image
@@ -136,18 +166,12 @@ static void write_esp(struct out_file *out, const struct disk_layout *d, uint32_
     snprintf(total, sizeof total, "%llu", (unsigned long long)d->esp_sectors);
     snprintf(hidden, sizeof hidden, "%llu", (unsigned long long)d->esp_lba);
     snprintf(ser, sizeof ser, "%08x", serial);
-    char *mformat[] = {"mformat", "-i", img, "-T", total, "-h", "64", "-s", "32", "-H", hidden, "-c", "4",
-                       "-N", ser, "-v", "KILN-ESP", "::", NULL};
-    char *mmd[] = {"mmd", "-i", img, "::/EFI", "::/EFI/BOOT", NULL};
-    char *mcopy[] = {"mcopy", "-i", img, efi_src, "::/EFI/BOOT/BOOTX64.EFI", NULL};
-    run(mformat);
-    run(mmd);
-    run(mcopy);
+    run_esp_tools(img, total, hidden, ser, efi_src);
     close(fd);
     free(efi_tmp);
 }
 
-static void write_gpt(struct out_file *out, const struct disk_layout *d, uint32_t seed) {
+void write_gpt(struct out_file *out, const struct disk_layout *d, uint32_t seed) {
     uint8_t *array = xcalloc(GPT_ENTRIES, GPT_ENTRY_MIN);
     gpt_entry(array, gpt_type_esp, seed, 1, d->esp_lba, d->esp_sectors, "EFI system partition");
     gpt_entry(array + GPT_ENTRY_MIN, gpt_type_kiln, seed, 2, d->kiln_lba, d->kiln_sectors, "Kiln");

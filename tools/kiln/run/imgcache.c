@@ -18,7 +18,7 @@
 #include "tools/kiln/run/imgcache.h"
 #include "tools/kiln/util/cleanup.h"
 #include "tools/kiln/util/die.h"
-#include "tools/kiln/util/sha256.h"
+#include "core/sha256.h"
 
 #define MAX_INPUT_FILE ((size_t)GIB(2))
 #define CACHE_MAX_AGE_DAYS 30

@@ -197,6 +197,9 @@ void boot_prepare(struct boot *b, bool dry_run) {
         check_image_target(b);
     }
     if (!rc_check_target(c, b->is_elf, &e)) die("%s", e.msg);
+    /* An ISO boots as a CD unless --disk (or kiln.toml, KILN_DISK) chose a disk controller. */
+    bool iso = b->is_elf ? c->v[K_KIND].num == KIND_ISO : image_is_iso(target);
+    b->cdrom = iso && c->v[K_DISK].src.layer == RC_DEFAULT;
     if (b->is_elf) {
         struct image_opts o = {.kernel = target};
         char *cfg_text;
@@ -244,7 +247,7 @@ void boot_prepare(struct boot *b, bool dry_run) {
             b->qemu, b->image, b->ovmf_code,
             b->ovmf_vars ? arena_printf(&c->a, "%s/kiln-vars-XXXXXX.fd", tmp_dir()) : NULL,
             c->v[K_MONITOR].num ? arena_printf(&c->a, "%s/kiln-serial-PID-N.sock", tmp_dir()) : NULL, b->kvm, NULL, NULL,
-            b->uboot_rom, NULL};
+            b->uboot_rom, NULL, b->cdrom};
         bool resets, fw;
         guest_watches(c, &resets, &fw);
         if (resets) in.reset_log = arena_printf(&c->a, "%s/kiln-resets-XXXXXX.log", tmp_dir());
@@ -333,7 +336,7 @@ bool boot_start(struct boot *b, bool live, bool forward_stdin, const int logs[SE
     }
     struct qemu_inputs in = {b->qemu,      b->image,  b->ovmf_code, b->vars_copy,
                              sock,         b->kvm,    b->reset_log, b->fw_log,
-                             b->uboot_rom, png ? b->shot.socket : NULL};
+                             b->uboot_rom, png ? b->shot.socket : NULL, b->cdrom};
     if (!qemu_argv(c, &in, &b->argv, &b->argc, e) || !watch_init(&b->watch, c, e)) {
         watch_free(&b->watch);
         return false;
@@ -437,6 +440,8 @@ void boot_print_dry_run(FILE *f, struct boot *b) {
     if (b->is_elf)
         fprintf(f, "%-13s = %s  (built from the kernel %s; %s)\n", "image", b->image, c->v[K_KERNEL].str,
                 b->image_cached ? "in the cache" : "not built yet");
+    else if (b->cdrom)
+        fprintf(f, "%-13s = %s  (an ISO image, booted as a CD: read-only)\n", "image", b->image);
     else
         fprintf(f, "%-13s = %s  (a disk image, booted as it is: snapshot=on, never written)\n", "image", b->image);
     fprintf(f, "%-13s = %s\n", "qemu binary", b->qemu);

@@ -29,6 +29,7 @@ struct boot {
     struct run_config cfg; /* resolved */
     bool is_elf;           /* the target is a kernel (kiln builds the image) */
     const char *image;     /* what QEMU boots */
+    bool cdrom;            /* as a CD: an ISO (kind iso, or an ISO 9660 file) unless a disk was chosen */
     bool image_cached;     /* the image was in the cache already */
     const char *qemu;      /* the binary */
     const char *ovmf_code, *ovmf_vars; /* firmware uefi */

@@ -101,6 +101,7 @@ struct qemu_inputs {
     const char *fw_log;        /* the firmware's debug port 0x402 to this file, or NULL */
     const char *uboot_rom;     /* firmware uboot: the -bios image */
     const char *qmp_socket;    /* QEMU's QMP monitor connects to this socket (screenshots), or NULL */
+    bool cdrom;                /* the image as a CD (read-only): IDE on pc, the ICH9 AHCI port on q35 */
 };
 
 /* QEMU's argv, NULL-terminated, in c's arena. */

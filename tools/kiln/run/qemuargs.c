@@ -67,8 +67,15 @@ bool qemu_argv(struct run_config *c, const struct qemu_inputs *in, char ***argv,
         if (!in->uboot_rom) return err_set(e, "internal: firmware uboot without its ROM");
         push(&av, "-bios"), push(&av, "%s", in->uboot_rom); /* a plain path: QEMU takes it whole */
     }
-    push(&av, "-drive"), push(&av, "if=none,id=disk0,format=raw,file=%s,snapshot=on", qemu_drive_file(&c->a, in->image));
-    switch ((enum rc_disk)v[K_DISK].num) {
+    if (in->cdrom) {
+        /* A CD is read-only: nothing to snapshot. */
+        push(&av, "-drive"), push(&av, "if=none,id=disk0,format=raw,media=cdrom,readonly=on,file=%s",
+                                  qemu_drive_file(&c->a, in->image));
+        push(&av, "-device"), push(&av, pc ? "ide-cd,drive=disk0,bootindex=0" : "ide-cd,drive=disk0,bus=ide.0,bootindex=0");
+    } else {
+        push(&av, "-drive"), push(&av, "if=none,id=disk0,format=raw,file=%s,snapshot=on", qemu_drive_file(&c->a, in->image));
+    }
+    switch (in->cdrom ? (enum rc_disk)-1 : (enum rc_disk)v[K_DISK].num) {
     case DISK_IDE:
         if (!pc) return err_set(e, "disk ide needs machine pc (q35 has no legacy IDE controller): use disk ahci");
         push(&av, "-device"), push(&av, "ide-hd,drive=disk0,bootindex=0");
@@ -87,6 +94,7 @@ bool qemu_argv(struct run_config *c, const struct qemu_inputs *in, char ***argv,
         push(&av, "-device"), push(&av, "qemu-xhci,id=xhci");
         push(&av, "-device"), push(&av, "usb-storage,bus=xhci.0,drive=disk0,bootindex=0");
         break;
+    default: break; /* the CD above */
     }
     if (in->serial_socket) {
         push(&av, "-chardev"), push(&av, "socket,id=serial0,path=%s", qemu_opt_value(&c->a, in->serial_socket));

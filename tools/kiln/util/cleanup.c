@@ -22,8 +22,10 @@ static void cleanup_at_exit(void) {
             waitpid(live_pids[i], NULL, 0);
             live_pids[i] = 0;
         }
+    /* Files first, then (empty by then) directories such as kiln image's ISO staging directory. */
+    for (size_t i = 0; i < ncleanup; i++) unlink(cleanup_files[i]);
     for (size_t i = 0; i < ncleanup; i++) {
-        unlink(cleanup_files[i]);
+        rmdir(cleanup_files[i]);
         free(cleanup_files[i]);
     }
     free(cleanup_files);
@@ -47,7 +49,7 @@ void cleanup_add(const char *path) {
 }
 
 void cleanup_remove(const char *path) {
-    unlink(path);
+    if (unlink(path) != 0) rmdir(path);
     for (size_t i = 0; i < ncleanup; i++)
         if (!strcmp(cleanup_files[i], path)) {
             free(cleanup_files[i]);

@@ -9,7 +9,7 @@
 /* Arms the exit handler now rather than on the first cleanup_add or
  * cleanup_add_pid: exit handlers run in the reverse order of arming. */
 void cleanup_install(void);
-void cleanup_add(const char *path);
+void cleanup_add(const char *path); /* a file, or a directory (removed after the files) */
 void cleanup_remove(const char *path); /* removes the file now */
 /* At most 256 processes at once; more are not killed at exit. */
 void cleanup_add_pid(pid_t pid);

@@ -81,6 +81,12 @@ static uint8_t *read_any(const char *path, size_t *size, size_t max, bool regula
 uint8_t *read_file(const char *path, size_t *size, size_t max) { return read_any(path, size, max, false); }
 uint8_t *read_regular_file(const char *path, size_t *size, size_t max) { return read_any(path, size, max, true); }
 
+void out_reopen(struct out_file *o) {
+    close(o->fd);
+    o->fd = open(o->tmp, O_RDWR | O_CLOEXEC);
+    if (o->fd < 0) die("%s: cannot open the output again: %s", o->tmp, strerror(errno));
+}
+
 void out_open(struct out_file *o, const char *path) {
     /* The file is replaced by renaming a new one over it, so only ever
      * replace regular files: renaming over a device node (kiln image -o

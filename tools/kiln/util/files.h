@@ -36,6 +36,9 @@ struct out_file {
 void out_open(struct out_file *o, const char *path);
 void out_write_at(struct out_file *o, const void *buf, size_t n, uint64_t off);
 void out_truncate(struct out_file *o, uint64_t size);
+/* After another program wrote o->tmp by name (it may have replaced the
+ * file): open it again, so further writes reach what will be renamed. */
+void out_reopen(struct out_file *o);
 void out_commit(struct out_file *o);
 
 /* A directory and its parents. mkdir_try says why it could not. */

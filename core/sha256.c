@@ -1,9 +1,8 @@
-/* sha256.c - SHA-256 (FIPS 180-4), the image cache's key (see sha256.h). */
-#include "tools/kiln/util/sha256.h"
+/* sha256.c - SHA-256 (FIPS 180-4), see sha256.h. Freestanding: the loader
+ * links it too. */
+#include "core/sha256.h"
 
-#include <stdio.h>
-#include <string.h>
-
+#include "core/kstring.h"
 #include "core/util.h"
 
 static const uint32_t sha_k[64] = {
@@ -66,12 +65,24 @@ void sha256_update(struct sha256 *s, const void *data, size_t n) {
     }
 }
 
-void sha256_hex(struct sha256 *s, char out[65]) {
+void sha256_final(struct sha256 *s, uint8_t out[32]) {
     uint64_t bits = s->len * 8;
     uint8_t pad = 0x80, zero = 0, len[8];
     sha256_update(s, &pad, 1);
     while (s->nbuf != 56) sha256_update(s, &zero, 1);
     for (int i = 0; i < 8; i++) len[i] = (uint8_t)(bits >> (56 - 8 * i));
     sha256_update(s, len, 8);
-    for (int i = 0; i < 8; i++) snprintf(out + 8 * i, 9, "%08x", s->h[i]);
+    for (int i = 0; i < 32; i++) out[i] = (uint8_t)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+void sha256_to_hex(const uint8_t d[32], char out[65]) {
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) out[2 * i] = digits[d[i] >> 4], out[2 * i + 1] = digits[d[i] & 15];
+    out[64] = 0;
+}
+
+void sha256_hex(struct sha256 *s, char out[65]) {
+    uint8_t d[32];
+    sha256_final(s, d);
+    sha256_to_hex(d, out);
 }
