@@ -153,6 +153,7 @@ struct kiln_boot_info *bootinfo_fill(const struct platform *p, const struct mach
     memcpy(bi->entropy, m->entropy, sizeof bi->entropy);
     bi->entropy_sources = m->entropy_sources;
     if (k->cfg->aslr) bi->flags |= KILN_FLAG_ASLR;
+    if (p->secure_boot) bi->flags |= KILN_FLAG_SECURE_BOOT;
     bi->rsdp_phys = p->rsdp;
     bi->smbios32_phys = p->smbios32;
     bi->smbios64_phys = p->smbios64;

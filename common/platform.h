@@ -70,6 +70,7 @@ struct platform {
     bool has_unix_time;
     uint8_t fw_random[32]; /* from the firmware's RNG (EFI_RNG_PROTOCOL), when has_fw_random */
     bool has_fw_random;
+    bool secure_boot;   /* UEFI Secure Boot was enforced and the payload matched the signed hash (uefi/trust.c) */
 };
 
 /* The shared boot flow (common/boot.c) and the jump to the kernel

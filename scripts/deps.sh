@@ -31,6 +31,7 @@ for g in $groups; do
         have_cmd make || need="$need make"
         have_cmd mformat || need="$need mtools"
         have_cmd xorriso || need="$need xorriso"        # kiln image --kind iso
+        have_cmd sbsign || need="$need sbsigntool"      # kiln image --sign-key
         have_cmd pkg-config || need="$need pkgconf"
         have_file /usr/include/efi/efi.h || need="$need gnu-efi"
         have_file /usr/lib/crt0-efi-x86_64.o || need="$need gnu-efi"

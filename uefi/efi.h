@@ -24,6 +24,11 @@ bool efi_disk_init(kiln_err *e);
 bool efi_disk_read(uint64_t offset, void *dst, uint64_t size, kiln_err *e);
 uint64_t efi_disk_size(void); /* bytes of the Kiln partition, after efi_disk_init() */
 
+/* trust.c: under Secure Boot, or with a signed payload hash, read the whole
+ * payload once, check its SHA-256 and point p->read at the verified copy;
+ * sets p->secure_boot when Secure Boot was enforced and the hash matched. */
+bool efi_trust_init(struct platform *p, kiln_err *e);
+
 /* gop.c: video through the Graphics Output Protocol. */
 void efi_gop_init(void);
 size_t efi_gop_modes(struct video_mode *out, size_t cap, int *current);

@@ -199,5 +199,6 @@ EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab) {
     p.has_fw_random = efi_random(p.fw_random);
     if (!efi_disk_init(&e)) panic("%s", e.msg);
     p.payload_space = efi_disk_size();
+    if (!efi_trust_init(&p, &e)) panic("%s", e.msg);
     kiln_boot(&p);
 }

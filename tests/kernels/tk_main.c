@@ -227,6 +227,10 @@ static void test_bootinfo(void) {
     TK_CHECK(kf && kf[0] == 0x7f && kf[1] == 'E' && kf[2] == 'L' && kf[3] == 'F' && bi->kernel_file_size > 64,
              "kernel-file", "mapped at %p, %llu bytes", (const void *)kf, (unsigned long long)bi->kernel_file_size);
     TK_CHECK(!!(bi->flags & KILN_FLAG_NX) == cpu_has_nx(), "nx-flag", "flags 0x%x", bi->flags);
+    /* Secure Boot: set only when the firmware enforced it and the loader
+     * verified the payload against its signed hash (the sb-* boots). */
+    TK_CHECK(!!(bi->flags & KILN_FLAG_SECURE_BOOT) == word("secure-boot"), "secure-boot-flag", "flags 0x%x, %s expected",
+             bi->flags, word("secure-boot") ? "set" : "clear");
     TK_CHECK(bi->tls.address && bi->tls.file_size == 8 && bi->tls.mem_size >= 8 &&
                  *(const uint64_t *)(uintptr_t)bi->tls.address == 0xfeedfacecafef00d,
              "tls-template", "address 0x%llx, %llu/%llu bytes", (unsigned long long)bi->tls.address,

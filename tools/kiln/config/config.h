@@ -51,7 +51,7 @@ enum rc_key {
     /* single values */
     K_KERNEL, K_FIRMWARE, K_KIND, K_MACHINE, K_MEMORY, K_CPUS, K_DISK, K_ACCEL, K_QEMU, K_CMDLINE,
     K_IMAGE_CONFIG, K_GUI, K_NET, K_TIMEOUT, K_PASS_ON, K_DEBUGCON, K_SERIAL_LOG, K_GDB, K_MONITOR, K_EXPECT_FAIL,
-    K_VERBOSE, K_ALLOW_REBOOT, K_SUCCESS_CODE, K_SCREENSHOT,
+    K_VERBOSE, K_ALLOW_REBOOT, K_SUCCESS_CODE, K_SCREENSHOT, K_SIGN_KEY, K_SIGN_CERT, K_SECURE_BOOT,
     /* kiln image's output file; the image config's loader settings (every command); kiln image's -q */
     K_OUTPUT, K_LOADER_LOG, K_LOADER_FB, K_LOADER_SERIAL, K_QUIET,
     K_KERNEL_NAME, /* the kernel's payload entry name (default: its file name) */

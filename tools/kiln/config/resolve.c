@@ -62,6 +62,15 @@ static bool finish(struct run_config *c, kiln_err *e) {
                           "disk ahci (its SATA controller) or machine pc",
                        s1, s2);
     }
+    if (v[K_SECURE_BOOT].num) {
+        /* Debian's Secure Boot OVMF needs SMM, which QEMU emulates for it on q35. */
+        const char *sb = rc_source_str(&c->a, &v[K_SECURE_BOOT].src);
+        if (v[K_FIRMWARE].num != FW_UEFI)
+            return err_set(e, "secure boot (%s) needs firmware uefi (%s)", sb, rc_source_str(&c->a, &v[K_FIRMWARE].src));
+        if (v[K_MACHINE].num != MACHINE_Q35)
+            return err_set(e, "secure boot (%s) needs machine q35 (%s): the Secure Boot OVMF build needs SMM", sb,
+                           rc_source_str(&c->a, &v[K_MACHINE].src));
+    }
     if (!rc_check_vars(c, e)) return false;
     if (v[K_CMDLINE].set) {
         char *x;
@@ -101,6 +110,7 @@ static void set_defaults(struct run_config *c) {
     set_default(c, K_VERBOSE, 0, NULL, NULL);
     set_default(c, K_ALLOW_REBOOT, 0, NULL, NULL);
     set_default(c, K_SUCCESS_CODE, 33, NULL, NULL);
+    set_default(c, K_SECURE_BOOT, 0, NULL, NULL);
 }
 
 /* cargo runs test binaries from target/TRIPLE/PROFILE/deps/NAME-HASH (as a

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/elf.h"
+#include "format/efiseal.h"
 #include "format/imgconfig.h"
 #include "core/kconfig.h"
 #include "format/mbr.h"
@@ -99,6 +100,8 @@ void image_opts_from(struct run_config *c, struct image_opts *o) {
     const struct rc_value *v = c->v;
     o->kind = (enum image_kind)v[K_KIND].num;
     if (v[K_KERNEL_NAME].set) o->kernel_name = v[K_KERNEL_NAME].str;
+    o->sign_key = v[K_SIGN_KEY].str;
+    o->sign_cert = v[K_SIGN_CERT].str;
     if (v[K_CMDLINE].set) o->cmdline = v[K_CMDLINE].str;
     if (v[K_LOADER_LOG].set) o->log_level = v[K_LOADER_LOG].str;
     if (v[K_LOADER_FB].set) o->fb = v[K_LOADER_FB].str;
@@ -111,6 +114,16 @@ void image_opts_from(struct run_config *c, struct image_opts *o) {
         o->module_path[o->nmodules] = m;
         o->module_name[o->nmodules++] = eq ? eq + 1 : NULL;
     }
+}
+
+/* The payload's bytes in one buffer: the header, each item at its offset,
+ * zeros between (what disk_write leaves as holes). */
+static uint8_t *payload_bytes(const struct payload_out *p, uint64_t total) {
+    uint8_t *b = xcalloc(1, total);
+    memcpy(b, p->header, p->header_size);
+    for (uint32_t i = 0; i < p->n; i++)
+        if (p->items[i].size) memcpy(b + p->offsets[i], p->items[i].data, p->items[i].size);
+    return b;
 }
 
 void report_elf_warnings(const struct elf_image *img, const char *path, bool notes) {
@@ -185,7 +198,9 @@ void image_build(const struct image_opts *o) {
     uint64_t total = payload_size(ents, n), offs[PAYLOAD_MAX_ENTRIES], stage2_off = 0;
     struct disk_layout dl;
     disk_plan(&dl, o->kind, total);
-    if (o->kind != KIND_UEFI && !stage2_seal(stage2, s2size, dl.kiln_sectors, &e)) die("internal: %s", e.msg);
+    /* An ISO's Kiln partition is the payload file itself (iso.c). */
+    uint64_t part_sectors = o->kind == KIND_ISO ? align_up(total, SECTOR) / SECTOR : dl.kiln_sectors;
+    if (o->kind != KIND_UEFI && !stage2_seal(stage2, s2size, part_sectors, &e)) die("internal: %s", e.msg);
     uint8_t *header = xcalloc(1, PAYLOAD_HEADER_MAX);
     uint32_t hsize = payload_write_header(header, ents, n, offs);
     for (uint32_t i = 0; i < n; i++)
@@ -202,21 +217,43 @@ void image_build(const struct image_opts *o) {
         stage1 = stage1_buf;
     }
 
+    /* The UEFI loader: sealed for its self-check (format/efiseal.h), then,
+     * with a key, given this payload's hash and signed (sign.c): the
+     * signature must be made over the sealed file. */
+    if (!o->sign_key != !o->sign_cert)
+        die("%s: signing needs both --sign-key and --sign-cert", o->sign_key ? "--sign-key" : "--sign-cert");
+    if (o->sign_key && o->kind == KIND_BIOS)
+        die("--sign-key: a bios image has no UEFI loader to sign (use kind hybrid, uefi or iso)");
+    size_t efi_size = (size_t)(kiln_efi_end - kiln_efi);
+    uint8_t *efi = xmalloc(efi_size);
+    memcpy(efi, kiln_efi, efi_size);
+    if (!efi_seal(efi, efi_size, &e)) die("internal: %s", e.msg);
+    /* The payload as one buffer, only where it is needed whole: its hash,
+     * and the ISO's payload file. */
+    uint8_t *payload = o->sign_key || o->kind == KIND_ISO ? payload_bytes(&pout, total) : NULL;
+    if (o->sign_key) {
+        uint8_t *signed_efi = sign_efi(o->sign_key, o->sign_cert, efi, efi_size, payload, total, &efi_size);
+        free(efi);
+        efi = signed_efi;
+    }
+
     if (o->kind == KIND_ISO) {
-        iso_write(o->out, stage1, payload, total, stage2_off, s2size, kiln_efi, (size_t)(kiln_efi_end - kiln_efi));
+        iso_write(o->out, stage1, payload, total, stage2_off, s2size, efi, efi_size);
+        free(efi);
         free(payload);
+        free(header);
         free(stage2);
         free(stage1_buf);
         free(ctext);
         free(kernel);
         return;
     }
-    struct disk_layout dl;
-    disk_plan(&dl, o->kind, total);
+    free(payload);
     struct out_file out;
     out_open(&out, o->out);
     out_truncate(&out, dl.disk_sectors * SECTOR);
-    disk_write(&out, &dl, stage1, &pout, stage2_off, s2size);
+    disk_write(&out, &dl, stage1, &pout, stage2_off, s2size, efi, efi_size);
+    free(efi);
     out_commit(&out);
     free(header);
     free(stage2);

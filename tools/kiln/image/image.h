@@ -28,6 +28,7 @@ struct image_opts {
     const char *fb;           /* NULL: the kernel's wish */
     const char *serial;       /* NULL: default (on) */
     const char *stage1;       /* test hook: a different stage 1 binary */
+    const char *sign_key, *sign_cert; /* both or neither: sign BOOTX64.EFI with the payload's hash (sign.c) */
     enum image_kind kind;
     const char *module_path[MAX_MODULES];
     const char *module_name[MAX_MODULES];
@@ -78,7 +79,12 @@ struct payload_out {
     uint32_t n;
 };
 void disk_write(struct out_file *out, const struct disk_layout *d, const uint8_t *stage1, const struct payload_out *p,
-                uint64_t stage2_off, uint64_t stage2_size);
+                uint64_t stage2_off, uint64_t stage2_size, const uint8_t *efi, size_t efi_size);
+
+/* sign.c: BOOTX64.EFI (efi: the sealed copy) with the payload's SHA-256 in its trust record,
+ * signed by sbsign with key and cert (docs/secure-boot.md); malloc'd. */
+uint8_t *sign_efi(const char *key, const char *cert, const uint8_t *efi, size_t efi_size, const uint8_t *payload,
+                  uint64_t payload_size, size_t *out_size);
 
 /* Shared with the ISO writer (iso.c): the GPT of layout d (both copies);
  * a command run to completion (dies naming `package` to install if it is

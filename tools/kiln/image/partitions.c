@@ -141,7 +141,8 @@ void run_esp_tools(char *img, char *sectors, char *hidden, char *serial, char *e
  * the offset, so an output path containing "@@" would name another file.
  * mcopy reads BOOTX64.EFI from a temporary file that is unlinked at once and
  * handed over as /dev/fd/N, so no exit, signal or crash can leave it behind. */
-static void write_esp(struct out_file *out, const struct disk_layout *d, uint32_t serial) {
+static void write_esp(struct out_file *out, const struct disk_layout *d, uint32_t serial, const uint8_t *efi,
+                      size_t size) {
     const char *tmpdir = tmp_dir();
     size_t n = strlen(tmpdir) + 32;
     char *efi_tmp = xmalloc(n);
@@ -149,15 +150,7 @@ static void write_esp(struct out_file *out, const struct disk_layout *d, uint32_
     int fd = mkstemp(efi_tmp);
     if (fd < 0) die("%s: %s", efi_tmp, strerror(errno));
     unlink(efi_tmp);
-    /* BOOTX64.EFI checks itself at start against the CRC sealed in here
-     * (format/efiseal.h); a signer must sign the sealed file. */
-    size_t size = (size_t)(kiln_efi_end - kiln_efi);
-    uint8_t *efi = xmalloc(size);
-    memcpy(efi, kiln_efi, size);
-    kiln_err e;
-    if (!efi_seal(efi, size, &e)) die("internal: %s", e.msg);
     if (write(fd, efi, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0) die("%s: write failed", efi_tmp);
-    free(efi);
     char efi_src[32];
     snprintf(efi_src, sizeof efi_src, "/dev/fd/%d", fd); /* inherited by the mtools children */
 
@@ -189,7 +182,7 @@ void write_gpt(struct out_file *out, const struct disk_layout *d, uint32_t seed)
 }
 
 void disk_write(struct out_file *out, const struct disk_layout *d, const uint8_t *stage1, const struct payload_out *p,
-                uint64_t stage2_off, uint64_t stage2_size) {
+                uint64_t stage2_off, uint64_t stage2_size, const uint8_t *efi, size_t efi_size) {
     uint8_t mbr[MBR_SIZE];
     /* The seed of the disk's GUIDs and signature: the header's CRC, which
      * covers every entry's size, name and CRC, so it changes with any byte
@@ -219,7 +212,7 @@ void disk_write(struct out_file *out, const struct disk_layout *d, const uint8_t
     out_write_at(out, mbr, MBR_SIZE, 0);
     if (d->kind != KIND_BIOS) {
         write_gpt(out, d, seed);
-        write_esp(out, d, seed);
+        write_esp(out, d, seed, efi, efi_size);
     }
     uint64_t base = d->kiln_lba * SECTOR;
     out_write_at(out, p->header, p->header_size, base);

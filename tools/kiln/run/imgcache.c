@@ -129,6 +129,14 @@ const char *imgcache_path(struct run_config *c, struct image_opts *o, char **cfg
         key_field(&s, "module", data, n);
         free(data);
     }
+    /* A signed image depends on the key and certificate (sign.c). */
+    const char *signing[] = {o->sign_key, o->sign_cert};
+    for (size_t i = 0; i < ARRAY_LEN(signing); i++) {
+        if (!signing[i]) continue;
+        uint8_t *data = read_file(signing[i], &n, MAX_INPUT_FILE);
+        key_field(&s, i ? "sign-cert" : "sign-key", data, n);
+        free(data);
+    }
     char hex[65];
     sha256_hex(&s, hex);
     return arena_printf(&c->a, "%s/images/%s-%.32s.img", cache_dir(&c->a), safe_stem(&c->a, o->kernel), hex);

@@ -59,7 +59,7 @@ static void check_image_target(struct boot *b) {
     struct run_config *c = &b->cfg;
     const char *target = b->image;
     const enum rc_key image_keys[] = {K_CMDLINE, K_IMAGE_CONFIG, K_KIND, K_LOADER_LOG, K_LOADER_FB, K_LOADER_SERIAL,
-                                      K_KERNEL_NAME};
+                                      K_KERNEL_NAME, K_SIGN_KEY, K_SIGN_CERT};
     for (size_t i = 0; i < ARRAY_LEN(image_keys); i++) {
         const struct rc_value *v = &c->v[image_keys[i]];
         if (v->set && from_cli(&v->src))
@@ -216,7 +216,17 @@ void boot_prepare(struct boot *b, bool dry_run) {
         b->qemu = c->v[K_QEMU].str;
         b->note = arena_strdup(&c->a, e.msg);
     }
-    if (c->v[K_FIRMWARE].num == FW_UEFI && !qemu_find_ovmf(&c->a, envp, "", &b->ovmf_code, &b->ovmf_vars, &e)) {
+    if (c->v[K_SECURE_BOOT].num) {
+        b->ovmf_code = OVMF_SB_CODE;
+        b->ovmf_vars = OVMF_SB_VARS;
+        if (access(OVMF_SB_CODE, R_OK) || access(OVMF_SB_VARS, R_OK)) {
+            const char *msg = arena_printf(&c->a, "%s needs Debian's Secure Boot OVMF, %s and %s: apt-get install ovmf",
+                                           rc_named(c, K_SECURE_BOOT), OVMF_SB_CODE, OVMF_SB_VARS);
+            if (!dry_run) die("%s", msg);
+            b->note = msg;
+        }
+    } else if (c->v[K_FIRMWARE].num == FW_UEFI &&
+               !qemu_find_ovmf(&c->a, envp, "", &b->ovmf_code, &b->ovmf_vars, &e)) {
         if (!dry_run) die("%s", e.msg);
         b->ovmf_code = "OVMF_CODE.fd";
         b->ovmf_vars = "OVMF_VARS.fd";

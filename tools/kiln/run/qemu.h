@@ -30,6 +30,10 @@ bool qemu_find_ovmf(struct arena *a, const char *const *envp, const char *root, 
 /* U-Boot's x86_64 QEMU build (its UEFI runs EFI/BOOT/BOOTX64.EFI): the
  * file KILN_UBOOT_ROM names, else Debian's u-boot-qemu under root. */
 bool qemu_find_uboot(struct arena *a, const char *const *envp, const char *root, const char **rom, kiln_err *e);
+/* --secure-boot: Debian's OVMF build with Secure Boot enforced and its test
+ * keys (the "snakeoil" pair in /usr/share/ovmf) enrolled. */
+#define OVMF_SB_CODE "/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd"
+#define OVMF_SB_VARS "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd"
 
 /* Can QEMU use KVM here? Opens dev ("/dev/kvm") read-write and asks for
  * the API version (12). */

@@ -53,7 +53,11 @@ bool qemu_argv(struct run_config *c, const struct qemu_inputs *in, char ***argv,
     const struct rc_value *v = c->v;
     bool pc = v[K_MACHINE].num == MACHINE_PC;
     push(&av, "%s", in->qemu);
-    push(&av, "-machine"), push(&av, "%s", pc ? "pc" : "q35");
+    /* Secure Boot OVMF keeps its variables safe with SMM: q35 with SMM on and
+     * the flash writable only from SMM. */
+    bool sb = v[K_SECURE_BOOT].num;
+    push(&av, "-machine"), push(&av, "%s", pc ? "pc" : sb ? "q35,smm=on" : "q35");
+    if (sb) push(&av, "-global"), push(&av, "driver=cfi.pflash01,property=secure,value=on");
     if (in->kvm) push(&av, "-accel"), push(&av, "kvm"), push(&av, "-cpu"), push(&av, "host");
     else push(&av, "-accel"), push(&av, "tcg");
     push(&av, "-m"), push(&av, "%ld", v[K_MEMORY].num);
