@@ -148,7 +148,7 @@ static bool has_args(char **argv, const char *a, const char *b) {
 }
 
 TEST(qemu_arguments_for_the_watches) {
-    struct qemu_inputs in = {"q", "d.img", NULL, NULL, NULL, false, "/tmp/r.log", "/tmp/f,1.log", NULL, NULL};
+    struct qemu_inputs in = {"q", "d.img", NULL, NULL, NULL, false, "/tmp/r.log", "/tmp/f,1.log", NULL, NULL, false};
     struct fixture f;
     resolve_full(&f, NULL, no_env, "k", NULL, RC_RUN);
     REQUIRE(f.ok, "%s", f.e.msg);
@@ -163,7 +163,7 @@ TEST(qemu_arguments_for_the_watches) {
     fixture_free(&f);
     resolve_full(&f, NULL, no_env, "k --allow-reboot", NULL, RC_TEST);
     REQUIRE(f.ok, "%s", f.e.msg);
-    struct qemu_inputs plain = {"q", "d.img", NULL, NULL, NULL, false, NULL, NULL, NULL, NULL};
+    struct qemu_inputs plain = {"q", "d.img", NULL, NULL, NULL, false, NULL, NULL, NULL, NULL, false};
     REQUIRE(qemu_argv(&f.c, &plain, &argv, &argc, &f.e), "%s", f.e.msg);
     CHECK(!has_args(argv, "-no-reboot", NULL) && !has_args(argv, "-d", NULL), "--allow-reboot in test mode");
     fixture_free(&f);

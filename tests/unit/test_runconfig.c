@@ -384,7 +384,8 @@ TEST(unknown_environment) {
                                        "KILN_DISK",     "KILN_TIMEOUT", "KILN_PROFILE",  "KILN_CONFIG_FILE",
                                        "KILN_CACHE",    "KILN_OVMF_CODE", "KILN_OVMF_VARS", "KILN_DATADIR",
                                        "KILN_SERIAL_LOG", "KILN_DEBUGCON", "KILN_LOADER_LOG", "KILN_LOADER_FB",
-                                       "KILN_LOADER_SERIAL", "KILN_SYSFS", "KILN_MOUNTS"};
+                                       "KILN_LOADER_SERIAL", "KILN_SYSFS", "KILN_MOUNTS",
+                                       "KILN_SIGN_KEY", "KILN_SIGN_CERT"};
     for (size_t i = 0; i < ARRAY_LEN(must); i++) {
         bool found = false;
         for (size_t k = 0; k < nk; k++) found |= !strcmp(known[k], must[i]);
@@ -765,11 +766,13 @@ TEST(image_errors) {
          "kiln.toml:2: loader_serial = \"maybe\": serial must be on or off"},
         {"[image]\nmemory = 512\n", no_env, "k.elf -o x",
          "kiln.toml:2: 'memory' cannot be set in [image]: it is not a setting of kiln image (known there: kernel, "
-         "kind, cmdline, image_config, output, loader_log, loader_fb, loader_serial, quiet, kernel_name, modules)"},
+         "kind, cmdline, image_config, sign_key, sign_cert, output, loader_log, loader_fb, loader_serial, quiet, "
+         "kernel_name, modules)"},
         {"[run]\noutput = \"x.img\"\n", no_env, "k.elf -o x",
          "kiln.toml:2: 'output' cannot be set in [run]: it is not a setting of kiln run or kiln test"},
         {"[profile.x.image]\nfrob = 1\n", no_env, "k.elf -o x",
-         "kiln.toml:2: unknown key 'frob' (known: kernel, kind, cmdline, image_config, output, loader_log, "
+         "kiln.toml:2: unknown key 'frob' (known: kernel, kind, cmdline, image_config, sign_key, sign_cert, output, "
+         "loader_log, "
          "loader_fb, loader_serial, quiet, kernel_name, modules)"},
         {"[profile.x.imag]\n", no_env, "k.elf -o x", "kiln.toml:1: unknown table [profile.x.imag] (known: [run], "
          "[test], [image], [vars], [profile.NAME], [profile.NAME.run], [profile.NAME.test], [profile.NAME.image])"},

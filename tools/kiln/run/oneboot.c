@@ -81,7 +81,8 @@ static void check_image_target(struct boot *b) {
     }
 }
 
-/* What TARGET is: true for a kernel ELF, false for a disk image; dies,
+/* What TARGET is: true for a kernel ELF, false for a disk or ISO image
+ * (an ISO boots as a CD: boot_prepare); dies,
  * naming what it found, for anything kiln cannot boot. */
 static bool identify_target(const char *target) {
     int fd = open(target, O_RDONLY | O_CLOEXEC);
@@ -100,9 +101,8 @@ static bool identify_target(const char *target) {
     const char *what;
     switch (target_identify(head, n, target, &what)) {
     case TARGET_ELF: return true;
-    case TARGET_DISK: return false;
-    case TARGET_ISO:
-        die("%s is %s: kiln run boots a kernel ELF or a disk image (MBR or GPT), not a CD image", target, what);
+    case TARGET_DISK:
+    case TARGET_ISO: return false;
     case TARGET_OTHER: break;
     }
     die("%s is %s, not something kiln run can boot: give it a kernel ELF (kiln builds the image) or a disk image "
