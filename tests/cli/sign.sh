@@ -2,8 +2,9 @@
 # sign.sh - `kiln image --sign-key/--sign-cert` (docs/secure-boot.md): the
 # ESP's BOOTX64.EFI carries a signature sbverify accepts and, in its trust
 # record, the SHA-256 of the payload as sha256sum computes it from the
-# image; unsigned images keep an unsigned loader with an unarmed record; signing is reproducible
-# and works for ISOs; wrong use is refused with a clear message; kiln run
+# image; unsigned images keep an unsigned loader with an unarmed record;
+# signing is reproducible up to the signing time sbsign stamps into the
+# signature; ISOs are signed too; wrong use is refused with a clear message; kiln run
 # --secure-boot sets up Debian's Secure Boot OVMF. Boots: boot.plan sb-*.
 #   sh tests/cli/sign.sh      (from the top of the tree, after make)
 suite=sign
@@ -14,7 +15,7 @@ CERT=/usr/share/ovmf/PkKek-1-snakeoil.pem
 export MTOOLS_SKIP_CHECK=1
 
 need "make; make $B/tests/kernels/tk-high.elf $B/tests/sb.key" "$K" "$KERNEL" "$KEY" "$CERT"
-for t in sbverify sha256sum; do
+for t in sbverify sbattach sha256sum; do
     if ! command -v $t > /dev/null 2>&1; then
         bad setup "$t is not installed (sh scripts/deps.sh build)"
         exit 1
@@ -52,8 +53,16 @@ if [ -n "$want" ] && [ "$want" = "$got" ]; then ok payload-hash
 else bad payload-hash "the record holds '$got', the payload hashes to '$want'"; fi
 if [ "$(record_armed "$tmp/s.efi")" = 1 ]; then ok armed; else bad armed "the signed loader's record is not armed"; fi
 
+# Two seconds later: the same loader once the signatures (which hold the
+# signing time) are removed, and the same payload.
+sleep 2
 "$K" image "$KERNEL" -o "$tmp/s2.img" --cmdline "all" --sign-key "$KEY" --sign-cert "$CERT" > /dev/null 2>&1
-if cmp -s "$tmp/s.img" "$tmp/s2.img"; then ok reproducible; else bad reproducible "two signed builds differ"; fi
+mcopy -n -i "$tmp/s2.img@@1M" ::/EFI/BOOT/BOOTX64.EFI "$tmp/s2.efi" 2> /dev/null
+cp "$tmp/s.efi" "$tmp/s1-bare.efi" && cp "$tmp/s2.efi" "$tmp/s2-bare.efi"
+sbattach --remove "$tmp/s1-bare.efi" > /dev/null 2>&1 && sbattach --remove "$tmp/s2-bare.efi" > /dev/null 2>&1
+if [ -s "$tmp/s1-bare.efi" ] && cmp -s "$tmp/s1-bare.efi" "$tmp/s2-bare.efi" && [ "$(payload_hash "$tmp/s2.img")" = "$want" ]
+then ok reproducible-but-signature
+else bad reproducible-but-signature "two signed builds differ outside the signature"; fi
 "$K" image "$KERNEL" -o "$tmp/s3.img" --cmdline "other" --sign-key "$KEY" --sign-cert "$CERT" > /dev/null 2>&1
 mcopy -n -i "$tmp/s3.img@@1M" ::/EFI/BOOT/BOOTX64.EFI "$tmp/s3.efi" 2> /dev/null
 if [ "$(record_hash "$tmp/s3.efi")" = "$(payload_hash "$tmp/s3.img")" ] && [ "$(record_hash "$tmp/s3.efi")" != "$got" ]; then
