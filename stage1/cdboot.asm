@@ -8,7 +8,9 @@
 ; that drive then counts 2048-byte blocks. Stage 1 (stage1.asm) cannot be
 ; used here: it counts 512-byte sectors and lives in 512 bytes. This stage
 ; reads stage 2 from the ISO in 2048-byte blocks to 0000:8000, checks its
-; magic and jumps to it with DL unchanged, exactly as stage 1 does.
+; first sector (the 32-bit sum of its dwords is STAGE2_MAGIC, as stage 1
+; checks) and jumps to it with DL unchanged, exactly as stage 1 does; stage
+; 2's first sector then checks its length and CRC-32.
 ;
 ; Build:  nasm -f bin -Werror stage1/cdboot.asm -o build/cdboot.bin
 ;
@@ -19,8 +21,9 @@
 ;   0                  jmp near start
 ;   MBR_PAYLOAD_LBA    u64: first 2048-byte block of the payload file
 ;   MBR_STAGE2_LBA     u64: first 2048-byte block of stage 2
-;   MBR_STAGE2_SECTORS u16: stage 2's length in 2048-byte blocks,
-;                      1..STAGE2_MAX_SECTORS / 4
+;   MBR_STAGE2_SECTORS u16: stage 2's length in 512-byte sectors,
+;                      1..STAGE2_MAX_SECTORS, as in stage 1 (stage 2 checks
+;                      its own length against it); read in whole blocks
 ;   MBR_FLAGS          u8: MBR_FLAG_CDROM
 ;   MBR_BOOT_SIGNATURE 55 AA (not needed by El Torito; kept for tools)
 ;   512 .. 2047        code
@@ -31,7 +34,7 @@
 ;   E  the BIOS has no INT 13h extensions for the CD (El Torito requires them)
 ;   S  the stage 2 length is 0 or too large
 ;   R  a read still failed after 3 attempts
-;   M  stage 2's magic "KLN2" not found
+;   M  stage 2's first sector does not sum to its magic "KLN2"
 ; =============================================================================
 
 %include "format/asm-offsets.inc"
@@ -41,7 +44,6 @@ org 0x7c00
 
 STAGE2_SEG      equ STAGE2_BASE >> 4
 CD_BLOCK        equ 2048
-MAX_BLOCKS      equ STAGE2_MAX_SECTORS / 4
 TRIES           equ 3
 
         jmp near start
@@ -51,7 +53,7 @@ payload_lba:    dq 0
         times MBR_STAGE2_LBA - ($ - $$) db 0
 stage2_lba:     dq 0
         times MBR_STAGE2_SECTORS - ($ - $$) db 0
-stage2_blocks:  dw 0
+stage2_sectors: dw 0
         times MBR_FLAGS - ($ - $$) db 0
 flags:          db MBR_FLAG_CDROM
         times MBR_BOOT_SIGNATURE - ($ - $$) db 0
@@ -81,10 +83,11 @@ start:
         cmp bx, 0xaa55
         jne err_e
 
-        mov ax, [stage2_blocks]
+        mov ax, [stage2_sectors]
         dec ax                      ; 0 wraps and fails too
-        cmp ax, MAX_BLOCKS - 1
+        cmp ax, STAGE2_MAX_SECTORS - 1
         ja err_s
+        shr ax, 2                   ; (sectors - 1) / 4 = blocks - 1
         inc ax
         xchg si, ax                 ; SI = blocks still to read
         mov edi, [stage2_lba]       ; ISO block numbers fit in 32 bits
@@ -119,8 +122,15 @@ load_loop:
         sub si, ax
         jnz load_loop
 
-        cmp dword [STAGE2_BASE + STAGE2_MAGIC_OFFSET], STAGE2_MAGIC
-        jne err_m
+        ; Stage 2's first sector must be intact before any of it runs: its
+        ; 128 dwords sum to STAGE2_MAGIC (format/mbr.h, stage2_seal()).
+        mov si, STAGE2_BASE
+        mov cx, 512 / 4
+        mov edx, -STAGE2_MAGIC
+.sum:   lodsd
+        add edx, eax
+        loop .sum
+        jnz err_m
         xor ax, ax
         mov es, ax
         mov dl, [drive]

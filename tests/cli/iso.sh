@@ -53,7 +53,7 @@ has info-view "$tmp/info" \
     '^  kernel +tk-high\.elf .* ok$' '^  module +mod-a\.bin .* ok$' '^  stage2 +stage2\.bin .* ok$' \
     '^ISO 9660: volume "KILN", [0-9]+ blocks of 2048 bytes$' '^El Torito catalog at block [0-9]+: 2 entries$' \
     '^  1: BIOS, bootable, no emulation, 4 sectors from block [0-9]+$' \
-    '^  cdboot: payload at block [0-9]+, stage 2: [0-9]+ blocks from block [0-9]+$' \
+    '^  cdboot: payload at block [0-9]+, stage 2: [0-9]+ sectors from block [0-9]+$' \
     '^  2: UEFI, bootable, no emulation, [0-9]+ sectors from block [0-9]+$'
 
 # cdboot's payload block, times 4, is stage 1's payload LBA.
@@ -65,7 +65,8 @@ else bad cdboot-agrees "cdboot's payload block '$pblock' x 4 is not stage 1's LB
 # A damaged cdboot field is reported.
 cp "$tmp/a.iso" "$tmp/bad.iso"
 cdblock=$(sed -n 's/^  1: BIOS, bootable, no emulation, 4 sectors from block \([0-9]*\)$/\1/p' "$tmp/info")
-printf '\377' | dd of="$tmp/bad.iso" bs=1 seek=$((cdblock * 2048 + 416)) conv=notrunc 2> /dev/null
+field=$(sed -n 's/^#define MBR_PAYLOAD_LBA \(0x[0-9a-f]*\)u.*/\1/p' format/mbr.h) # cdboot's payload block
+printf '\377' | dd of="$tmp/bad.iso" bs=1 seek=$((cdblock * 2048 + field)) conv=notrunc 2> /dev/null
 "$K" info "$tmp/bad.iso" > "$tmp/bad.info" 2>&1
 st=$?
 if [ $st -eq 1 ] && grep -q "cdboot's fields disagree with stage 1's" "$tmp/bad.info"; then ok info-bad-cdboot

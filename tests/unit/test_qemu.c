@@ -75,7 +75,7 @@ TEST(qemu_command_lines) {
         check_argv("k --machine pc --disk ahci", false, &in, want);
     }
     /* An ISO as a CD: read-only, no snapshot, IDE on pc, the AHCI port on q35. */
-    struct qemu_inputs cd = {"q", "d,1.iso", NULL, NULL, NULL, false, NULL, NULL, true};
+    struct qemu_inputs cd = {"q", "d,1.iso", NULL, NULL, NULL, false, NULL, NULL, NULL, true};
     {
         const char *const want[] = {COMMON_HEAD, "pc", "-accel", "tcg", "-m", "256", "-smp", "1", "-drive",
                                     "if=none,id=disk0,format=raw,media=cdrom,readonly=on,file=d,,1.iso", "-device",
@@ -130,7 +130,7 @@ TEST(qemu_command_lines) {
     }
     /* U-Boot: its ROM as -bios, no pflash */
     {
-        struct qemu_inputs ub = {"q", "d.img", NULL, NULL, NULL, false, NULL, NULL, "/u,1/u-boot.rom", NULL};
+        struct qemu_inputs ub = {"q", "d.img", NULL, NULL, NULL, false, NULL, NULL, "/u,1/u-boot.rom", NULL, false};
         const char *const want[] = {COMMON_HEAD, "q35", "-accel", "tcg", "-m", "256", "-smp", "1", "-bios",
                                     "/u,1/u-boot.rom", "-drive", "if=none,id=disk0,format=raw,file=d.img,snapshot=on",
                                     "-device", "virtio-blk-pci,drive=disk0,bootindex=0", COMMON_TAIL, NULL};

@@ -263,11 +263,11 @@ static void show_cdboot(const uint8_t *b, const struct mbr *m, int *problems) {
         problem(problems, "the BIOS boot image is not Kiln's cdboot");
         return;
     }
-    printf("  cdboot: payload at block %llu, stage 2: %u blocks from block %llu\n", (unsigned long long)c.payload_lba,
+    printf("  cdboot: payload at block %llu, stage 2: %u sectors from block %llu\n", (unsigned long long)c.payload_lba,
            c.stage2_sectors, (unsigned long long)c.stage2_lba);
     uint64_t per = ISO_BLOCK / SECTOR;
     if (c.payload_lba * per != m->payload_lba || c.stage2_lba * per != m->stage2_lba ||
-        (uint64_t)c.stage2_sectors * per < m->stage2_sectors || ((uint64_t)c.stage2_sectors - 1) * per >= m->stage2_sectors)
+        c.stage2_sectors != m->stage2_sectors)
         problem(problems, "cdboot's fields disagree with stage 1's (payload LBA %llu, stage 2 at LBA %llu, %u sectors)",
                 (unsigned long long)m->payload_lba, (unsigned long long)m->stage2_lba, m->stage2_sectors);
 }

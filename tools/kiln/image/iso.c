@@ -168,7 +168,7 @@ static void patch_cdboot(int fd, const char *path, const struct placed *p, uint6
         die("internal: the ISO's %s is not Kiln's cdboot", NAME_CDBOOT);
     put_le64(b + MBR_PAYLOAD_LBA, p->payload.lba);
     put_le64(b + MBR_STAGE2_LBA, p->payload.lba + stage2_off / ISO_BLOCK);
-    put_le16(b + MBR_STAGE2_SECTORS, (uint16_t)(align_up(stage2_size, ISO_BLOCK) / ISO_BLOCK));
+    put_le16(b + MBR_STAGE2_SECTORS, (uint16_t)(align_up(stage2_size, SECTOR) / SECTOR)); /* as stage 1's */
     if (pwrite(fd, b, ISO_BLOCK, (off_t)p->cdboot.lba * ISO_BLOCK) != (ssize_t)ISO_BLOCK)
         die("%s: write failed: %s", path, strerror(errno));
 }
