@@ -75,7 +75,7 @@ TEST(qemu_command_lines) {
         check_argv("k --machine pc --disk ahci", false, &in, want);
     }
     /* An ISO as a CD: read-only, no snapshot, IDE on pc, the AHCI port on q35. */
-    struct qemu_inputs cd = {"q", "d,1.iso", NULL, NULL, NULL, false, NULL, NULL, NULL, true};
+    struct qemu_inputs cd = {"q", "d,1.iso", NULL, NULL, NULL, false, NULL, NULL, NULL, NULL, true};
     {
         const char *const want[] = {COMMON_HEAD, "pc", "-accel", "tcg", "-m", "256", "-smp", "1", "-drive",
                                     "if=none,id=disk0,format=raw,media=cdrom,readonly=on,file=d,,1.iso", "-device",
