@@ -6,7 +6,8 @@
  * the descriptor size the firmware returns, the image may be loaded above
  * 4 GiB (everything is 64-bit clean; nothing needs to be low), there may be
  * no GOP at all, and an ACPI 1.0 RSDP is accepted. Kiln sets the CPU state
- * it relies on (EFER.NXE, CR0.WP, SSE) itself at hand-off. */
+ * it relies on (EFER.NXE, CR0.WP, SSE) itself at hand-off: U-Boot's UEFI
+ * starts us with all three off (docs/boot-flow.md). */
 #include "x86/cpu.h"
 #include "x86/exceptions.h"
 #include "common/firmware_tables.h"
