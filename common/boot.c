@@ -115,6 +115,7 @@ void boot_flow(struct platform *p, const struct machine *m, struct handoff *h) {
     run_selftests(p, files.config);
     load_modules(p, &files);
     setup_video(p, kernel.cfg, &fb);
+    cpus_find(p, m, &kernel, &pl.cpus);
     place_kernel(p, m, &files, &kernel, &fb, &pl); /* 3. address space, frames, segments */
     map_kernel(m, &files, &kernel, &fb, &pl);
     struct kiln_boot_info *bi = bootinfo_fill(p, m, &files, &kernel, &fb, &pl); /* 4. */
@@ -137,4 +138,9 @@ void boot_flow(struct platform *p, const struct machine *m, struct handoff *h) {
     h->switch_levels = pl.switch_levels;
     h->nx = m->nx;
     h->bi = bi;
+    h->smp = (struct handoff_smp){
+        .start = pl.cpus.start, .x2apic = pl.cpus.x2apic, .trampoline = pl.cpus.trampoline,
+        .cpus = (struct kiln_cpu *)((uint8_t *)phys_ptr(pl.bi_phys) + pl.bi.cpus), .cpus_virt = (uint64_t)(uintptr_t)bi->cpus,
+        .count = pl.cpus.count, .tsc_frequency = m->tsc_frequency,
+    };
 }

@@ -3,6 +3,7 @@
  *   load.c      1. read and verify the payload: header, image config,
  *                  kernel file, modules
  *               2. validate the kernel ELF and its KILN_CONFIG record
+ *   cpus.c         the processors (ACPI MADT), the AP trampoline pages
  *   boot.c         self-tests, the video mode
  *   map.c       3. plan the kernel's address space; load and relocate the
  *                  segments; build the page tables
@@ -35,6 +36,9 @@ struct machine {
     uint64_t random;        /* the ASLR seed: drawn from the entropy pool */
     uint8_t entropy[32];    /* the kernel's entropy[], drawn from the same pool */
     uint32_t entropy_sources; /* KILN_ENTROPY_* */
+    uint32_t bsp_lapic_id;  /* the BSP's (x2)APIC ID, from CPUID */
+    bool x2apic;            /* the CPU has x2APIC mode */
+    bool x2apic_on;         /* the firmware left the APIC in x2APIC mode */
 };
 
 /* A payload entry read into memory. */
@@ -65,17 +69,32 @@ struct kernel {
 };
 void load_kernel(const struct payload_files *f, struct kernel *k);
 
+/* The processors (cpus.c). With smp = KILN_SMP_START, `aps` of them (the
+ * NOT_STARTED ones cpus_startable() accepts) get a stack and are started at
+ * hand-off through the trampoline pages. */
+struct cpu_table {
+    struct kiln_cpu *cpu; /* count records, the BSP among them */
+    size_t count;
+    uint32_t bsp_lapic_id;
+    bool start;           /* the APs are started (the wish, a trampoline, a known TSC frequency) */
+    bool x2apic;          /* the APICs are (put) in x2APIC mode */
+    size_t aps;           /* APs to start */
+    uint64_t trampoline;  /* AP_TRAMPOLINE_PAGES below 1 MiB, 0 when none are started */
+};
+void cpus_find(struct platform *p, const struct machine *m, const struct kernel *k, struct cpu_table *t);
+bool cpus_startable(const struct cpu_table *t, const struct kiln_cpu *c);
+
 #define BOOT_GDT_BYTES 24 /* null, 64-bit code (0x08), data (0x10) */
 
 /* Everything the boot-info pages hold, laid out once so that sizing and
  * filling agree (bootinfo.c). */
 struct bi_layout {
-    uint64_t info, gdt, strings, modules, map, efi_map, edid, size;
+    uint64_t info, gdt, strings, modules, cpus, map, efi_map, edid, size;
     uint64_t segments; /* room for ELF_MAX_LOAD entries, whatever the kernel has */
     uint64_t map_cap, efi_cap, strings_size;
 };
-void bi_layout(struct bi_layout *l, uint64_t nmodules, uint64_t cmdline_len, uint64_t map_cap, uint64_t efi_cap,
-               uint64_t edid_size);
+void bi_layout(struct bi_layout *l, uint64_t nmodules, uint64_t ncpus, uint64_t cmdline_len, uint64_t map_cap,
+               uint64_t efi_cap, uint64_t edid_size);
 
 /* Phase 3: where everything is, in physical memory and in the kernel's
  * address space, and the page tables that say so. */
@@ -84,6 +103,8 @@ struct placement {
     uint64_t phys_top;          /* what the physical-memory map covers, from 0 */
     uint64_t run_phys[ELF_MAX_RUNS];
     uint64_t stack_phys, bi_phys, hand_phys;
+    struct cpu_table cpus;      /* filled by cpus_find() before place_kernel() */
+    uint64_t ap_stack_phys;     /* cpus.aps stacks of stack_size, one block */
     uint64_t edid_size;         /* EDID bytes copied into the boot info */
     struct bi_layout bi;
     struct pt pt;

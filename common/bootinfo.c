@@ -10,14 +10,15 @@
 #include "core/version.h"
 
 
-void bi_layout(struct bi_layout *l, uint64_t nmodules, uint64_t cmdline_len, uint64_t map_cap, uint64_t efi_cap,
-               uint64_t edid_size) {
+void bi_layout(struct bi_layout *l, uint64_t nmodules, uint64_t ncpus, uint64_t cmdline_len, uint64_t map_cap,
+               uint64_t efi_cap, uint64_t edid_size) {
     uint64_t o = 0;
     l->info = o, o += align_up(sizeof(struct kiln_boot_info), 16);
     l->gdt = o, o += align_up(BOOT_GDT_BYTES, 16);
     l->strings_size = 64 + cmdline_len + 1 + nmodules * PAYLOAD_NAME_MAX;
     l->strings = o, o += align_up(l->strings_size, 16);
     l->modules = o, o += align_up(nmodules * sizeof(struct kiln_module), 16);
+    l->cpus = o, o += align_up(ncpus * sizeof(struct kiln_cpu), 16);
     l->map_cap = map_cap;
     l->map = o, o += align_up(map_cap * sizeof(struct kiln_memory_region), 16);
     l->efi_cap = efi_cap;
@@ -96,6 +97,23 @@ static void fill_segments(struct kiln_boot_info *bi, const struct kernel *k, con
     bi->segment_count = img->nseg;
 }
 
+/* The processor table; each AP that will be started gets its stack top,
+ * the BSP its own (docs/protocol.md, section 11). */
+static void fill_cpus(struct kiln_boot_info *bi, const struct kernel *k, const struct placement *pl) {
+    struct kiln_cpu *c = (struct kiln_cpu *)((uint8_t *)phys_ptr(pl->bi_phys) + pl->bi.cpus);
+    const struct cpu_table *t = &pl->cpus;
+    memcpy(c, t->cpu, t->count * sizeof *c);
+    uint64_t slot = 0;
+    for (size_t i = 0; i < t->count; i++) {
+        if (c[i].state == KILN_CPU_BSP) c[i].stack_top = pl->plan->stack_bottom + k->cfg->stack_size;
+        if (cpus_startable(t, &c[i])) c[i].stack_top = plan_ap_stack(pl->plan, slot++) + k->cfg->stack_size;
+    }
+    bi->cpus = (struct kiln_cpu *)bootinfo_virt(pl, c);
+    bi->cpu_count = t->count;
+    bi->bsp_lapic_id = t->bsp_lapic_id;
+    if (t->x2apic) bi->flags |= KILN_FLAG_X2APIC;
+}
+
 /* Where the kernel is, in the file and in memory, and its stack and TLS. */
 static void fill_kernel(struct kiln_boot_info *bi, const struct payload_files *f, const struct kernel *k,
                         const struct placement *pl) {
@@ -160,6 +178,7 @@ struct kiln_boot_info *bootinfo_fill(const struct platform *p, const struct mach
     bi->efi_system_table_phys = p->efi_system_table;
     fill_kernel(bi, f, k, pl);
     fill_segments(bi, k, pl);
+    fill_cpus(bi, k, pl);
     bi->tsc_loader_entry = p->tsc_entry;
     if (p->has_unix_time) {
         bi->boot_unix_time = p->unix_time;

@@ -66,6 +66,8 @@ static uint64_t take(frames_source_fn src, uint64_t pages, uint32_t kind, uint64
     return frames_record(pa, pages * PAGE_SIZE, kind) ? pa : 0;
 }
 
+uint64_t frames_limit(void) { return default_limit; }
+
 uint64_t frames_alloc(uint64_t pages, uint32_t kind) { return take(source, pages, kind, default_limit, true); }
 uint64_t frames_alloc_raw(uint64_t pages, uint32_t kind) { return take(source, pages, kind, default_limit, false); }
 

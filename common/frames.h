@@ -17,6 +17,8 @@ typedef uint64_t (*frames_source_fn)(uint64_t pages, uint64_t limit);
 /* limit: default exclusive upper bound for allocations (the loader can only
  * touch memory below it). */
 void frames_init(frames_source_fn source, uint64_t limit);
+/* The limit given to frames_init(): the loader reads no memory at or above it. */
+uint64_t frames_limit(void);
 /* Zeroed pages, or 0 when memory is exhausted. */
 uint64_t frames_alloc(uint64_t pages, uint32_t kind);
 /* The same, not zeroed: only for pages the caller overwrites entirely

@@ -33,6 +33,23 @@ struct handoff_args {
     uint64_t tmp_gdt[4];
 };
 
+/* The AP trampoline: a code page (x86/trampoline.asm, with its data at
+ * AP_DATA_OFFSET) and the temporary page tables that take an AP from
+ * protected mode into long mode, all below 1 MiB. */
+#define AP_TRAMPOLINE_PAGES 5
+#define AP_DATA_OFFSET 0xe00
+
+/* What the APs need at hand-off (x86/smp.c). */
+struct handoff_smp {
+    bool start;              /* start the APs whose record has a stack_top */
+    bool x2apic;             /* put the APICs in x2APIC mode (or keep them there) */
+    uint64_t trampoline;     /* physical: AP_TRAMPOLINE_PAGES pages below 1 MiB */
+    struct kiln_cpu *cpus;   /* the loader's view of the boot info's table */
+    uint64_t cpus_virt;      /* the same table in the kernel's address space */
+    uint64_t count;
+    uint64_t tsc_frequency;  /* Hz, never 0 when start is set */
+};
+
 /* What the boot flow hands to the hand-off. */
 struct handoff {
     struct handoff_args args;
@@ -42,13 +59,14 @@ struct handoff {
                                  * mode, and page and the top-level table are below 4 GiB */
     bool nx;                    /* the tables use the NX bit: EFER.NXE must be on first */
     struct kiln_boot_info *bi;  /* the loader's view, for the last timestamp */
+    struct handoff_smp smp;
 };
 
 extern const uint8_t handoff_stub[], handoff_stub_end[];
 extern const uint8_t handoff_stub_long[]; /* where the stub is back in 64-bit mode after a switch */
 
-/* Prepares the CPU (NXE, WP, SSE, PAT, PIC masked, null IDT) and runs the
- * stub copied at h->page. */
+/* Prepares the CPU (NXE, WP, SSE, PAT, PIC masked, null IDT), starts the
+ * APs (smp_start) and runs the stub copied at h->page. */
 __attribute__((noreturn)) void handoff_jump(const struct handoff *h);
 
 #endif

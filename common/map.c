@@ -62,7 +62,7 @@ void place_kernel(struct platform *p, const struct machine *m, const struct payl
     p->map_bounds(&fw_regions, &fw_raw);
     frames_records(&nrec);
     pl->edid_size = p->edid && p->edid_size <= EDID_MAX ? p->edid_size : 0;
-    bi_layout(&pl->bi, f->module_count, f->config->cmdline_len, fw_regions + 2 * (nrec + 64) + 16, fw_raw,
+    bi_layout(&pl->bi, f->module_count, pl->cpus.count, f->config->cmdline_len, fw_regions + 2 * (nrec + 64) + 16, fw_raw,
               pl->edid_size);
 
     pl->phys_top = MAX(GIB(4), p->phys_top);
@@ -71,6 +71,7 @@ void place_kernel(struct platform *p, const struct machine *m, const struct payl
         .fb_size = fb->physical_address ? fb->size : 0, .modules_size = f->module_bytes,
         .boot_info_size = pl->bi.size, .kernel_file_size = f->kernel.entry->size, .seed = m->random,
         .levels = pl->levels,
+        .ap_count = pl->cpus.aps,
     };
     pl->plan = heap_alloc(sizeof *pl->plan);
     if (!pl->plan || !plan_build(&pin, pl->plan, &e)) panic("kernel '%s': %s", k->name, pl->plan ? e.msg : "no memory");
@@ -80,6 +81,16 @@ void place_kernel(struct platform *p, const struct machine *m, const struct payl
     pl->bi_phys = frames_alloc(pl->bi.size / PAGE_SIZE, KILN_MEMORY_BOOT_INFO);
     if (!pl->stack_phys || !pl->bi_phys) panic("memory: no room for the kernel stack and boot info");
     pl->hand_phys = handoff_page(pl->plan, pl->switch_levels);
+    if (pl->cpus.aps) {
+        pl->ap_stack_phys = frames_alloc(pl->cpus.aps * (k->cfg->stack_size / PAGE_SIZE), KILN_MEMORY_KERNEL_STACK);
+        if (!pl->ap_stack_phys)
+            panic("memory: no room for %zu AP stacks of %llu KiB", pl->cpus.aps,
+                  (unsigned long long)(k->cfg->stack_size >> 10));
+        /* The APs run the trampoline's first page identity-mapped in the
+         * kernel's space, as the BSP runs the hand-off page. */
+        if (!va_reserve(&pl->plan->vs, pl->cpus.trampoline, PAGE_SIZE, "the AP trampoline", &e))
+            panic("kernel '%s': %s", k->name, e.msg);
+    }
 }
 
 /* Page-table pages come in small batches of PAGE_TABLES frames. */
@@ -132,6 +143,10 @@ void map_kernel(const struct machine *m, const struct payload_files *f, const st
     map_or_panic(&pl->pt, plan->kernel_file, f->kernel.phys, align_up(f->kernel.entry->size, PAGE_SIZE), 0,
                  "the kernel file");
     map_or_panic(&pl->pt, pl->hand_phys, pl->hand_phys, PAGE_SIZE, MAP_X, "the hand-off page");
+    for (uint64_t i = 0; i < pl->cpus.aps; i++)
+        map_or_panic(&pl->pt, plan_ap_stack(plan, i), pl->ap_stack_phys + i * k->cfg->stack_size,
+                     k->cfg->stack_size, MAP_W, "an AP stack");
+    if (pl->cpus.aps) map_or_panic(&pl->pt, pl->cpus.trampoline, pl->cpus.trampoline, PAGE_SIZE, MAP_X, "the AP trampoline");
     if (plan->fb) {
         uint64_t fbp = align_down(fb->physical_address, PAGE_SIZE);
         uint64_t fbs = align_up(fb->physical_address + fb->size, PAGE_SIZE) - fbp;

@@ -57,6 +57,10 @@ struct platform {
     void (*map_bounds)(size_t *regions, size_t *raw_bytes);
     /* Leave the firmware (UEFI: ExitBootServices) and report its final map. */
     bool (*leave)(struct firmware_map *m, kiln_err *e);
+    /* `pages` contiguous pages below 1 MiB for the AP trampoline, recorded
+     * BOOTLOADER_RECLAIMABLE; their contents are written only at hand-off,
+     * after leave(). 0 when there are none (NULL: never any). */
+    uint64_t (*low_pages)(uint64_t pages);
 
     /* Facts gathered at entry (0 / NULL when absent). */
     uint64_t rsdp, smbios32, smbios64, efi_system_table;

@@ -87,6 +87,12 @@ bool plan_build(const struct plan_input *in, struct boot_plan *p, kiln_err *e) {
         return err_set(e, "config: recursive 0x%llx is a PML4 slot, but 5-level paging is in use: the recursive slot "
                        "is a PML5 slot (a 256 TiB-aligned address, or KILN_DYNAMIC)", (unsigned long long)c->recursive);
     uint64_t fb_off = in->fb_phys & (MIB(2) - 1);
+    /* The AP stacks: one range, each stack with its own guard page below. */
+    if (in->ap_count > (UINT64_C(1) << 47) / (c->stack_size + PAGE_SIZE))
+        return err_set(e, "layout: %llu AP stacks of %llu KiB do not fit the address space",
+                       (unsigned long long)in->ap_count, (unsigned long long)(c->stack_size >> 10));
+    uint64_t ap_bytes = in->ap_count * (c->stack_size + PAGE_SIZE);
+    p->ap_count = in->ap_count;
     struct item items[] = {
         {c->physical_memory, phys_size, GIB(1), 0, 0, "the physical memory map", &p->phys},
         {c->recursive, slot, slot, 0, 0, "the recursive slot", &recursive_va},
@@ -96,6 +102,7 @@ bool plan_build(const struct plan_input *in, struct boot_plan *p, kiln_err *e) {
          MIB(2), align_down(fb_off, PAGE_SIZE), 0, "the framebuffer", &p->fb},
         {in->modules_size ? c->modules : KILN_NONE, in->modules_size, PAGE_SIZE, 0, 0, "the modules", &p->modules},
         {KILN_DYNAMIC, align_up(in->kernel_file_size, PAGE_SIZE), PAGE_SIZE, 0, 0, "the kernel file", &p->kernel_file},
+        {ap_bytes ? KILN_DYNAMIC : KILN_NONE, ap_bytes, PAGE_SIZE, 0, 0, "the AP stacks", &p->ap_stacks},
     };
     for (unsigned i = 0; i < ARRAY_LEN(items); i++)
         if (!place_fixed(p, &items[i], e)) return false;

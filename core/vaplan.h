@@ -25,6 +25,7 @@ struct plan_input {
     uint64_t kernel_file_size;
     uint64_t seed;                 /* for ASLR */
     unsigned levels;               /* paging depth, 4 or 5 (0 means 4) */
+    uint64_t ap_count;             /* application processors that get a stack (smp = KILN_SMP_START) */
 };
 
 struct boot_plan {
@@ -40,7 +41,15 @@ struct boot_plan {
     int recursive;                 /* top-level (PML4 or PML5) index, or -1 */
     unsigned levels;               /* 4 or 5 */
     uint64_t kernel_file;          /* read-only view of the kernel file */
+    /* ap_count slots of a guard page and a stack_size stack each, always
+     * dynamic (plan_ap_stack() gives each stack's bottom); 0 without APs. */
+    uint64_t ap_stacks, ap_count;
 };
+
+/* The lowest address of AP stack i (its guard page is the page below). */
+static inline uint64_t plan_ap_stack(const struct boot_plan *p, uint64_t i) {
+    return p->ap_stacks + i * (p->stack_size + PAGE_SIZE) + PAGE_SIZE;
+}
 
 bool plan_build(const struct plan_input *in, struct boot_plan *p, kiln_err *e);
 

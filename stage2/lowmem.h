@@ -8,8 +8,11 @@
  *                    bss (page tables, the C stack)
  *   0x70000-0x7ffff  bounce buffer for BIOS calls (64 KiB aligned, so a
  *                    transfer never crosses a 64 KiB boundary)
- * None of it is needed after the hand-off, so it is reported usable. The
- * linker script enforces the stage 2 bounds. */
+ * None of it is needed after the hand-off, so it is reported usable, but
+ * for the first pages of the bounce buffer when the kernel asks for its APs
+ * to be started: they hold the AP trampoline (common/cpus.c) and are
+ * reported BOOTLOADER_RECLAIMABLE. The linker script enforces the stage 2
+ * bounds. */
 #ifndef STAGE2_LOWMEM_H
 #define STAGE2_LOWMEM_H
 

@@ -36,6 +36,13 @@ static bool bios_leave(struct firmware_map *m, kiln_err *e) {
     return true;
 }
 
+/* The AP trampoline: the start of the bounce buffer, which no BIOS call
+ * uses after the payload is read; its contents are written at hand-off. */
+static uint64_t bios_low_pages(uint64_t pages) {
+    if (pages * PAGE_SIZE > BOUNCE_SIZE) return 0;
+    return frames_record(BOUNCE_BASE, pages * PAGE_SIZE, KILN_MEMORY_BOOTLOADER_RECLAIMABLE) ? BOUNCE_BASE : 0;
+}
+
 static void find_tables(struct platform *p) {
     /* ACPI: the first KiB of the EBDA (segment at BDA 0x40e), then the BIOS
      * area 0xe0000-0xfffff. SMBIOS: 0xf0000-0xfffff. */
@@ -122,6 +129,7 @@ void stage2_main(uint32_t drive) {
         .video_set = vbe_set,
         .map_bounds = bios_map_bounds,
         .leave = bios_leave,
+        .low_pages = bios_low_pages,
         .vga_text = text,
         .guarded_stack = true,
         .tsc_entry = tsc,

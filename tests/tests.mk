@@ -25,7 +25,7 @@ UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/unit/%)
 # --- fuzz harnesses: see tests/fuzz/fuzz.mk (FUZZ_BINS, make fuzz) ------------
 include tests/fuzz/fuzz.mk
 # test_boot runs the boot flow on real test kernels; test_mbr reads stage 1.
-$(B)/tests/unit/test_boot: $(B)/tests/kernels/tk-fixed.elf $(B)/tests/kernels/tk-pie.elf $(B)/tests/kernels/tk-nomap.elf \
+$(B)/tests/unit/test_boot: $(B)/tests/kernels/tk-smp.elf $(B)/tests/kernels/tk-fixed.elf $(B)/tests/kernels/tk-pie.elf $(B)/tests/kernels/tk-nomap.elf \
 	$(B)/tests/kernels/tk-la57.elf $(B)/tests/kernels/tk-la57only.elf
 $(B)/tests/unit/test_mbr: $(B)/stage1.bin
 $(B)/tests/unit/test_efiseal: $(B)/BOOTX64.EFI

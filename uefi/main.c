@@ -36,6 +36,12 @@ static uint64_t efi_alloc_pages(uint64_t pages, uint64_t limit) { return alloc_t
  * still loaded; firmware with NX memory protection maps loader data NX. */
 static uint64_t efi_alloc_code(uint64_t pages, uint64_t limit) { return alloc_typed(pages, limit, EfiLoaderCode); }
 
+/* The AP trampoline, below 1 MiB (the SIPI vector is its page number). */
+static uint64_t efi_low_pages(uint64_t pages) {
+    uint64_t a = alloc_typed(pages, 0x100000, EfiLoaderCode);
+    return a && frames_record(a, pages * PAGE_SIZE, KILN_MEMORY_BOOTLOADER_RECLAIMABLE) ? a : 0;
+}
+
 static uint8_t *probe_map; /* scratch for sizing the memory map */
 static UINTN probe_cap;
 
@@ -189,6 +195,7 @@ EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab) {
         .video_set = efi_gop_set,
         .map_bounds = efi_map_bounds,
         .leave = efi_leave,
+        .low_pages = efi_low_pages,
         .efi_system_table = (uint64_t)(uintptr_t)systab,
         .tsc_entry = tsc,
     };

@@ -10,6 +10,12 @@ void cpu_detect(struct cpu_features *f) {
     f->pat = d & (1u << 16);
     f->sse2 = d & (1u << 26);
     f->rdrand = c & (1u << 30);
+    f->x2apic = c & (1u << 21);
+    f->apic_id = b >> 24;
+    if (f->max_leaf >= 0xb) { /* the same rule as the AP trampoline's (x86/smp.c) */
+        cpuid(0xb, 0, &a, &b, &c, &d);
+        if (b & 0xffff) f->apic_id = d;
+    }
     if (f->max_leaf >= 7) {
         cpuid(7, 0, &a, &b, &c, &d);
         f->rdseed = b & (1u << 18);

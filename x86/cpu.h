@@ -68,7 +68,8 @@ static inline __attribute__((noreturn)) void halt_forever(void) {
 #define CR4_PCIDE (1u << 17)
 
 struct cpu_features {
-    bool nx, gbpages, pat, rdrand, rdseed, la57, invariant_tsc, sse2;
+    bool nx, gbpages, pat, rdrand, rdseed, la57, invariant_tsc, sse2, x2apic;
+    uint32_t apic_id; /* the (x2)APIC ID: CPUID leaf 0xB's EDX where the leaf exists, else leaf 1's EBX[31:24] */
     uint32_t max_leaf, max_ext_leaf;
 };
 void cpu_detect(struct cpu_features *f);

@@ -2,6 +2,7 @@
 #include "common/handoff.h"
 
 #include "x86/cpu.h"
+#include "x86/smp.h"
 #include "common/frames.h"
 #include "common/log.h"
 #include "core/kstring.h"
@@ -78,6 +79,10 @@ void handoff_jump(const struct handoff *h) {
         uint64_t base;
     } null_idt = {0, 0};
     __asm__ volatile("lidt %0" : : "m"(null_idt));
+
+    /* Now that CR0, CR4, EFER and PAT hold what the kernel gets, the APs
+     * are started with the same values. */
+    smp_start(h);
 
     void (*stub)(struct handoff_args *) = (void (*)(struct handoff_args *))(uintptr_t)h->page;
     stub(a);

@@ -20,7 +20,7 @@ export MTOOLS_SKIP_CHECK=1
 
 size_of() { wc -c < "$1" | tr -d ' '; }
 
-need "make; make $B/tests/kernels/tk-high.elf $B/tests/mod-a.bin" "$K" "$KERNEL" "$MOD" "$EFI"
+need "make; make $B/tests/kernels/tk-high.elf $B/tests/kernels/tk-smp.elf $B/tests/mod-a.bin" "$K" "$KERNEL" "$top/$B/tests/kernels/tk-smp.elf" "$MOD" "$EFI"
 tool imgcheck
 C="$tmp/imgcheck"
 
@@ -278,6 +278,12 @@ printf '[image]\nmemory = 512\n' > "$proj/sub/kiln.toml"
 (cd "$proj/sub" && "$K" image "$KERNEL" -o x.img) > "$tmp/filekey.out" 2>&1
 has settings.run-key-in-image-table "$tmp/filekey.out" \
     "^kiln: error: kiln.toml:2: 'memory' cannot be set in \\[image\\]: it is not a setting of kiln image "
+# kiln check prints the smp wish and, with it, where the AP stacks go.
+"$K" check "$top/$B/tests/kernels/tk-smp.elf" > "$tmp/check-smp.out" 2>&1
+has check.smp-wish "$tmp/check-smp.out" '^  smp start: every AP started and parked on its goto_address; x2APIC mode preferred$' \
+    '^  AP stacks +0x[0-9a-f]{16}-0x[0-9a-f]{16} 3 APs, a guard page below each$'
+"$K" check "$KERNEL" > "$tmp/check-nosmp.out" 2>&1
+has check.no-smp-wish "$tmp/check-nosmp.out" '^  smp none: the processors are listed, no AP is started$'
 "$K" image --help > "$tmp/help.out" 2>&1
 has settings.help "$tmp/help.out" '^  --dry-run ' '^  --profile NAME ' 'kiln\.toml' 'KILN_LOADER_LOG'
 exit 0

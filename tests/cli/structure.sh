@@ -83,7 +83,7 @@ check unique-file-names $? "$(for d in $dups; do git ls-files | grep "/$d\$" | t
 features=tests/boot/features.txt
 grep -v '^#' "$features" | grep . > "$tmp/features"
 variants=$(sed -n 's/.*tk_kernel,\([a-z0-9-]*\),.*/\1/p' tests/kernels/*.mk.inc)
-words=$(grep -ohE '(word|want)\("[^"]*"\)|kiln_cmdline_has\(cmd, "[^"]*"\)' tests/kernels/tk_main.c tests/kernels/rt.c |
+words=$(grep -ohE '(word|want)\("[^"]*"\)|kiln_cmdline_has\(cmd, "[^"]*"\)' tests/kernels/tk_main.c tests/kernels/tk_smp.c tests/kernels/rt.c |
     sed 's/.*"\(.*\)".*/\1/')
 lines=$(grep -hE '^[a-z]' tests/boot/boot.plan tests/boot/runner.plan | awk '{print $1}')
 member() { printf '%s\n' $2 | grep -qxF -- "$1"; }

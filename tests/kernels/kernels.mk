@@ -9,7 +9,7 @@
 
 TK_CFLAGS := $(KERNEL_CFLAGS) -Itests/kernels -Wa,-I$(B)/tests
 TK_CLANG_CFLAGS := $(filter-out -fno-tree-loop-distribute-patterns,$(TK_CFLAGS))
-TK_LIB_SRC := tests/kernels/tk.c kernel-example/libc.c
+TK_LIB_SRC := tests/kernels/tk.c tests/kernels/tk_smp.c kernel-example/libc.c
 # The kernel library of the code model in CFLAGS.
 tk_libkiln = $(B)/lib/lib$(if $(findstring -fpie,$(1)),kiln-pie,$(if $(findstring -mcmodel=small,$(1)),kiln-small,kiln)).a
 

@@ -19,6 +19,9 @@ void tk_group(const char *group);
  * least one ran. */
 __attribute__((noreturn)) void tk_finish(void);
 
+/* tk_smp.c: the processor table; with started, the parked APs released. */
+void tk_smp(struct kiln_boot_info *bi, bool started);
+
 #define TK_CHECK(cond, name, ...) tk_check((cond), (name), __VA_ARGS__)
 
 #endif

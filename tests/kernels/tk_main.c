@@ -42,6 +42,9 @@ KILN_CONFIG(.aslr = 1, .recursive = KILN_DYNAMIC, .paging_levels_max = 5);
 /* 5-level paging or nothing: refused on a CPU without LA57. */
 #define TK_STACK_SIZE KIB(64)
 KILN_CONFIG(.recursive = KILN_DYNAMIC, .paging_levels_min = 5);
+#elif defined(TK_CFG_SMP)
+#define TK_STACK_SIZE KIB(32)
+KILN_CONFIG(.stack_size = TK_STACK_SIZE, .recursive = KILN_DYNAMIC, .smp = KILN_SMP_START, .smp_x2apic = 1);
 #elif defined(TK_CFG_ASLR)
 #define TK_STACK_SIZE KIB(64)
 KILN_CONFIG(.aslr = 1, .recursive = KILN_DYNAMIC);
@@ -931,6 +934,11 @@ void tk_main(struct kiln_boot_info *boot_info) {
     if (word("cmdline-exact")) test_cmdline();
     if (word("fb") || word("fb=none") || word("no-display")) test_fb();
     if (word("fw=uefi")) test_efi();
+#if defined(TK_CFG_SMP)
+    if (want("cpus")) tk_smp(bi, true);
+#else
+    if (want("cpus")) tk_smp(bi, false);
+#endif
 #if defined(TK_BIG)
     test_big();
 #endif

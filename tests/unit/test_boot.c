@@ -25,6 +25,7 @@
 
 #define ARENA MIB(64)
 #define FB_PHYS UINT64_C(0xfd000000)
+#define ACPI_AT (MOCK_PHYS_BASE + ARENA - KIB(64)) /* the fake ACPI tables, at the arena's end */
 #define EFI_DESC 48 /* the descriptor size the fake firmware reports (larger than the struct, as OVMF's) */
 
 /* ---- the fake firmware ------------------------------------------------- */
@@ -108,6 +109,12 @@ static bool fake_leave(struct firmware_map *m, kiln_err *e) {
     return true;
 }
 
+/* The AP trampoline's pages (a real platform's are below 1 MiB). */
+static uint64_t fake_low_pages(uint64_t pages) {
+    uint64_t pa = mock_phys_alloc(pages, UINT64_MAX);
+    return pa && frames_record(pa, pages * PAGE_SIZE, KILN_MEMORY_BOOTLOADER_RECLAIMABLE) ? pa : 0;
+}
+
 static void make_edid(uint8_t *d, uint32_t w, uint32_t h) {
     static const uint8_t header[8] = {0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0};
     memset(d, 0, 128);
@@ -126,8 +133,8 @@ static struct platform platform(bool uefi) {
     return (struct platform){
         .firmware = uefi ? KILN_FIRMWARE_UEFI : KILN_FIRMWARE_BIOS,
         .read = fake_read, .payload_space = FAKE_PARTITION, .video_modes = fake_modes, .video_set = fake_set, .map_bounds = fake_bounds,
-        .leave = fake_leave, .rsdp = 0xe0010, .smbios32 = 0xf0020, .smbios64 = uefi ? 0xf0040 : 0,
-        .efi_system_table = uefi ? 0x7f000000 : 0, .edid = fw.edid, .edid_size = sizeof fw.edid,
+        .leave = fake_leave, .rsdp = ACPI_AT, .smbios32 = 0xf0020, .smbios64 = uefi ? 0xf0040 : 0,
+        .low_pages = fake_low_pages, .efi_system_table = uefi ? 0x7f000000 : 0, .edid = fw.edid, .edid_size = sizeof fw.edid,
         .phys_top = MOCK_PHYS_BASE + ARENA + MIB(2), .vga_text = !uefi, .tsc_entry = 12345,
     };
 }
@@ -175,8 +182,40 @@ static bool make_payload(const char *kernel, const char *config) {
 
 /* ---- running the flow ------------------------------------------------------- */
 
-static const struct machine machine = {.nx = true, .gbpages = true, .tsc_frequency = 2000000000, .random = 42,
-                                       .entropy = {1, 2, 3, [31] = 0xee}, .entropy_sources = KILN_ENTROPY_RDRAND | KILN_ENTROPY_TSC};
+static struct machine machine = {.nx = true, .gbpages = true, .tsc_frequency = 2000000000, .random = 42,
+                                 .entropy = {1, 2, 3, [31] = 0xee}, .entropy_sources = KILN_ENTROPY_RDRAND | KILN_ENTROPY_TSC,
+                                 .bsp_lapic_id = 1};
+
+/* ACPI: an RSDP (revision 0), an RSDT and a MADT listing the BSP (APIC ID
+ * 1), two APs (0 and, as an x2APIC entry, 300: only startable in x2APIC
+ * mode), one online-capable but disabled (5) and one absent (6). */
+static void fix_sum(uint8_t *p, size_t n, size_t at) {
+    uint8_t sum = 0;
+    p[at] = 0;
+    for (size_t i = 0; i < n; i++) sum = (uint8_t)(sum + p[i]);
+    p[at] = (uint8_t)(0x100 - sum);
+}
+static void make_acpi(void) {
+    uint8_t *r = phys_ptr(ACPI_AT), *rsdt = r + 0x100, *madt = r + 0x200;
+    memcpy(r, "RSD PTR ", 8);
+    put_le32(r + 16, (uint32_t)(ACPI_AT + 0x100));
+    fix_sum(r, 20, 8);
+    memcpy(rsdt, "RSDT", 4);
+    put_le32(rsdt + 4, 40);
+    put_le32(rsdt + 36, (uint32_t)(ACPI_AT + 0x200));
+    fix_sum(rsdt, 40, 9);
+    static const uint8_t entries[] = {
+        0, 8, 0, 0, 1, 0, 0, 0,  /* uid 0, APIC ID 0, enabled */
+        0, 8, 1, 1, 1, 0, 0, 0,  /* uid 1, APIC ID 1 (the BSP) */
+        9, 16, 0, 0, 44, 1, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, /* x2APIC 300, uid 2, enabled */
+        0, 8, 3, 5, 2, 0, 0, 0,  /* uid 3, APIC ID 5, online-capable */
+        0, 8, 4, 6, 0, 0, 0, 0,  /* uid 4, APIC ID 6, neither: not listed */
+    };
+    memcpy(madt, "APIC", 4);
+    put_le32(madt + 4, 44 + sizeof entries);
+    memcpy(madt + 44, entries, sizeof entries);
+    fix_sum(madt, 44 + sizeof entries, 9);
+}
 
 /* The machine the next flow runs on (a test may point it elsewhere, and
  * points it back). */
@@ -186,6 +225,7 @@ static const struct machine *cur_machine = &machine;
  * log) if it panicked. */
 static bool run_flow(struct platform *p, struct handoff *h) {
     mock_phys_init(ARENA);
+    make_acpi();
     frames_init(mock_phys_alloc, UINT64_MAX);
     mock_log_reset();
     if (setjmp(*mock_log_catch()) != 0) return false;
@@ -228,12 +268,25 @@ static void check_header_and_strings(const struct handoff *h, const struct kiln_
     const char *name = kptr(h, bi->loader_name), *version = kptr(h, bi->loader_version), *cl = kptr(h, bi->cmdline);
     CHECK(name && !strcmp(name, "Kiln") && version && !strcmp(version, "0.1.0"), "loader name and version");
     CHECK(cl && !strcmp(cl, cmdline) && bi->cmdline_length == strlen(cmdline), "cmdline '%s'", cl ? cl : "(unmapped)");
-    CHECK(bi->rsdp_phys == 0xe0010 && bi->smbios32_phys == 0xf0020 && bi->tsc_loader_entry == 12345 &&
+    CHECK(bi->rsdp_phys == ACPI_AT && bi->smbios32_phys == 0xf0020 && bi->tsc_loader_entry == 12345 &&
               bi->tsc_frequency == 2000000000,
           "firmware tables and timestamps");
     CHECK(bi->flags & KILN_FLAG_NX, "NX flag");
     CHECK(!memcmp(bi->entropy, machine.entropy, 32) && bi->entropy_sources == machine.entropy_sources,
           "the machine's entropy and its sources");
+    if (h->smp.start) return; /* test_smp_started checks the table */
+    /* The MADT's processors, the BSP marked, none started (no smp wish). */
+    const struct kiln_cpu *c = kptr(h, bi->cpus);
+    REQUIRE(c && bi->cpu_count == 4 && bi->bsp_lapic_id == 1, "%llu processors, BSP %u",
+            (unsigned long long)bi->cpu_count, bi->bsp_lapic_id);
+    static const uint32_t ids[] = {0, 1, 300, 5}, uids[] = {0, 1, 2, 3};
+    static const uint32_t states[] = {KILN_CPU_NOT_STARTED, KILN_CPU_BSP, KILN_CPU_NOT_STARTED, KILN_CPU_DISABLED};
+    for (int i = 0; i < 4; i++)
+        CHECK(c[i].lapic_id == ids[i] && c[i].acpi_uid == uids[i] && c[i].state == states[i] && !c[i].goto_address &&
+                  (c[i].state == KILN_CPU_BSP ? c[i].stack_top == bi->stack_bottom + bi->stack_size : !c[i].stack_top),
+              "cpu %d: uid %u APIC ID %u state %u stack_top 0x%llx", i, c[i].acpi_uid, c[i].lapic_id, c[i].state,
+              (unsigned long long)c[i].stack_top);
+    CHECK(!h->smp.start && !(bi->flags & KILN_FLAG_X2APIC), "no AP started, xAPIC");
 }
 
 static void check_modules(const struct handoff *h, const struct kiln_boot_info *bi, bool mapped) {
@@ -499,4 +552,50 @@ TEST(failures_are_panics_naming_the_problem) {
           "leaving the firmware: %s", mock_log_panic());
     fw.fail_leave = false;
     CHECK(run_flow(&p, &h), "and then it boots: %s", mock_log_panic());
+}
+
+/* tk-smp asks for its APs: each startable one gets a stack with a guard
+ * page (the kernel's stack_size, kind KERNEL_STACK), the trampoline page is
+ * identity-mapped executable and read-only and reported reclaimable. In
+ * xAPIC mode the x2APIC ID 300 cannot be started; in x2APIC mode it can. */
+TEST(smp_started) {
+    for (int x2 = 0; x2 < 2; x2++) {
+        struct handoff h;
+        machine.x2apic = x2;
+        const struct kiln_boot_info *bi = boot("tk-smp.elf", "cmdline=all\n", x2, &h);
+        machine.x2apic = false;
+        if (!bi) return;
+        const struct kiln_cpu *c = kptr(&h, bi->cpus);
+        REQUIRE(c && bi->cpu_count == 4 && h.smp.start && h.smp.count == 4 && h.smp.cpus_virt == (uint64_t)(uintptr_t)bi->cpus,
+                "smp hand-off: start %d, %llu processors", h.smp.start, (unsigned long long)bi->cpu_count);
+        CHECK(!!(bi->flags & KILN_FLAG_X2APIC) == x2 && h.smp.x2apic == x2, "x2APIC flag %d", x2);
+        const struct kiln_memory_region *map = kptr(&h, bi->memory_map);
+        REQUIRE(map, "the memory map is mapped");
+        unsigned stacks = 0;
+        for (int i = 0; i < 4; i++) {
+            bool startable = c[i].state == KILN_CPU_NOT_STARTED && (c[i].lapic_id != 300 || x2);
+            CHECK(startable == (c[i].stack_top && c[i].state != KILN_CPU_BSP), "cpu %d (APIC ID %u): stack_top 0x%llx",
+                  i, c[i].lapic_id, (unsigned long long)c[i].stack_top);
+            if (!startable) continue;
+            stacks++;
+            struct pt_lookup_result r;
+            uint64_t bottom = c[i].stack_top - bi->stack_size;
+            CHECK(translate(&h, bottom, &r) && r.w && !r.x && kind_at(bi, map, r.pa) == KILN_MEMORY_KERNEL_STACK &&
+                      translate(&h, c[i].stack_top - 8, &r) && r.w,
+                  "AP %u: its stack is mapped writable, NX, kind KERNEL_STACK", c[i].lapic_id);
+            CHECK(!translate(&h, bottom - PAGE_SIZE, &r), "AP %u: the guard page below its stack is unmapped",
+                  c[i].lapic_id);
+            CHECK(c[i].stack_top != bi->stack_bottom + bi->stack_size, "AP %u: not the BSP's stack", c[i].lapic_id);
+        }
+        CHECK(stacks == (x2 ? 2u : 1u), "%u AP stacks", stacks);
+        struct pt_lookup_result r;
+        uint64_t t = h.smp.trampoline;
+        CHECK(t && translate(&h, t, &r) && r.pa == t && r.x && !r.w &&
+                  kind_at(bi, map, t) == KILN_MEMORY_BOOTLOADER_RECLAIMABLE &&
+                  kind_at(bi, map, t + (AP_TRAMPOLINE_PAGES - 1) * PAGE_SIZE) == KILN_MEMORY_BOOTLOADER_RECLAIMABLE,
+              "the trampoline at 0x%llx: identity-mapped, executable, read-only, reclaimable", (unsigned long long)t);
+        CHECK(strstr(mock_log_text(), "cpus: 4 listed: the BSP (APIC ID 1), 2 APs, 1 online-capable but disabled") &&
+                  (x2 || strstr(mock_log_text(), "smp: 1 APs have APIC IDs above 254")),
+              "the log:\n%s", mock_log_text());
+    }
 }

@@ -559,3 +559,45 @@ TEST(la57_plan) {
     EXPECT_PLAN_FAIL(&in, "the kernel stack at 0xff00000000100000 is not canonical with 4-level paging (48-bit "
                           "addresses); it needs paging_levels_min = 5");
 }
+
+/* The AP stacks (smp = KILN_SMP_START): one dynamic range of slots, each a
+ * guard page and a stack; reserved whole, so nothing lands on a guard page;
+ * with a fixed BSP stack too; too many for the address space is refused. */
+TEST(ap_stacks) {
+    struct elf_image img = exec_img(KB);
+    struct kiln_config c = defaults();
+    c.stack_size = KIB(16);
+    struct plan_input in = input(&img, &c);
+    in.ap_count = 7;
+    struct boot_plan p;
+    EXPECT_PLAN(&in, &p);
+    CHECK(p.ap_count == 7 && p.ap_stacks >= DYN_START && p.ap_stacks % PAGE_SIZE == 0, "AP stacks at 0x%llx",
+          (unsigned long long)p.ap_stacks);
+    kiln_err e;
+    for (uint64_t i = 0; i < 7; i++) {
+        uint64_t s = plan_ap_stack(&p, i);
+        CHECK(s == p.ap_stacks + PAGE_SIZE + i * (KIB(16) + PAGE_SIZE), "stack %llu at 0x%llx", (unsigned long long)i,
+              (unsigned long long)s);
+        struct va_space vs = p.vs; /* the guard page and the stack are reserved: nothing else gets them */
+        CHECK(!va_reserve(&vs, s - PAGE_SIZE, PAGE_SIZE, "probe", &e) && strstr(e.msg, "the AP stacks"),
+              "guard page of stack %llu: %s", (unsigned long long)i, e.msg);
+        CHECK(!ranges_overlap(s - PAGE_SIZE, KIB(16) + PAGE_SIZE, p.stack_bottom - PAGE_SIZE, KIB(16) + PAGE_SIZE) &&
+                  !ranges_overlap(s, KIB(16), p.boot_info, PAGE_SIZE),
+              "stack %llu overlaps the BSP's stack or the boot info", (unsigned long long)i);
+    }
+    in.ap_count = 0;
+    EXPECT_PLAN(&in, &p);
+    CHECK(p.ap_count == 0 && p.ap_stacks == 0, "no APs: no range");
+    c.stack = KILN_AT(UINT64_C(0xffffc00000100000));
+    in = input(&img, &c);
+    in.ap_count = 3;
+    EXPECT_PLAN(&in, &p);
+    CHECK(p.stack_bottom == UINT64_C(0xffffc00000100000) && p.ap_stacks >= DYN_START, "fixed BSP stack, dynamic AP stacks");
+    c = defaults();
+    c.stack_size = GIB(1);
+    in = input(&img, &c);
+    in.ap_count = 200000;
+    EXPECT_PLAN_FAIL(&in, "200000 AP stacks of 1048576 KiB do not fit the address space");
+    in.ap_count = 131000; /* 128 TiB: within the bound, but not in the dynamic range */
+    EXPECT_PLAN_FAIL(&in, "the AP stacks");
+}

@@ -76,17 +76,23 @@ int cmd_check(int argc, char **argv) {
            cfg.paging_levels_min == 5   ? "5-level paging; refused on a CPU without LA57"
            : cfg.paging_levels_max == 5 ? "5-level paging where the CPU has LA57, else 4"
                                         : "4-level paging on every CPU");
+    if (cfg.smp == KILN_SMP_START)
+        printf("  smp start: every AP started and parked on its goto_address%s\n",
+               cfg.smp_x2apic ? "; x2APIC mode preferred" : "");
+    else
+        printf("  smp none: the processors are listed, no AP is started%s\n",
+               cfg.smp_x2apic ? "; x2APIC mode preferred" : "");
     report_elf_warnings(&img, path, false); /* the config line above says when there is no record */
 
     /* The layout, for a typical machine: 4 GiB of RAM, a 1024x768x32
-     * framebuffer at 0xfd000000, no modules, a two-page boot info. */
+     * framebuffer at 0xfd000000, no modules, a two-page boot info, 4 CPUs. */
     struct plan_input in = {.elf = &img, .cfg = &cfg, .phys_map_size = GIB(4), .fb_phys = 0xfd000000,
                             .fb_size = 1024 * 768 * 4, .boot_info_size = 2 * PAGE_SIZE, .kernel_file_size = size,
-                            .levels = cfg.paging_levels_max};
+                            .levels = cfg.paging_levels_max, .ap_count = cfg.smp == KILN_SMP_START ? 3 : 0};
     struct boot_plan p;
     if (!plan_build(&in, &p, &e)) die("%s: %s", path, e.msg);
-    printf("layout (for 4 GiB of RAM and a 1024x768x32 framebuffer%s%s):\n",
-           p.levels == 5 ? ", with 5-level paging" : "", cfg.aslr ? "; ASLR varies it" : "");
+    printf("layout (for 4 GiB of RAM and a 1024x768x32 framebuffer%s%s%s):\n",
+           p.levels == 5 ? ", with 5-level paging" : "", p.ap_count ? ", 4 CPUs" : "", cfg.aslr ? "; ASLR varies it" : "");
     char note[64];
     snprintf(note, sizeof note, "load bias %lld", (long long)p.bias);
     for (uint32_t i = 0; i < img.nrun; i++)
@@ -96,6 +102,7 @@ int cmd_check(int argc, char **argv) {
     if (p.recursive >= 0) printf("  %-18s %s slot %d\n", "recursive mapping", p.levels == 5 ? "PML5" : "PML4", p.recursive);
     range("stack", p.stack_bottom, p.stack_size, "(guard page below)");
     range("boot info", p.boot_info, 2 * PAGE_SIZE, NULL);
+    if (p.ap_count) range("AP stacks", p.ap_stacks, p.ap_count * (p.stack_size + PAGE_SIZE), "3 APs, a guard page below each");
     if (p.fb) range("framebuffer", p.fb, 1024 * 768 * 4, NULL);
     range("kernel file", p.kernel_file, size, "read-only");
     printf("ok: the loader accepts %s\n", path);
