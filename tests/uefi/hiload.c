@@ -34,6 +34,24 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     static EFI_GUID lip = LOADED_IMAGE_PROTOCOL, dpp = DEVICE_PATH_PROTOCOL;
     bs->SetWatchdogTimer(0, 0, 0, NULL);
 
+    /* Read KILN.EFI into memory first: once low memory is taken, the disk
+     * drivers may have none left for their buffers, and how much they need
+     * grows with the file. LoadImage then takes it from this buffer. */
+    static EFI_GUID sfsp = SIMPLE_FILE_SYSTEM_PROTOCOL;
+    static const CHAR16 path[] = L"\\EFI\\BOOT\\KILN.EFI";
+    EFI_LOADED_IMAGE *li;
+    EFI_FILE_IO_INTERFACE *fs;
+    EFI_FILE_HANDLE root, file;
+    UINTN fsize = 4u << 20;
+    void *fbuf;
+    if (EFI_ERROR(bs->HandleProtocol(image, &lip, (void **)&li)) ||
+        EFI_ERROR(bs->HandleProtocol(li->DeviceHandle, &sfsp, (void **)&fs)) || EFI_ERROR(fs->OpenVolume(fs, &root)) ||
+        EFI_ERROR(root->Open(root, &file, (CHAR16 *)path, EFI_FILE_MODE_READ, 0)) ||
+        EFI_ERROR(bs->AllocatePool(EfiLoaderData, fsize, &fbuf)) || EFI_ERROR(file->Read(file, &fsize, fbuf))) {
+        put("hiload: cannot read KILN.EFI\n");
+        return EFI_NOT_FOUND;
+    }
+
     /* Take every free page below 4 GiB, largest chunks first, but keep 8 MiB
      * aside to give back once Kiln is loaded: disk drivers need some low
      * memory for DMA bounce buffers. */
@@ -54,10 +72,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     put(" bytes below 4 GiB\n");
 
     /* Device path of \EFI\BOOT\KILN.EFI on our own partition. */
-    EFI_LOADED_IMAGE *li;
     EFI_DEVICE_PATH *dp;
-    if (EFI_ERROR(bs->HandleProtocol(image, &lip, (void **)&li)) ||
-        EFI_ERROR(bs->HandleProtocol(li->DeviceHandle, &dpp, (void **)&dp))) {
+    if (EFI_ERROR(bs->HandleProtocol(li->DeviceHandle, &dpp, (void **)&dp))) {
         put("hiload: no device path\n");
         return EFI_NOT_FOUND;
     }
@@ -65,7 +81,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     for (EFI_DEVICE_PATH *n = dp; !(n->Type == 0x7f && n->SubType == 0xff);
          n = (EFI_DEVICE_PATH *)((UINT8 *)n + (n->Length[0] | n->Length[1] << 8)))
         len += n->Length[0] | n->Length[1] << 8;
-    static const CHAR16 path[] = L"\\EFI\\BOOT\\KILN.EFI";
     UINTN node = 4 + sizeof path;
     UINT8 *full;
     if (EFI_ERROR(bs->AllocatePool(EfiLoaderData, len + node + 4, (void **)&full))) return EFI_OUT_OF_RESOURCES;
@@ -77,7 +92,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     f[0] = 0x7f, f[1] = 0xff, f[2] = 4, f[3] = 0;
 
     EFI_HANDLE child;
-    EFI_STATUS s = bs->LoadImage(FALSE, image, (EFI_DEVICE_PATH *)full, NULL, 0, &child);
+    EFI_STATUS s = bs->LoadImage(FALSE, image, (EFI_DEVICE_PATH *)full, fbuf, fsize, &child);
     if (EFI_ERROR(s)) {
         put("hiload: LoadImage failed\n");
         return s;
