@@ -45,6 +45,12 @@ KILN_CONFIG(.recursive = KILN_DYNAMIC, .paging_levels_min = 5);
 #elif defined(TK_CFG_SMP)
 #define TK_STACK_SIZE KIB(32)
 KILN_CONFIG(.stack_size = TK_STACK_SIZE, .recursive = KILN_DYNAMIC, .smp = KILN_SMP_START, .smp_x2apic = 1);
+#elif defined(TK_CFG_SMP_LA57)
+/* APs started on 5-level tables where the CPU has LA57: the trampoline must set CR4.LA57. */
+#define TK_CFG_SMP 1
+#define TK_CFG_LA57 1
+#define TK_STACK_SIZE KIB(32)
+KILN_CONFIG(.stack_size = TK_STACK_SIZE, .recursive = KILN_DYNAMIC, .smp = KILN_SMP_START, .paging_levels_max = 5);
 #elif defined(TK_CFG_ASLR)
 #define TK_STACK_SIZE KIB(64)
 KILN_CONFIG(.aslr = 1, .recursive = KILN_DYNAMIC);
