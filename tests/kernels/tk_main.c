@@ -643,6 +643,28 @@ static void test_efi(void) {
              (unsigned long long)bad_types, (unsigned long long)(conventional >> 20));
     TK_CHECK(runtime > 0 && misreported == 0, "runtime-regions-reported", "%llu runtime descriptors, %llu not reported as firmware runtime",
              (unsigned long long)runtime, (unsigned long long)misreported);
+    /* docs/protocol.md 5.3: a USABLE entry keeps the raw EFI type of the
+     * descriptor it came from (1-4 or 7), not 7 for all: a kernel must go by
+     * kind. Under OVMF most free memory is boot-services code and data. */
+    uint64_t usable_entries = 0, not_conventional = 0, wrong_type = 0;
+    for (uint64_t i = 0; i < bi->memory_map_count; i++) {
+        const struct kiln_memory_region *r = &bi->memory_map[i];
+        if (r->kind != KILN_MEMORY_USABLE || r->firmware_type == KILN_FIRMWARE_TYPE_NONE) continue;
+        usable_entries++;
+        if (r->firmware_type != 7) not_conventional++;
+        uint32_t type = 0xffffffffu;
+        for (uint64_t j = 0; map && j < n; j++) {
+            const uint8_t *d = map + j * dsize;
+            uint64_t start, pages;
+            kiln_memcpy(&start, d + 8, 8);
+            kiln_memcpy(&pages, d + 24, 8);
+            if (r->base >= start && r->base - start < pages << 12) kiln_memcpy(&type, d, 4);
+        }
+        if (type != r->firmware_type || (type > 4 && type != 7)) wrong_type++;
+    }
+    TK_CHECK(usable_entries > 0 && not_conventional > 0 && wrong_type == 0, "usable-raw-types",
+             "%llu usable entries, %llu not type 7, %llu whose type is not their descriptor's",
+             (unsigned long long)usable_entries, (unsigned long long)not_conventional, (unsigned long long)wrong_type);
     if (!have_phys()) return;
     const uint8_t *sys = phys(bi->efi_system_table_phys);
     uint64_t sig, rt;
