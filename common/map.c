@@ -12,32 +12,60 @@
 
 /* Frames for the kernel's segments, each run in one block; then the
  * segments copied in and relocated. */
-static void load_segments(const struct kernel *k, struct placement *pl) {
+static void load_segments(const struct platform *p, const struct kernel *k, struct placement *pl) {
     kiln_err e;
     uint8_t *run_mem[ELF_MAX_RUNS];
     const struct elf_image *img = k->elf;
     for (uint32_t i = 0; i < img->nrun; i++) {
         uint64_t pages = (img->run[i].end - img->run[i].start) / PAGE_SIZE;
         pl->run_phys[i] = frames_alloc_raw(pages, KILN_MEMORY_KERNEL); /* elf_load_segments writes every byte */
-        if (!pl->run_phys[i])
-            panic("kernel '%s': no memory for %llu KiB of segments", k->name, (unsigned long long)(pages * 4));
+        if (!pl->run_phys[i]) {
+            /* Say why with the sizes: a run is one block, so free memory in
+             * pieces does not help (OVMF's own allocations split it). */
+            uint64_t largest = 0, total = 0;
+            if (p->free_memory) p->free_memory(&largest, &total);
+            if (!total)
+                panic("kernel '%s': no memory for %llu KiB of segments", k->name, (unsigned long long)(pages * 4));
+            panic("kernel '%s': no memory for %llu KiB of segments: they need one contiguous block, and the largest "
+                  "free block is %llu KiB (%llu KiB free in all)", k->name, (unsigned long long)(pages * 4),
+                  (unsigned long long)(largest >> 10), (unsigned long long)(total >> 10));
+        }
         run_mem[i] = phys_ptr(pl->run_phys[i]);
     }
     elf_load_segments(img, run_mem);
     if (!elf_relocate(img, run_mem, pl->plan->bias, &e)) panic("kernel '%s': %s", k->name, e.msg);
 }
 
+/* The start of the plan's range holding va (va is in one). */
+static uint64_t range_start(const struct va_space *vs, uint64_t va) {
+    for (unsigned i = 0; i < vs->n; i++)
+        if (vs->r[i].start <= va && va <= vs->r[i].last) return vs->r[i].start;
+    return va;
+}
+
 /* The hand-off page is identity-mapped in the kernel's space too, so its
- * physical address must not collide with anything the kernel asked for.
- * Below 4 GiB when the hand-off passes through 32-bit protected mode. */
-static uint64_t handoff_page(struct boot_plan *plan, bool low) {
+ * physical address must lie outside every range of the plan. First the
+ * platform's own page (BIOS: below 1 MiB, in stage 2). Otherwise: frames
+ * come from the top down, and the frames left free are usually right below
+ * the kernel's block, inside its virtual range when it is linked low (a
+ * kernel at 1 MiB whose span is most of RAM). So when a page lands in a
+ * range, ask next for the highest free page below that range's start: one
+ * question per range, never a walk page by page (issue 10). Below 4 GiB
+ * when the hand-off passes through 32-bit protected mode (`low`). */
+static uint64_t handoff_page(const struct platform *p, struct boot_plan *plan, bool low) {
     kiln_err e;
-    for (int tries = 0; tries < 32; tries++) {
-        uint64_t pa = low ? frames_alloc_code_below(1, GIB(4)) : frames_alloc_code(1);
+    if (p->handoff_page && va_reserve(&plan->vs, p->handoff_page, PAGE_SIZE, "the hand-off page", &e) &&
+        frames_record(p->handoff_page, PAGE_SIZE, KILN_MEMORY_BOOTLOADER_RECLAIMABLE))
+        return p->handoff_page;
+    uint64_t limit = low ? GIB(4) : UINT64_MAX;
+    for (unsigned tries = 0; tries <= VA_MAX_RANGES; tries++) {
+        uint64_t pa = frames_alloc_code_below(1, limit);
         if (!pa) break;
         if (va_reserve(&plan->vs, pa, PAGE_SIZE, "the hand-off page", &e)) return pa;
+        limit = range_start(&plan->vs, pa);
     }
-    panic("layout: no free page for the hand-off code outside the kernel's ranges");
+    panic("layout: no free page for the hand-off code outside the kernel's ranges (the last one tried was below 0x%llx)",
+          (unsigned long long)limit);
 }
 
 /* 5-level paging when the kernel allows it and the CPU has it; a kernel
@@ -76,11 +104,11 @@ void place_kernel(struct platform *p, const struct machine *m, const struct payl
     pl->plan = heap_alloc(sizeof *pl->plan);
     if (!pl->plan || !plan_build(&pin, pl->plan, &e)) panic("kernel '%s': %s", k->name, pl->plan ? e.msg : "no memory");
 
-    load_segments(k, pl);
+    load_segments(p, k, pl);
     pl->stack_phys = frames_alloc(k->cfg->stack_size / PAGE_SIZE, KILN_MEMORY_KERNEL_STACK);
     pl->bi_phys = frames_alloc(pl->bi.size / PAGE_SIZE, KILN_MEMORY_BOOT_INFO);
     if (!pl->stack_phys || !pl->bi_phys) panic("memory: no room for the kernel stack and boot info");
-    pl->hand_phys = handoff_page(pl->plan, pl->switch_levels);
+    pl->hand_phys = handoff_page(p, pl->plan, pl->switch_levels);
     if (pl->cpus.aps) {
         pl->ap_stack_phys = frames_alloc(pl->cpus.aps * (k->cfg->stack_size / PAGE_SIZE), KILN_MEMORY_KERNEL_STACK);
         if (!pl->ap_stack_phys)

@@ -46,6 +46,9 @@ struct platform {
     /* Bytes the Kiln partition holds: a payload claiming more is refused.
      * BIOS: from stage 2's header (the tool writes it); UEFI: the GPT. */
     uint64_t payload_space;
+    /* A page the platform keeps for the hand-off stub, or 0 (BIOS: one in
+     * stage 2, below 1 MiB, which a kernel linked at 1 MiB never covers). */
+    uint64_t handoff_page;
     /* Usable direct-colour modes with a linear framebuffer; *current is the
      * index of the active mode or -1. */
     size_t (*video_modes)(struct video_mode *out, size_t cap, int *current);
@@ -61,6 +64,9 @@ struct platform {
      * BOOTLOADER_RECLAIMABLE; their contents are written only at hand-off,
      * after leave(). 0 when there are none (NULL: never any). */
     uint64_t (*low_pages)(uint64_t pages);
+    /* Free memory now: the largest contiguous block and the total, in bytes
+     * (for the message when a kernel does not fit; may be NULL). */
+    void (*free_memory)(uint64_t *largest, uint64_t *total);
 
     /* Facts gathered at entry (0 / NULL when absent). */
     uint64_t rsdp, smbios32, smbios64, efi_system_table;

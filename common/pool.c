@@ -58,3 +58,14 @@ uint64_t pool_alloc(struct pool *p, uint64_t pages, uint64_t limit) {
     }
     return 0;
 }
+
+void pool_free_memory(const struct pool *p, uint64_t *largest, uint64_t *total) {
+    uint64_t run = 0, end = 0;
+    *largest = *total = 0;
+    for (size_t i = 0; i < p->n; i++) { /* sorted: touching ranges are one block */
+        run = p->free[i].base == end ? run + p->free[i].length : p->free[i].length;
+        end = p->free[i].base + p->free[i].length;
+        *largest = MAX(*largest, run);
+        *total += p->free[i].length;
+    }
+}

@@ -23,5 +23,7 @@ void pool_init(struct pool *p, const struct kiln_memory_region *map, size_t n, u
 bool pool_exclude(struct pool *p, uint64_t base, uint64_t len);
 /* Returns the base of `pages` contiguous pages wholly below limit, or 0. */
 uint64_t pool_alloc(struct pool *p, uint64_t pages, uint64_t limit);
+/* The largest run of free pages and all of them, in bytes. */
+void pool_free_memory(const struct pool *p, uint64_t *largest, uint64_t *total);
 
 #endif

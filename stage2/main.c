@@ -19,8 +19,13 @@ static struct pool pool;
 static struct kiln_memory_region *fw_map;
 static size_t fw_map_count;
 static uint8_t edid[128];
+/* The hand-off stub's page (common/map.c): below 1 MiB, in stage 2's own
+ * memory, identity-mapped by entry.asm's tables. */
+static uint8_t handoff_low[4096] __attribute__((aligned(4096)));
 
 static uint64_t bios_alloc_pages(uint64_t pages, uint64_t limit) { return pool_alloc(&pool, pages, limit); }
+
+static void bios_free_memory(uint64_t *largest, uint64_t *total) { pool_free_memory(&pool, largest, total); }
 
 static void bios_map_bounds(size_t *regions, size_t *raw_bytes) {
     *regions = fw_map_count;
@@ -124,12 +129,14 @@ void stage2_main(uint32_t drive) {
         .firmware = KILN_FIRMWARE_BIOS,
         .read = disk_read_payload,
         /* Stage 2's header (format/mbr.h), checked by stage 1 with its first sector. */
+        .handoff_page = (uint64_t)(uintptr_t)handoff_low,
         .payload_space = get_le64((const uint8_t *)(uintptr_t)(STAGE2_BASE + STAGE2_HDR_PART_SECTORS)) * 512,
         .video_modes = vbe_modes,
         .video_set = vbe_set,
         .map_bounds = bios_map_bounds,
         .leave = bios_leave,
         .low_pages = bios_low_pages,
+        .free_memory = bios_free_memory,
         .vga_text = text,
         .guarded_stack = true,
         .tsc_entry = tsc,

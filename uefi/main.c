@@ -129,6 +129,33 @@ static void find_tables(struct platform *p) {
     p->rsdp = a20 ? a20 : a10; /* ACPI 2.0+ first, then a 1.0 RSDP (RSDT only) */
 }
 
+/* Free conventional memory now, for the message when a kernel does not fit:
+ * the largest block of touching type-7 descriptors, and all of them. */
+static void efi_free_memory(uint64_t *largest, uint64_t *total) {
+    UINTN bytes, dsize = sizeof(EFI_MEMORY_DESCRIPTOR), key;
+    UINT32 ver;
+    *largest = *total = 0;
+    if (!map_size(&bytes, &dsize)) return;
+    bytes += MAP_SLACK * dsize;
+    if (bytes > probe_cap) {
+        probe_map = heap_alloc(bytes);
+        probe_cap = probe_map ? bytes : 0;
+    }
+    if (!probe_map) return;
+    UINTN size = probe_cap;
+    if (EFI_ERROR(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)probe_map, &key, &dsize, &ver))) return;
+    uint64_t run = 0, end = 0;
+    for (UINTN off = 0; off + dsize <= size; off += dsize) { /* sorted by address, as OVMF and U-Boot return it */
+        const EFI_MEMORY_DESCRIPTOR *d = (const EFI_MEMORY_DESCRIPTOR *)(probe_map + off);
+        if (d->Type != EfiConventionalMemory || d->NumberOfPages > (UINT64_MAX >> 13)) continue;
+        uint64_t len = d->NumberOfPages << 12;
+        run = d->PhysicalStart == end ? run + len : len;
+        end = d->PhysicalStart + len;
+        *largest = MAX(*largest, run);
+        *total += len;
+    }
+}
+
 /* End of the highest RAM, ACPI or runtime range: what the physical-memory
  * map must cover (MMIO and reserved ranges above it are left out). */
 static uint64_t phys_top(void) {
@@ -196,6 +223,7 @@ EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab) {
         .map_bounds = efi_map_bounds,
         .leave = efi_leave,
         .low_pages = efi_low_pages,
+        .free_memory = efi_free_memory,
         .efi_system_table = (uint64_t)(uintptr_t)systab,
         .tsc_entry = tsc,
     };
