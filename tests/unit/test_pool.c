@@ -124,3 +124,24 @@ TEST(pool_exhaustion) {
     CHECK(ordered && got[0] == MIB(2) + KIB(32) - PAGE_SIZE, "top-down, distinct");
     CHECK(pool_free_bytes(&p) == 0 && p.n == 0, "empty: %zu ranges", p.n);
 }
+
+/* What a kernel that does not fit is told (issue 10): the largest block of
+ * touching free ranges, and all free memory. */
+TEST(free_memory_largest_block_and_total) {
+    region map[] = {R(0x100000, 0x300000, KILN_MEMORY_USABLE), R(0x400000, 0x200000, KILN_MEMORY_USABLE),
+                    R(0x800000, 0x400000, KILN_MEMORY_USABLE)};
+    region store[8];
+    struct pool p;
+    pool_init(&p, map, ARRAY_LEN(map), 0x100000, store, ARRAY_LEN(store));
+    uint64_t largest, total;
+    pool_free_memory(&p, &largest, &total);
+    CHECK(largest == 0x500000 && total == 0x900000, "touching ranges are one block: largest %llx, total %llx",
+          (unsigned long long)largest, (unsigned long long)total);
+    pool_exclude(&p, 0x300000, 0x1000);
+    pool_free_memory(&p, &largest, &total);
+    CHECK(largest == 0x400000 && total == 0x8ff000, "split: largest %llx, total %llx", (unsigned long long)largest,
+          (unsigned long long)total);
+    p.n = 0;
+    pool_free_memory(&p, &largest, &total);
+    CHECK(largest == 0 && total == 0, "empty pool");
+}
