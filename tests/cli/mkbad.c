@@ -208,7 +208,8 @@ int main(int argc, char **argv) {
     b = copy(0), p64(ph(b, di) + 16, UINT64_C(0xfffffffffffff000)), p64(ph(b, di) + 40, 0x2000);
     emit("seg-wraps.elf", b, orig_size, "elf: segment %u at 0xfffffffffffff000 (+0x2000) is not in canonical address space",
          di);
-    b = copy(0), p64(ph(b, di) + 16, UINT64_C(0xfffffffffffff000));
+    /* Ends exactly at 2^64, whatever the segment's size (the test kernel's .bss grows with its checks). */
+    b = copy(0), p64(ph(b, di) + 16, (uint64_t)0 - ((d_memsz + 0xfff) & ~(uint64_t)0xfff));
     emit("seg-last-page.elf", b, orig_size, "elf: segment %u reaches the last page of the address space", di);
     b = copy(0), p64(ph(b, 1) + 16, 0x10);
     emit("null-page.elf", b, orig_size, "elf: segment 1 maps the null page (vaddr 0x10); link the kernel at 1 MiB or above");
