@@ -45,6 +45,21 @@ static void point_ds_si(struct bios_regs *r, const void *p) {
 
 static bool cd_init(kiln_err *e);
 
+/* INT 13h AH=48h: the drive's bytes per sector, 0 when it does not say. */
+static uint16_t drive_sector_size(void) {
+    static uint8_t params[0x42] __attribute__((aligned(16)));
+    struct bios_regs r;
+    memset(params, 0, sizeof params);
+    params[0] = 0x1e;
+    bios_regs_init(&r);
+    r.eax = 0x4800;
+    r.edx = drive;
+    point_ds_si(&r, params);
+    bios_call(0x13, &r);
+    if (r.eflags & EFLAGS_CF) return 0;
+    return (uint16_t)(params[0x18] | params[0x19] << 8);
+}
+
 bool disk_init(uint8_t d, uint64_t plba, bool force_chs, bool cdrom, kiln_err *e) {
     struct bios_regs r;
     drive = d;
@@ -58,16 +73,8 @@ bool disk_init(uint8_t d, uint64_t plba, bool force_chs, bool cdrom, kiln_err *e
     ext = !force_chs && !(r.eflags & EFLAGS_CF) && (r.ebx & 0xffff) == 0xaa55 && (r.ecx & 1);
     if (ext) {
         /* Drive parameters: refuse sector sizes other than 512 bytes. */
-        static uint8_t params[0x42] __attribute__((aligned(16)));
-        memset(params, 0, sizeof params);
-        params[0] = 0x1e;
-        bios_regs_init(&r);
-        r.eax = 0x4800;
-        r.edx = drive;
-        point_ds_si(&r, params);
-        bios_call(0x13, &r);
-        uint16_t bps = (uint16_t)(params[0x18] | params[0x19] << 8);
-        if (!(r.eflags & EFLAGS_CF) && bps && bps != 512)
+        uint16_t bps = drive_sector_size();
+        if (bps && bps != 512)
             return err_set(e, "disk: drive 0x%02x has %u-byte sectors; Kiln's BIOS path needs 512", drive, bps);
         log_debug("disk: drive 0x%02x read with INT 13h extensions", drive);
         return true;
@@ -96,16 +103,8 @@ static bool cd_init(kiln_err *e) {
     bios_call(0x13, &r);
     if ((r.eflags & EFLAGS_CF) || (r.ebx & 0xffff) != 0xaa55)
         return err_set(e, "disk: CD drive 0x%02x has no INT 13h extensions", drive);
-    static uint8_t params[0x42] __attribute__((aligned(16)));
-    memset(params, 0, sizeof params);
-    params[0] = 0x1e;
-    bios_regs_init(&r);
-    r.eax = 0x4800;
-    r.edx = drive;
-    point_ds_si(&r, params);
-    bios_call(0x13, &r);
-    uint16_t bps = (uint16_t)(params[0x18] | params[0x19] << 8);
-    if (!(r.eflags & EFLAGS_CF) && bps && bps != CD_BLOCK_SIZE)
+    uint16_t bps = drive_sector_size();
+    if (bps && bps != CD_BLOCK_SIZE)
         return err_set(e, "disk: CD drive 0x%02x has %u-byte blocks, not %u", drive, bps, CD_BLOCK_SIZE);
     ext = true;
     sector = CD_BLOCK_SIZE;

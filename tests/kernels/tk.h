@@ -9,6 +9,7 @@
 #include <kiln/cmdline.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 void tk_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Records one check. Returns cond. */
@@ -23,5 +24,21 @@ __attribute__((noreturn)) void tk_finish(void);
 void tk_smp(struct kiln_boot_info *bi, bool started);
 
 #define TK_CHECK(cond, name, ...) tk_check((cond), (name), __VA_ARGS__)
+
+/* The few instructions the checks read the machine with. */
+static inline uint64_t rdmsr(uint32_t msr) {
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+static inline uint64_t rdtsc(void) {
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d) {
+    __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+#define READ_CR(n) ({ uint64_t v_; __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v_)); v_; })
 
 #endif
