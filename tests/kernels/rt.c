@@ -58,12 +58,6 @@ static __attribute__((noreturn)) void clean_exit(void) {
     triple_fault();
 }
 
-static uint64_t rdtsc(void) {
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
 /* Reads one byte from COM1 (polling the line status register's "data
  * ready" bit), waiting until the TSC passes `until`, or for `polls` reads
  * when the TSC frequency is unknown. Returns -1 when nothing arrived. */
