@@ -129,7 +129,7 @@ $(STAGE2_LIB) $(UEFI_LIB):
 HOST_OBJS := $(call objs,host,$(KILN_SRC) $(SHARED_SRC) $(FORMAT_WRITE_SRC)) $(B)/host/blobs.o
 
 .PHONY: all deps libkiln image run debug test unit-test boot-test fuzz fuzz-seeds bench install clean docs-screenshots
-all: $(B)/stage1.bin $(B)/cdboot.bin $(B)/stage2.bin $(B)/BOOTX64.EFI $(B)/kiln libkiln $(B)/kernel-example.elf
+all: $(B)/stage1.bin $(B)/cdboot.bin $(B)/pxe-stub.bin $(B)/stage2.bin $(B)/BOOTX64.EFI $(B)/kiln libkiln $(B)/kernel-example.elf
 deps:
 	@:
 
@@ -158,6 +158,11 @@ $(B)/stage1.bin: stage1/stage1.asm $(GEN_INC)
 $(B)/cdboot.bin: stage1/cdboot.asm $(GEN_INC)
 	@mkdir -p $(@D)
 	$(Q)$(call say,NASM,$@)$(NASM) -f bin $(NASM_FLAGS) -o $@ -l $(B)/cdboot.lst $<
+
+# The BIOS network boot program's first part (format/pxe.h).
+$(B)/pxe-stub.bin: stage1/pxe.asm $(GEN_INC)
+	@mkdir -p $(@D)
+	$(Q)$(call say,NASM,$@)$(NASM) -f bin $(NASM_FLAGS) -o $@ $<
 
 # Test builds: CHS only, in stage 1 and stage 2; and CHS plus no E820 (the
 # E801 fallback). They exercise the BIOS fallbacks under SeaBIOS, which has
@@ -232,7 +237,7 @@ $(B)/BOOTX64.EFI: $(UEFI_OBJS) $(UEFI_LIB)
 $(B)/host/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(call say,CC,$< (kiln))$(HOSTCC) $(HOST_CFLAGS) -c -o $@ $<
-$(B)/host/blobs.o: tools/kiln/image/blobs.S $(B)/stage1.bin $(B)/cdboot.bin $(B)/stage2.bin $(B)/BOOTX64.EFI
+$(B)/host/blobs.o: tools/kiln/image/blobs.S $(B)/stage1.bin $(B)/cdboot.bin $(B)/pxe-stub.bin $(B)/stage2.bin $(B)/BOOTX64.EFI
 	@mkdir -p $(@D)
 	$(Q)$(HOSTCC) -c -Wa,-I$(B) -o $@ $<
 $(B)/kiln: $(HOST_OBJS)

@@ -2,6 +2,7 @@
  * NASM %defines in build/gen/format/asm-offsets.inc: stage 1 places its
  * fields and checks stage 2 with the same numbers the tool writes. */
 #include "format/mbr.h"
+#include "format/pxe.h"
 
 #define DEFINE(name) __asm__ volatile("\n->" #name " %0" : : "i"(name))
 
@@ -27,4 +28,11 @@ void asm_offsets(void) {
     DEFINE(STAGE2_HDR_FIXUP);
     DEFINE(STAGE2_HDR_END);
     DEFINE(STAGE2_MAX_SECTORS);
+    DEFINE(PXE_STUB_BASE);
+    DEFINE(PXE_STUB_SIZE);
+    DEFINE(PXE_STUB_MAGIC_OFFSET);
+    DEFINE(PXE_STUB_MAGIC);
+    DEFINE(PXE_STUB_PXENV);
+    DEFINE(PXE_STUB_BANGPXE);
+    DEFINE(PXE_STUB_STAGE2_SECTORS);
 }

@@ -19,6 +19,10 @@ struct bios_regs {
 #define EFLAGS_IF 0x0200u
 
 void bios_call(uint8_t vec, struct bios_regs *r);
+/* The same for a real-mode far call to seg_off (segment << 16 | offset):
+ * the PXE API (stage2/pxeapi.c), with ES:DI and BX also pushed as its stack
+ * arguments. */
+void bios_farcall(uint32_t seg_off, struct bios_regs *r);
 
 /* Zero registers, IF on (BIOS services may wait for interrupts), CF set. */
 static inline void bios_regs_init(struct bios_regs *r) {

@@ -9,6 +9,7 @@
 #include "core/kstring.h"
 #include "format/mbr.h"
 #include "common/log.h"
+#include "common/netpayload.h"
 #include "core/memmap.h"
 #include "common/pool.h"
 #include "stage2/bios.h"
@@ -99,13 +100,17 @@ void stage2_main(uint32_t drive) {
     exceptions_install(false);
     load_tss();
     exceptions_use_ist(1);
-    struct mbr s1; /* stage 1's sector, where the BIOS loaded it: its fields tell where the payload is */
-    mbr_parse((const uint8_t *)(uintptr_t)STAGE1_BASE, &s1);
+    /* Stage 1's sector, where the BIOS loaded it: its fields tell where the
+     * payload is. From the network, the PXE stub is there instead. */
+    bool net = pxe_booted();
+    struct mbr s1 = {0};
+    if (!net) mbr_parse((const uint8_t *)(uintptr_t)STAGE1_BASE, &s1);
     uint64_t payload_lba = s1.payload_lba;
     uint8_t flags = s1.flags;
     if (flags & ~MBR_FLAG_CDROM) log_debug("stage 2: test flags 0x%02x from stage 1", flags);
     check_low_memory();
-    log_debug("stage 2: boot drive 0x%02x, Kiln partition at sector %llu", drive, (unsigned long long)payload_lba);
+    if (net) log_debug("stage 2: booted from the network (PXE)");
+    else log_debug("stage 2: boot drive 0x%02x, Kiln partition at sector %llu", drive, (unsigned long long)payload_lba);
 
     /* Memory: read the map, sanitize it, hand the usable part above 1 MiB
      * to the page pool the frame allocator draws from. */
@@ -127,9 +132,10 @@ void stage2_main(uint32_t drive) {
 
     struct platform p = {
         .firmware = KILN_FIRMWARE_BIOS,
-        .read = disk_read_payload,
-        /* Stage 2's header (format/mbr.h), checked by stage 1 with its first sector. */
+        .read = net ? netpayload_read : disk_read_payload,
         .handoff_page = (uint64_t)(uintptr_t)handoff_low,
+        /* Stage 2's header (format/mbr.h), checked by stage 1 with its first
+         * sector; from the network, the size of the file fetched (below). */
         .payload_space = get_le64((const uint8_t *)(uintptr_t)(STAGE2_BASE + STAGE2_HDR_PART_SECTORS)) * 512,
         .video_modes = vbe_modes,
         .video_set = vbe_set,
@@ -143,7 +149,9 @@ void stage2_main(uint32_t drive) {
     };
     for (size_t i = 0; i < m; i++)
         if (clean[i].kind != KILN_MEMORY_RESERVED) p.phys_top = MAX(p.phys_top, clean[i].base + clean[i].length);
-    if (!disk_init((uint8_t)drive, payload_lba, flags & MBR_FLAG_CHS, flags & MBR_FLAG_CDROM, &e)) panic("%s", e.msg);
+    if (net ? !pxe_init(&e) : !disk_init((uint8_t)drive, payload_lba, flags & MBR_FLAG_CHS, flags & MBR_FLAG_CDROM, &e))
+        panic("%s", e.msg);
+    if (net) p.payload_space = netpayload_size();
     find_tables(&p);
     /* Stage 2 maps the first 4 GiB: ACPI tables above it are not read. */
     uint8_t century = acpi_fadt_century(p.rsdp, GIB(4));

@@ -36,6 +36,11 @@ bool bios_memory_map(struct firmware_memory *fm, kiln_err *e, bool no_e820);
 bool disk_init(uint8_t drive, uint64_t partition_lba, bool force_chs, bool cdrom, kiln_err *e);
 bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, kiln_err *e);
 
+/* pxeapi.c: booted from the network (stage1/pxe.asm at 0x7C00): fetch the
+ * payload through the PXE API; then read it with netpayload_read(). */
+bool pxe_booted(void);
+bool pxe_init(kiln_err *e);
+
 /* vbe.c */
 size_t vbe_modes(struct video_mode *out, size_t cap, int *current);
 bool vbe_set(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_err *e);

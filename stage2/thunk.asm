@@ -1,4 +1,5 @@
-; thunk.asm - bios_call(): long-mode C calls a real-mode BIOS interrupt.
+; thunk.asm - bios_call(): long-mode C calls a real-mode BIOS interrupt;
+; bios_farcall(): the same for a real-mode far call (the PXE API).
 
 %include "stage2/asm-offsets.inc"
 %include "stage2/modes.inc"
@@ -16,8 +17,24 @@ bits 64
 ; and restored; GDTR is reloaded because some BIOS services load their own.
 ; Interrupts are enabled only inside real mode (per the caller's EFLAGS).
 ; ---------------------------------------------------------------------------
-global bios_call
+; void bios_farcall(uint32_t seg_off, struct bios_regs *regs)
+;
+; The same trip, but real mode runs `call far seg:off` with ES:DI and BX
+; also pushed as the three words a !PXE entry takes from the stack (PXE
+; 2.1 4.4.2: segment, offset, opcode); a PXENV+ entry takes them from the
+; registers instead (4.4.1), so one call serves both.
+; ---------------------------------------------------------------------------
+global bios_call, bios_farcall
+bios_farcall:
+    mov [rel thunk_far], edi
+    mov ax, [rel dispatch_far]
+    mov [rel thunk_dispatch], ax
+    jmp thunk_common
 bios_call:
+    mov ax, [rel dispatch_int]
+    mov [rel thunk_dispatch], ax
+    mov [rel thunk_int + 1], dil    ; patch the vector into `int imm8`
+thunk_common:
     push rbx
     push rbp
     push r12
@@ -27,7 +44,6 @@ bios_call:
     pushfq
     cli
     mov [rel thunk_regs_ptr], rsi
-    mov [rel thunk_int + 1], dil    ; patch the vector into `int imm8`
     lea rdi, [rel thunk_regs]       ; copy the caller's registers low
     mov ecx, BR_SIZE
     rep movsb
@@ -82,8 +98,18 @@ bits 16
     pop es
     pop ds
     popfd                           ; caller's flags: IF on, CF preset
+    jmp word [cs:thunk_dispatch]    ; int or far call; a jump keeps the flags
+thunk_do_far:
+    push es
+    push di
+    push bx
+    call far [cs:thunk_far]
+    add sp, 6
+    jmp thunk_after
+thunk_do_int:
 thunk_int:
     int 0x00                        ; vector patched above
+thunk_after:
     pushfd
     push ds
     push es
@@ -137,6 +163,11 @@ section .data16 progbits alloc write
 rm_idt:
     dw 0x3ff                        ; the real-mode IVT at 0
     dq 0
+dispatch_int: dw thunk_do_int
+dispatch_far: dw thunk_do_far
+thunk_dispatch: dw 0
+align 4
+thunk_far: dd 0                     ; seg:off of bios_farcall's target
 align 8
 thunk_rsp: dq 0
 thunk_regs_ptr: dq 0

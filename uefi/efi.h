@@ -28,6 +28,10 @@ uint64_t efi_disk_size(void); /* bytes of the Kiln partition, after efi_disk_ini
  * payload once, check its SHA-256 and point p->read at the verified copy;
  * sets p->secure_boot when Secure Boot was enforced and the hash matched. */
 bool efi_trust_init(struct platform *p, kiln_err *e);
+/* pxebc.c: started by the firmware's PXE boot: fetch the payload through
+ * EFI_PXE_BASE_CODE_PROTOCOL; then read it with netpayload_read(). */
+bool efi_net_booted(void);
+bool efi_net_init(kiln_err *e);
 
 /* gop.c: video through the Graphics Output Protocol. */
 void efi_gop_init(void);

@@ -14,6 +14,7 @@
 #include "common/frames.h"
 #include "core/kstring.h"
 #include "common/log.h"
+#include "common/netpayload.h"
 #include "core/memmap.h"
 #include "format/efiseal.h"
 #include "uefi/efi.h"
@@ -233,8 +234,15 @@ EFI_STATUS efi_main(EFI_HANDLE handle, EFI_SYSTEM_TABLE *systab) {
     p.phys_top = phys_top();
     p.has_unix_time = efi_boot_time(&p.unix_time);
     p.has_fw_random = efi_random(p.fw_random);
-    if (!efi_disk_init(&e)) panic("%s", e.msg);
-    p.payload_space = efi_disk_size();
+    /* From the network or from a disk: the payload's source is behind
+     * p.read either way, and the boot flow does not know which. The trust
+     * check (trust.c) reads the payload through p.read too, so under
+     * Secure Boot a fetched payload is verified against the signed hash
+     * exactly as a disk's is, and the boot reads only the verified copy. */
+    bool net = efi_net_booted();
+    if (net) p.read = netpayload_read;
+    if (net ? !efi_net_init(&e) : !efi_disk_init(&e)) panic("%s", e.msg);
+    p.payload_space = net ? netpayload_size() : efi_disk_size();
     if (!efi_trust_init(&p, &e)) panic("%s", e.msg);
     kiln_boot(&p);
 }

@@ -6,7 +6,8 @@
  * binary, so the firmware's signature check covers it). Before anything of
  * the payload is used, efi_trust_init() reads all of it into memory once,
  * hashes it and compares; from then on the boot flow reads the payload only
- * from that verified copy (p->read), never from the disk again, so nothing
+ * from that verified copy (p->read), never from the disk (or the fetched
+ * network copy: it reads through the same p->read) again, so nothing
  * can change between the check and the use. A mismatch stops the boot.
  *
  * Under Secure Boot (the SecureBoot variable is 1) a loader without a hash
@@ -63,7 +64,8 @@ bool efi_trust_init(struct platform *p, kiln_err *e) {
     if (!t.payload_size || pages > (UINT64_MAX >> 12) ||
         EFI_ERROR(bs->AllocatePages(AllocateAnyPages, EfiLoaderData, pages, &buf)))
         return err_set(e, "secure boot: no memory to verify the %llu-byte payload", (unsigned long long)t.payload_size);
-    if (!efi_disk_read(0, (void *)(uintptr_t)buf, t.payload_size, e)) return err_prefix(e, "secure boot");
+    /* p->read: the disk, or the payload fetched over the network (main.c) */
+    if (!p->read(0, (void *)(uintptr_t)buf, t.payload_size, e)) return err_prefix(e, "secure boot");
     struct sha256 h;
     uint8_t got[32];
     char got_hex[65], want_hex[65];

@@ -7,7 +7,7 @@
 # bytes; corruption is reported; a failed or interrupted run leaves an
 # existing image alone; settings come from kiln.toml ([image], a profile)
 # and KILN_* variables too, --dry-run shows each with its source, and their
-# errors name it. Prints one "[PASS] name" or "[FAIL] name: why" line per
+# errors name it; --kind pxe writes a network-boot folder. Prints one "[PASS] name" or "[FAIL] name: why" line per
 # check (tests/run.sh counts them).
 #   sh tests/cli/image.sh      (from the top of the tree, after make)
 suite=image
@@ -267,9 +267,9 @@ has settings.build-uses-them "$tmp/proj.info" '^  1: type 0x7f active, start 204
     '^          \| cmdline=from the project$' '^          \| log=error$' '^          \| serial=off$'
 # Errors name where the value came from; the command line's keep their words.
 (cd "$proj" && KILN_KIND=floppy "$K" image) > "$tmp/envkind.out" 2>&1
-has settings.env-error "$tmp/envkind.out" '^kiln: error: KILN_KIND=floppy: must be hybrid, bios, uefi or iso$'
+has settings.env-error "$tmp/envkind.out" '^kiln: error: KILN_KIND=floppy: must be hybrid, bios, uefi, iso or pxe$'
 (cd "$proj" && "$K" image --kind floppy) > "$tmp/clikind.out" 2>&1
-has settings.option-error "$tmp/clikind.out" "^kiln: error: --kind: 'floppy' is not hybrid, bios, uefi or iso\$"
+has settings.option-error "$tmp/clikind.out" "^kiln: error: --kind: 'floppy' is not hybrid, bios, uefi, iso or pxe\$"
 printf '[image]\nloader_fb = "huge"\n' > "$proj/sub/kiln.toml"
 (cd "$proj/sub" && "$K" image "$KERNEL" -o x.img) > "$tmp/filefb.out" 2>&1
 has settings.file-error "$tmp/filefb.out" \
@@ -286,4 +286,43 @@ has check.smp-wish "$tmp/check-smp.out" '^  smp start: every AP started and park
 has check.no-smp-wish "$tmp/check-nosmp.out" '^  smp none: the processors are listed, no AP is started$'
 "$K" image --help > "$tmp/help.out" 2>&1
 has settings.help "$tmp/help.out" '^  --dry-run ' '^  --profile NAME ' 'kiln\.toml' 'KILN_LOADER_LOG'
+
+# --- --kind pxe: a folder for a TFTP server --------------------------------------------------------------
+# kiln-bios.0 is the PXE stub (1 KiB, "KPXE" at 4, stage 2's sector count at
+# MBR_STAGE2_SECTORS, 0x1b4, as stage 1 keeps it) followed by stage 2 as sealed for it (its header,
+# bytes 8-27, filled in; the rest as built); kiln-x64.efi is the UEFI loader
+# sealed as on a disk's ESP; kiln.payload is byte for byte the Kiln partition
+# of a uefi image of the same inputs (no stage 2 entry in either).
+net="$tmp/net"
+if build pxe "$net"; then ok pxe.build; else bad pxe.build "kiln image --kind pxe failed" "$tmp/log.net"; fi
+s2="$top/$B/stage2.bin"
+s2s=$(( ($(size_of "$s2") + 511) / 512 ))
+tail -c +29 "$s2" > "$tmp/s2.tail"
+if [ "$(size_of "$net/kiln-bios.0")" -eq $((1024 + $(size_of "$s2"))) ] &&
+    [ "$(dd if="$net/kiln-bios.0" bs=1 skip=4 count=4 status=none)" = KPXE ] &&
+    [ "$(od -An -tu2 -j $((0x1b4)) -N2 "$net/kiln-bios.0" | tr -d ' ')" = "$s2s" ] &&
+    tail -c +$((1024 + 29)) "$net/kiln-bios.0" | cmp -s - "$tmp/s2.tail"; then ok pxe.bios-program
+else bad pxe.bios-program "kiln-bios.0 is not the stub followed by stage 2"; fi
+mcopy -o -i "$tmp/uefi.img@@1M" ::/EFI/BOOT/BOOTX64.EFI "$tmp/esp.efi" 2>/dev/null
+if cmp -s "$net/kiln-x64.efi" "$tmp/esp.efi"; then ok pxe.uefi-program
+else bad pxe.uefi-program "kiln-x64.efi differs from the uefi image's sealed BOOTX64.EFI"; fi
+lba=$("$K" info "$tmp/uefi.img" | sed -n 's/^  2: LBA \([0-9]*\)-.*(Kiln)$/\1/p')
+psize=$(size_of "$net/kiln.payload")
+if [ -n "$lba" ] && dd if="$tmp/uefi.img" bs=512 skip="$lba" status=none | head -c "$psize" | cmp -s - "$net/kiln.payload"
+then ok pxe.payload-as-on-disk
+else bad pxe.payload-as-on-disk "kiln.payload differs from the uefi image's Kiln partition (LBA '$lba')"; fi
+build pxe "$tmp/net-again"
+if cmp -s "$net/kiln.payload" "$tmp/net-again/kiln.payload"; then ok pxe.reproducible; else bad pxe.reproducible "differs"; fi
+build pxe "$net" # into an existing folder: replaced, nothing left beside
+left=$(ls -A "$net" | tr '\n' ' ')
+if [ "$left" = "kiln-bios.0 kiln-x64.efi kiln.payload " ]; then ok pxe.rewrite; else bad pxe.rewrite "left: $left"; fi
+: > "$tmp/net-file"
+"$K" image "$KERNEL" -o "$tmp/net-file" --kind pxe > "$tmp/pxefile.out" 2>&1
+has pxe.output-is-a-file "$tmp/pxefile.out" 'net-file: exists and is not a directory; --kind pxe writes a folder'
+"$K" run "$tmp/uefi.img" --net --dry-run > "$tmp/netimg.out" 2>&1
+has pxe.run-disk-image-refused "$tmp/netimg.out" 'is a disk image; the network boots a kernel ELF .* or a folder made by'
+"$K" run "$KERNEL" --net --kind bios --dry-run > "$tmp/netkind.out" 2>&1
+has pxe.run-kind-refused "$tmp/netkind.out" '^kiln: error: kind bios \(--kind\) cannot boot from the network \(--net\): use kind pxe$'
+"$K" run "$net" --firmware uefi --dry-run > "$tmp/netdir.out" 2>&1
+has pxe.run-folder "$tmp/netdir.out" "tftp=$net,bootfile=kiln-x64.efi" 'virtio-net-pci,netdev=net0,bootindex=0,romfile='
 exit 0

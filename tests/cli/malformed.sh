@@ -203,7 +203,7 @@ refuse module-empty-name "kiln: error: $MOD: empty name" image "$KERNEL" -o out.
 long=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 refuse module-long-name "kiln: error: $MOD: name '$long' is longer than 63 characters" \
     image "$KERNEL" -o out.img --module "$MOD=$long"
-refuse bad-kind "kiln: error: --kind: 'floppy' is not hybrid, bios, uefi or iso" image "$KERNEL" -o out.img --kind floppy
+refuse bad-kind "kiln: error: --kind: 'floppy' is not hybrid, bios, uefi, iso or pxe" image "$KERNEL" -o out.img --kind floppy
 refuse bad-fb "kiln: error: --fb: fb must be auto, keep, none, WxH, max:WxH or min:WxH" \
     image "$KERNEL" -o out.img --fb 800x
 refuse bad-fb-zero "kiln: error: --fb: " image "$KERNEL" -o out.img --fb max:0x600

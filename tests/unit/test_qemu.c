@@ -122,11 +122,29 @@ TEST(qemu_command_lines) {
             "-drive", "if=none,id=disk0,format=raw,file=./x:disk,,1.img,snapshot=on",
             "-device", "virtio-blk-pci,drive=disk0,bootindex=0",
             "-chardev", "socket,id=serial0,path=/tmp/s,,1.sock", "-serial", "chardev:serial0",
-            "-monitor", "stdio", "-debugcon", "file:dbg,1.log",
+            "-monitor", "stdio", "-nic", "none", "-debugcon", "file:dbg,1.log",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-no-reboot", "-s", "-S", "-d", "int", NULL};
-        check_argv("k --firmware uefi --accel kvm --memory 2G --cpus 4 --disk virtio --monitor --gui --net "
+        check_argv("k --firmware uefi --accel kvm --memory 2G --cpus 4 --disk virtio --monitor --gui "
                    "--debugcon dbg,1.log --gdb -- -d int",
                    true, &uefi, want);
+    }
+    /* --net: no disk; QEMU's DHCP and TFTP serve the folder, naming the
+     * firmware's boot program; OVMF's own network stack (no iPXE ROM) */
+    {
+        struct qemu_inputs net = {"q", "/c/k,1.pxe", NULL, NULL, NULL, false, NULL, NULL, NULL, NULL, false};
+        const char *const want[] = {COMMON_HEAD, "q35", "-accel", "tcg", "-m", "256", "-smp", "1", "-netdev",
+                                    "user,id=net0,tftp=/c/k,,1.pxe,bootfile=kiln-bios.0", "-device",
+                                    "virtio-net-pci,netdev=net0,bootindex=0", "-serial", "stdio", "-monitor", "none",
+                                    "-display", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", NULL};
+        check_argv("k --net", false, &net, want);
+        struct qemu_inputs netu = {"q", "/c/k.pxe", "C.fd", "V.fd", NULL, false, NULL, NULL, NULL, NULL, false};
+        const char *const wantu[] = {COMMON_HEAD, "q35", "-accel", "tcg", "-m", "256", "-smp", "1", "-drive",
+                                     "if=pflash,format=raw,readonly=on,file=C.fd", "-drive", "if=pflash,format=raw,file=V.fd",
+                                     "-netdev", "user,id=net0,tftp=/c/k.pxe,bootfile=kiln-x64.efi", "-device",
+                                     "virtio-net-pci,netdev=net0,bootindex=0,romfile=", "-serial", "stdio", "-monitor",
+                                     "none", "-display", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                                     NULL};
+        check_argv("k --net --firmware uefi", false, &netu, wantu);
     }
     /* U-Boot: its ROM as -bios, no pflash */
     {

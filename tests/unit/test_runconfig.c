@@ -761,7 +761,7 @@ TEST(image_errors) {
         {NULL, no_env, "k.elf -o x --no-config", "--no-config is now --no-project"},
         {NULL, no_env, "k.elf -o x -- -a", "unknown option '--'"},
         {NULL, fb_env, "k.elf -o x", "KILN_LOADER_FB=huge: fb must be auto"},
-        {NULL, kind_env, "k.elf -o x", "KILN_KIND=floppy: must be hybrid, bios, uefi or iso"},
+        {NULL, kind_env, "k.elf -o x", "KILN_KIND=floppy: must be hybrid, bios, uefi, iso or pxe"},
         {"[image]\nloader_serial = \"maybe\"\n", no_env, "k.elf -o x",
          "kiln.toml:2: loader_serial = \"maybe\": serial must be on or off"},
         {"[image]\nmemory = 512\n", no_env, "k.elf -o x",

@@ -70,8 +70,9 @@ enum rc_disk { DISK_IDE, DISK_AHCI, DISK_NVME, DISK_VIRTIO, DISK_USB };
 enum rc_accel { ACCEL_TCG, ACCEL_KVM, ACCEL_AUTO };
 /* The kinds of disk image (K_KIND; kiln image's --kind): MBR and GPT with
  * both loaders, MBR and stage 1 only, GPT and the EFI loader only, and a
- * hybrid ISO 9660 image (CD or disk, both loaders; docs/iso.md). */
-enum image_kind { KIND_HYBRID, KIND_BIOS, KIND_UEFI, KIND_ISO };
+ * hybrid ISO 9660 image (CD or disk, both loaders; docs/iso.md), and a folder
+ * for a TFTP server (network boot, both loaders; docs/network-boot.md). */
+enum image_kind { KIND_HYBRID, KIND_BIOS, KIND_UEFI, KIND_ISO, KIND_PXE };
 
 struct rc_value {
     bool set;        /* false: unset (no default applies) */

@@ -26,12 +26,13 @@ void rc_free(struct run_config *c) { arena_free(&c->a); }
 /* --- the settings ------------------------------------------------------------ */
 
 static const char *const firmware_names[] = {"bios", "uefi", "uboot", NULL};
-static const char *const kind_names[] = {"hybrid", "bios", "uefi", "iso", NULL}; /* enum image_kind order */
+static const char *const kind_names[] = {"hybrid", "bios", "uefi", "iso", "pxe", NULL}; /* enum image_kind order */
 static const char *const machine_names[] = {"q35", "pc", NULL};
 static const char *const disk_names[] = {"ide", "ahci", "nvme", "virtio", "usb", NULL};
 static const char *const accel_names[] = {"tcg", "kvm", "auto", NULL}; /* enum rc_accel order */
 
-_Static_assert(KIND_HYBRID == 0 && KIND_BIOS == 1 && KIND_UEFI == 2 && KIND_ISO == 3, "kind_names follows enum image_kind");
+_Static_assert(KIND_HYBRID == 0 && KIND_BIOS == 1 && KIND_UEFI == 2 && KIND_ISO == 3 && KIND_PXE == 4,
+               "kind_names follows enum image_kind");
 _Static_assert(ACCEL_TCG == 0 && ACCEL_KVM == 1 && ACCEL_AUTO == 2, "accel_names follows enum rc_accel");
 
 /* One name means one thing in every command: --loader-log LEVEL, --fb and

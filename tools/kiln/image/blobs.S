@@ -12,6 +12,11 @@ kiln_cdboot:
     .incbin "cdboot.bin"
 kiln_cdboot_end:
     .balign 16
+    .global kiln_pxe_stub, kiln_pxe_stub_end
+kiln_pxe_stub:
+    .incbin "pxe-stub.bin"
+kiln_pxe_stub_end:
+    .balign 16
     .global kiln_stage2, kiln_stage2_end
 kiln_stage2:
     .incbin "stage2.bin"

@@ -27,12 +27,14 @@ bool parse_kind(const char *s, enum image_kind *k) {
     else if (!strcmp(s, "bios")) *k = KIND_BIOS;
     else if (!strcmp(s, "uefi")) *k = KIND_UEFI;
     else if (!strcmp(s, "iso")) *k = KIND_ISO;
+    else if (!strcmp(s, "pxe")) *k = KIND_PXE;
     else return false;
     return true;
 }
 
 const char *kind_name(enum image_kind k) {
-    return k == KIND_BIOS ? "bios" : k == KIND_UEFI ? "uefi" : k == KIND_ISO ? "iso" : "hybrid";
+    static const char *const names[] = {"hybrid", "bios", "uefi", "iso", "pxe"}; /* enum image_kind order */
+    return (unsigned)k < ARRAY_LEN(names) ? names[k] : "hybrid";
 }
 
 static const char *base_name(const char *path) {
@@ -171,7 +173,8 @@ void image_build(const struct image_opts *o) {
 
     /* MAX_MODULES plus the kernel, the config and stage 2 is one more than
      * the PAYLOAD_MAX_ENTRIES slots of ents[] (and of a payload): check the sum. */
-    uint32_t s2ents = o->kind != KIND_UEFI;
+    bool with_s2 = o->kind != KIND_UEFI && o->kind != KIND_PXE; /* pxe: kiln-bios.0 carries stage 2 */
+    uint32_t s2ents = with_s2;
     if (n + s2ents + (uint32_t)o->nmodules > PAYLOAD_MAX_ENTRIES)
         die("%d modules are too many: the payload holds %u entries, %u of them for the kernel%s%s", o->nmodules,
             PAYLOAD_MAX_ENTRIES, n + s2ents, clen ? ", the image config" : "", s2ents ? ", stage 2" : "");
@@ -193,13 +196,16 @@ void image_build(const struct image_opts *o) {
     size_t s2size = (size_t)(kiln_stage2_end - kiln_stage2);
     uint8_t *stage2 = xmalloc(s2size);
     memcpy(stage2, kiln_stage2, s2size);
-    if (o->kind != KIND_UEFI) ents[n++] = (struct payload_item){PAYLOAD_STAGE2, "stage2.bin", stage2, s2size};
+    if (with_s2) ents[n++] = (struct payload_item){PAYLOAD_STAGE2, "stage2.bin", stage2, s2size};
 
     uint64_t total = payload_size(ents, n), offs[PAYLOAD_MAX_ENTRIES], stage2_off = 0;
-    struct disk_layout dl;
-    disk_plan(&dl, o->kind, total);
-    /* An ISO's Kiln partition is the payload file itself (iso.c). */
-    uint64_t part_sectors = o->kind == KIND_ISO ? align_up(total, SECTOR) / SECTOR : dl.kiln_sectors;
+    struct disk_layout dl = {0};
+    /* pxe: no disk; stage 2 (in kiln-bios.0) is sealed with the payload's
+     * own size, which the loader checks again against the file it fetched.
+     * An ISO's Kiln partition is the payload file itself (iso.c). */
+    if (o->kind != KIND_PXE) disk_plan(&dl, o->kind, total);
+    uint64_t part_sectors =
+        o->kind == KIND_ISO || o->kind == KIND_PXE ? align_up(total, SECTOR) / SECTOR : dl.kiln_sectors;
     if (o->kind != KIND_UEFI && !stage2_seal(stage2, s2size, part_sectors, &e)) die("internal: %s", e.msg);
     uint8_t *header = xcalloc(1, PAYLOAD_HEADER_MAX);
     uint32_t hsize = payload_write_header(header, ents, n, offs);
@@ -237,6 +243,16 @@ void image_build(const struct image_opts *o) {
         efi = signed_efi;
     }
 
+    if (o->kind == KIND_PXE) {
+        pxe_dir_write(o->out, stage2, s2size, efi, efi_size, &pout, total);
+        free(efi);
+        free(payload);
+        free(header);
+        free(stage2);
+        free(ctext);
+        free(kernel);
+        return;
+    }
     if (o->kind == KIND_ISO) {
         iso_write(o->out, stage1, payload, total, stage2_off, s2size, efi, efi_size);
         free(efi);

@@ -20,6 +20,7 @@ static void usage_image(void) {
          "  -o, --output OUT       image file to write (replaced atomically)\n"
          "  --kind KIND            hybrid (BIOS and UEFI, default), bios (MBR only), uefi (GPT only),\n"
          "                         iso (CD/DVD and USB stick, BIOS and UEFI; needs xorriso; docs/iso.md)\n"
+         "                         pxe (OUT is a folder for a TFTP server: network boot, BIOS and UEFI)\n"
          "  --sign-key KEY         with --sign-cert: put the payload's SHA-256 into BOOTX64.EFI and sign\n"
          "  --sign-cert CERT       it with sbsign for UEFI Secure Boot (docs/secure-boot.md)\n"
          "  --module FILE[=NAME]   add a module (repeatable); NAME defaults to the file name\n"
@@ -61,13 +62,13 @@ static int image_option(void *ctx, int argc, char **argv, int i, kiln_err *e) {
 /* kiln image's own messages for its command-line values, as it has always
  * printed them. They come before the settings table's checks, which word
  * theirs alike for every source and command ("--kind floppy: must be
- * hybrid, bios, uefi or iso"; a module's empty NAME), so those never see these
+ * hybrid, bios, uefi, iso or pxe"; a module's empty NAME), so those never see these
  * values. */
 static void check_cli_values(const struct rc_cli *cli) {
     for (size_t i = 0; i < cli->n; i++) {
         const struct rc_setting *s = &cli->set[i];
         enum image_kind kind;
-        if (s->key == K_KIND && !parse_kind(s->text, &kind)) die("--kind: '%s' is not hybrid, bios, uefi or iso", s->text);
+        if (s->key == K_KIND && !parse_kind(s->text, &kind)) die("--kind: '%s' is not hybrid, bios, uefi, iso or pxe", s->text);
         const char *eq = s->key == K_MODULES ? strchr(s->text, '=') : NULL;
         if (eq && !eq[1]) die("%.*s: empty name", (int)(eq - s->text), s->text);
     }

@@ -53,6 +53,12 @@ void image_build(const struct image_opts *o);
 extern const uint8_t kiln_stage1[], kiln_stage1_end[];
 extern const uint8_t kiln_cdboot[], kiln_cdboot_end[];
 extern const uint8_t kiln_stage2[], kiln_stage2_end[];
+extern const uint8_t kiln_pxe_stub[], kiln_pxe_stub_end[];
+
+/* pxedir.c: the network-boot folder of --kind pxe at dir (created if
+ * missing; each file replaced atomically, the payload last), with stage 2
+ * as sealed for it (stage2_seal), efi the UEFI loader as sealed (and signed)
+ * for a disk, and the payload written item by item like disk_write's. */
 extern const uint8_t kiln_efi[], kiln_efi_end[];
 
 /* --- the disk layout (partitions.c; the formats are format/mbr.h and format/gpt.h) ----- */
@@ -80,6 +86,9 @@ struct payload_out {
 };
 void disk_write(struct out_file *out, const struct disk_layout *d, const uint8_t *stage1, const struct payload_out *p,
                 uint64_t stage2_off, uint64_t stage2_size, const uint8_t *efi, size_t efi_size);
+
+void pxe_dir_write(const char *dir, const uint8_t *stage2, size_t stage2_size, const uint8_t *efi, size_t efi_size,
+                   const struct payload_out *payload, uint64_t payload_size);
 
 /* sign.c: BOOTX64.EFI (efi: the sealed copy) with the payload's SHA-256 in its trust record,
  * signed by sbsign with key and cert (docs/secure-boot.md); malloc'd. */

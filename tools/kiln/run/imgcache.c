@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/version.h"
+#include "format/pxe.h"
 #include "tools/kiln/run/imgcache.h"
 #include "tools/kiln/util/cleanup.h"
 #include "tools/kiln/util/die.h"
@@ -53,11 +54,22 @@ static void prune_cache(const char *dir) {
     struct dirent *de;
     while ((de = readdir(d))) {
         size_t n = strlen(de->d_name);
-        if (n < 5 || strcmp(de->d_name + n - 4, ".img")) continue;
+        bool pxe = n >= 5 && !strcmp(de->d_name + n - 4, ".pxe");
+        if (n < 5 || (strcmp(de->d_name + n - 4, ".img") && !pxe)) continue;
         char path[PATH_MAX];
         struct stat st;
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime < limit) unlink(path);
+        if (stat(path, &st) != 0 || st.st_mtime >= limit) continue;
+        if (S_ISREG(st.st_mode) && !pxe) unlink(path);
+        if (S_ISDIR(st.st_mode) && pxe) { /* a network-boot folder: its three files, then itself */
+            static const char *const files[] = {PXE_BIOS_NAME, PXE_UEFI_NAME, PXE_PAYLOAD_NAME};
+            char f[PATH_MAX + 32];
+            for (size_t i = 0; i < ARRAY_LEN(files); i++) {
+                snprintf(f, sizeof f, "%s/%s", path, files[i]);
+                unlink(f);
+            }
+            rmdir(path);
+        }
     }
     closedir(d);
 }
@@ -139,7 +151,9 @@ const char *imgcache_path(struct run_config *c, struct image_opts *o, char **cfg
     }
     char hex[65];
     sha256_hex(&s, hex);
-    return arena_printf(&c->a, "%s/images/%s-%.32s.img", cache_dir(&c->a), safe_stem(&c->a, o->kernel), hex);
+    /* kind pxe: a folder (tools/kiln/image/pxedir.c) */
+    return arena_printf(&c->a, "%s/images/%s-%.32s.%s", cache_dir(&c->a), safe_stem(&c->a, o->kernel), hex,
+                        o->kind == KIND_PXE ? "pxe" : "img");
 }
 
 /* Builds the image into the cache, atomically (image_build writes a

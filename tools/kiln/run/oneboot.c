@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "format/pxe.h"
 #include "tools/kiln/image/image.h"
 #include "tools/kiln/run/guest.h"
 #include "tools/kiln/run/imgcache.h"
@@ -110,6 +111,36 @@ static bool identify_target(const char *target) {
         target, what);
 }
 
+/* Network boot (--net): a kernel is built into a --kind pxe folder, a
+ * folder is served as it is; QEMU's own DHCP and TFTP serve it
+ * (qemu_argv). A --kind pxe kernel and a folder imply --net. */
+static void choose_net(struct boot *b, bool folder) {
+    struct run_config *c = &b->cfg;
+    struct rc_value *net = &c->v[K_NET], *kind = &c->v[K_KIND];
+    bool explicit_kind = kind->src.layer != RC_DEFAULT;
+    if (!net->num && !folder && !(b->is_elf && kind->num == KIND_PXE)) return;
+    if (!folder && !b->is_elf)
+        die("%s: %s is a disk image; the network boots a kernel ELF (kiln builds its folder) or a folder made by "
+            "`kiln image --kind pxe`",
+            rc_named(c, K_NET), b->image);
+    if (b->is_elf && explicit_kind && kind->num != KIND_PXE)
+        die("kind %s (%s) cannot boot from the network (%s): use kind pxe", kind_name((enum image_kind)kind->num),
+            rc_source_str(&c->a, &kind->src), rc_named(c, K_NET));
+    if (c->v[K_FIRMWARE].num == FW_UBOOT)
+        die("firmware uboot (%s): kiln run boots U-Boot from a disk only; boot from the network with firmware bios "
+            "or uefi",
+            rc_source_str(&c->a, &c->v[K_FIRMWARE].src));
+    if (folder) {
+        const char *need[] = {PXE_PAYLOAD_NAME, c->v[K_FIRMWARE].num == FW_UEFI ? PXE_UEFI_NAME : PXE_BIOS_NAME};
+        for (size_t i = 0; i < ARRAY_LEN(need); i++)
+            if (!file_exists(arena_printf(&c->a, "%s/%s", b->image, need[i])))
+                warnx("%s has no %s: not a folder made by `kiln image --kind pxe`? (the boot will fail)", b->image,
+                      need[i]);
+    }
+    kind->num = KIND_PXE;
+    net->num = 1;
+}
+
 /* --- the accelerator -------------------------------------------------------------------- */
 
 static const char *kvm_record_path(struct arena *a) { return arena_printf(a, "%s/kvm-broken", cache_dir(a)); }
@@ -191,11 +222,14 @@ void boot_prepare(struct boot *b, bool dry_run) {
     const char *const *envp = (const char *const *)environ;
     kiln_err e;
     const char *target = c->v[K_KERNEL].str;
-    b->is_elf = identify_target(target);
+    struct stat st;
+    bool folder = stat(target, &st) == 0 && S_ISDIR(st.st_mode);
+    b->is_elf = !folder && identify_target(target);
     if (!b->is_elf) {
         b->image = target;
         check_image_target(b);
     }
+    choose_net(b, folder);
     if (!rc_check_target(c, b->is_elf, &e)) die("%s", e.msg);
     /* An ISO boots as a CD unless --disk (or kiln.toml, KILN_DISK) chose a disk controller. */
     bool iso = b->is_elf ? c->v[K_KIND].num == KIND_ISO : image_is_iso(target);
@@ -204,7 +238,7 @@ void boot_prepare(struct boot *b, bool dry_run) {
         struct image_opts o = {.kernel = target};
         char *cfg_text;
         b->image = imgcache_path(c, &o, &cfg_text);
-        b->image_cached = file_exists(b->image);
+        b->image_cached = file_exists(c->v[K_NET].num ? arena_printf(&c->a, "%s/" PXE_PAYLOAD_NAME, b->image) : b->image);
         if (!dry_run && !b->image_cached) imgcache_build(c, b->image, &o, cfg_text);
         else if (!dry_run) utimensat(AT_FDCWD, b->image, NULL, 0); /* recently used: not pruned */
     }

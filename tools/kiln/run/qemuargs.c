@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "format/pxe.h"
 #include "tools/kiln/run/qemu.h"
 #include "tools/kiln/util/shellwords.h"
 
@@ -48,6 +49,53 @@ __attribute__((format(printf, 2, 3))) static void push(struct argvec *av, const 
     av->v[av->n] = NULL;
 }
 
+/* The boot disk, never written (snapshot=on), or the boot CD (read-only). */
+static bool disk_args(struct run_config *c, struct argvec *av, const struct qemu_inputs *in, bool pc, kiln_err *e) {
+    const struct rc_value *v = c->v;
+    if (in->cdrom) {
+        /* A CD is read-only: nothing to snapshot. */
+        push(av, "-drive"), push(av, "if=none,id=disk0,format=raw,media=cdrom,readonly=on,file=%s",
+                                qemu_drive_file(&c->a, in->image));
+        push(av, "-device"), push(av, pc ? "ide-cd,drive=disk0,bootindex=0" : "ide-cd,drive=disk0,bus=ide.0,bootindex=0");
+        return true;
+    }
+    push(av, "-drive"), push(av, "if=none,id=disk0,format=raw,file=%s,snapshot=on", qemu_drive_file(&c->a, in->image));
+    switch ((enum rc_disk)v[K_DISK].num) {
+    case DISK_IDE:
+        if (!pc) return err_set(e, "disk ide needs machine pc (q35 has no legacy IDE controller): use disk ahci");
+        push(av, "-device"), push(av, "ide-hd,drive=disk0,bootindex=0");
+        break;
+    case DISK_AHCI:
+        if (pc) {
+            push(av, "-device"), push(av, "ahci,id=ahci0");
+            push(av, "-device"), push(av, "ide-hd,drive=disk0,bus=ahci0.0,bootindex=0");
+        } else { /* q35's ICH9 has an AHCI controller built in, its ports are ide.0 .. ide.5 */
+            push(av, "-device"), push(av, "ide-hd,drive=disk0,bus=ide.0,bootindex=0");
+        }
+        break;
+    case DISK_NVME: push(av, "-device"), push(av, "nvme,serial=kiln0,drive=disk0,bootindex=0"); break;
+    case DISK_VIRTIO: push(av, "-device"), push(av, "virtio-blk-pci,drive=disk0,bootindex=0"); break;
+    case DISK_USB:
+        push(av, "-device"), push(av, "qemu-xhci,id=xhci");
+        push(av, "-device"), push(av, "usb-storage,bus=xhci.0,drive=disk0,bootindex=0");
+        break;
+    }
+    return true;
+}
+
+/* Network boot: QEMU's user networking serves the folder over TFTP and
+ * names the firmware's boot program in its DHCP reply. SeaBIOS boots it
+ * with the iPXE ROM QEMU gives the NIC; for UEFI the NIC gets no ROM, so
+ * OVMF's own driver and network stack (EFI_PXE_BASE_CODE_PROTOCOL) load it. */
+static bool net_args(struct run_config *c, struct argvec *av, const struct qemu_inputs *in, kiln_err *e) {
+    bool uefi = c->v[K_FIRMWARE].num == FW_UEFI;
+    if (c->v[K_FIRMWARE].num == FW_UBOOT) return err_set(e, "firmware uboot cannot boot from the network here");
+    push(av, "-netdev"), push(av, "user,id=net0,tftp=%s,bootfile=%s", qemu_opt_value(&c->a, in->image),
+                              uefi ? PXE_UEFI_NAME : PXE_BIOS_NAME);
+    push(av, "-device"), push(av, "virtio-net-pci,netdev=net0,bootindex=0%s", uefi ? ",romfile=" : "");
+    return true;
+}
+
 bool qemu_argv(struct run_config *c, const struct qemu_inputs *in, char ***argv, int *argc, kiln_err *e) {
     struct argvec av = {&c->a, NULL, 0, 0};
     const struct rc_value *v = c->v;
@@ -71,35 +119,7 @@ bool qemu_argv(struct run_config *c, const struct qemu_inputs *in, char ***argv,
         if (!in->uboot_rom) return err_set(e, "internal: firmware uboot without its ROM");
         push(&av, "-bios"), push(&av, "%s", in->uboot_rom); /* a plain path: QEMU takes it whole */
     }
-    if (in->cdrom) {
-        /* A CD is read-only: nothing to snapshot. */
-        push(&av, "-drive"), push(&av, "if=none,id=disk0,format=raw,media=cdrom,readonly=on,file=%s",
-                                  qemu_drive_file(&c->a, in->image));
-        push(&av, "-device"), push(&av, pc ? "ide-cd,drive=disk0,bootindex=0" : "ide-cd,drive=disk0,bus=ide.0,bootindex=0");
-    } else {
-        push(&av, "-drive"), push(&av, "if=none,id=disk0,format=raw,file=%s,snapshot=on", qemu_drive_file(&c->a, in->image));
-    }
-    switch (in->cdrom ? (enum rc_disk)-1 : (enum rc_disk)v[K_DISK].num) {
-    case DISK_IDE:
-        if (!pc) return err_set(e, "disk ide needs machine pc (q35 has no legacy IDE controller): use disk ahci");
-        push(&av, "-device"), push(&av, "ide-hd,drive=disk0,bootindex=0");
-        break;
-    case DISK_AHCI:
-        if (pc) {
-            push(&av, "-device"), push(&av, "ahci,id=ahci0");
-            push(&av, "-device"), push(&av, "ide-hd,drive=disk0,bus=ahci0.0,bootindex=0");
-        } else { /* q35's ICH9 has an AHCI controller built in, its ports are ide.0 .. ide.5 */
-            push(&av, "-device"), push(&av, "ide-hd,drive=disk0,bus=ide.0,bootindex=0");
-        }
-        break;
-    case DISK_NVME: push(&av, "-device"), push(&av, "nvme,serial=kiln0,drive=disk0,bootindex=0"); break;
-    case DISK_VIRTIO: push(&av, "-device"), push(&av, "virtio-blk-pci,drive=disk0,bootindex=0"); break;
-    case DISK_USB:
-        push(&av, "-device"), push(&av, "qemu-xhci,id=xhci");
-        push(&av, "-device"), push(&av, "usb-storage,bus=xhci.0,drive=disk0,bootindex=0");
-        break;
-    default: break; /* the CD above */
-    }
+    if (!(v[K_NET].num ? net_args(c, &av, in, e) : disk_args(c, &av, in, pc, e))) return false;
     if (in->serial_socket) {
         push(&av, "-chardev"), push(&av, "socket,id=serial0,path=%s", qemu_opt_value(&c->a, in->serial_socket));
         push(&av, "-serial"), push(&av, "chardev:serial0");
