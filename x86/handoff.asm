@@ -22,6 +22,7 @@
 bits 64
 default rel
 %include "x86/asm-offsets.inc"
+%include "x86/zero-gprs.inc"
 
 section .rodata
 global handoff_stub, handoff_stub_end, handoff_stub_long
@@ -48,20 +49,7 @@ handoff_stub:
     push 0                          ; return address: the entry must not return
     push qword [rdi + HANDOFF_ENTRY] ; popped by the final `ret`, so RAX ends up 0 too
     mov rdi, [rdi + HANDOFF_BOOT_INFO]
-    xor eax, eax
-    xor ebx, ebx
-    xor ecx, ecx
-    xor edx, edx
-    xor esi, esi
-    xor ebp, ebp
-    xor r8d, r8d
-    xor r9d, r9d
-    xor r10d, r10d
-    xor r11d, r11d
-    xor r12d, r12d
-    xor r13d, r13d
-    xor r14d, r14d
-    xor r15d, r15d
+    ZERO_GPRS_BUT_RDI_RSP
     ret                             ; to the entry point, RSP = stack top - 8
 
 .switch:                            ; still on the loader's tables and stack

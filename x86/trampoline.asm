@@ -7,6 +7,7 @@
 ; access is relative to it. No stack is used until the AP has its own.
 bits 16
 %include "x86/asm-offsets.inc"
+%include "x86/zero-gprs.inc"
 
 section .rodata
 global ap_trampoline, ap_trampoline_pm32, ap_trampoline_lm64, ap_trampoline_kernel, ap_trampoline_end
@@ -127,20 +128,7 @@ ap_trampoline_kernel:
     push 0                          ; return address: the function must not return
     push rax                        ; popped by the final `ret`
     mov rdi, rbx
-    xor eax, eax
-    xor ebx, ebx
-    xor ecx, ecx
-    xor edx, edx
-    xor esi, esi
-    xor ebp, ebp
-    xor r8d, r8d
-    xor r9d, r9d
-    xor r10d, r10d
-    xor r11d, r11d
-    xor r12d, r12d
-    xor r13d, r13d
-    xor r14d, r14d
-    xor r15d, r15d
+    ZERO_GPRS_BUT_RDI_RSP
     ret                             ; RSP = stack_top - 8
 .lost:                              ; no record, or given up on: halt here for good
     cli
