@@ -76,7 +76,7 @@ LOADER_CFLAGS := -std=c11 -O2 -g -m64 -ffreestanding -nostdlib -fno-stack-protec
 # The loaders are built for size (-Os) except the loops every byte of a
 # large kernel or of the screen goes through (checksum, copies, the
 # framebuffer console), which stay -O2: sizes in docs/benchmarks.md.
-LOADER_HOT_SRC := libkiln/crc32.c libkiln/string.c libkiln/fbcon.c x86/kstring.c
+LOADER_HOT_SRC := core/sum128.c libkiln/crc32.c libkiln/string.c libkiln/fbcon.c x86/kstring.c
 loader_opt = $(if $(filter $(LOADER_HOT_SRC),$(1)),,-Os)
 
 # Stage 2 runs at 0x8000, identity-mapped: small code model, no PIC. A

@@ -3,7 +3,6 @@
  * validated with the code `kiln check` runs. */
 #include "common/boot.h"
 
-#include <kiln/crc32.h>
 #include <kiln/fmt.h>
 
 #include "common/frames.h"
@@ -11,7 +10,7 @@
 #include "core/kconfig.h"
 #include "core/kstring.h"
 
-/* Reads a payload entry into fresh frames of the given kind and checks its CRC. */
+/* Reads a payload entry into fresh frames of the given kind and checks its sum. */
 static struct loaded_file load_entry(struct platform *p, const struct payload_entry *pe, uint32_t kind) {
     kiln_err e;
     struct loaded_file f = {pe, 0, align_up(pe->size ? pe->size : 1, PAGE_SIZE)};
@@ -22,10 +21,7 @@ static struct loaded_file load_entry(struct platform *p, const struct payload_en
     if (pe->size && !p->read(pe->offset, phys_ptr(f.phys), pe->size, &e))
         panic("payload: reading %s '%s': %s", payload_type_name(pe->type), pe->name, e.msg);
     memset((uint8_t *)phys_ptr(f.phys) + pe->size, 0, f.bytes - pe->size); /* no stale bytes after the file */
-    uint32_t crc = kiln_crc32(0, phys_ptr(f.phys), pe->size);
-    if (crc != pe->crc32)
-        panic("payload: %s '%s' is corrupt: checksum mismatch (stored %08x, computed %08x)",
-              payload_type_name(pe->type), pe->name, pe->crc32, crc);
+    if (!payload_entry_ok(pe, phys_ptr(f.phys), &e)) panic("%s", e.msg);
     return f;
 }
 

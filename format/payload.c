@@ -41,7 +41,8 @@ bool payload_validate(const void *buf, uint64_t len, uint64_t avail, kiln_err *e
     if (memcmp(h->magic, PAYLOAD_MAGIC, 8) != 0)
         return err_set(e, "payload: no Kiln payload here (bad magic); was this image made by `kiln image`?");
     if (h->version != PAYLOAD_VERSION)
-        return err_set(e, "payload: format version %u, this Kiln reads version %u", h->version, PAYLOAD_VERSION);
+        return err_set(e, "payload: format version %u, this Kiln reads version %u: make the image again with this "
+                          "Kiln's `kiln image`", h->version, PAYLOAD_VERSION);
     if (h->entry_count == 0 || h->entry_count > PAYLOAD_MAX_ENTRIES)
         return err_set(e, "payload: %u entries (must be 1..%u)", h->entry_count, PAYLOAD_MAX_ENTRIES);
     uint64_t need = sizeof *h + (uint64_t)h->entry_count * sizeof(struct payload_entry);
@@ -80,6 +81,8 @@ bool payload_validate(const void *buf, uint64_t len, uint64_t avail, kiln_err *e
         if (!add_ok(p->offset, p->size, &end) || end > h->total_size)
             return err_set(e, "payload: entry %u (%s) runs past the end of the payload", i, p->name);
         if (p->size == 0 && p->type == PAYLOAD_KERNEL) return err_set(e, "payload: the kernel is empty");
+        if (p->crc32 && p->type != PAYLOAD_MODULE)
+            return err_set(e, "payload: entry %u (%s) has a CRC-32, which only modules carry", i, p->name);
         for (uint32_t j = 0; j < i; j++) {
             const struct payload_entry *q = payload_entry_at(h, j);
             if (p->size && q->size && ranges_overlap(p->offset, p->size, q->offset, q->size))
@@ -90,4 +93,12 @@ bool payload_validate(const void *buf, uint64_t len, uint64_t avail, kiln_err *e
     if (configs > 1) return err_set(e, "payload: %u config entries (at most one)", configs);
     if (stage2s > 1) return err_set(e, "payload: %u stage2 entries (at most one)", stage2s);
     return true;
+}
+
+bool payload_entry_ok(const struct payload_entry *pe, const void *data, kiln_err *e) {
+    struct sum128 got = sum128_of(data, pe->size);
+    if (sum128_equal(&got, &pe->sum)) return true;
+    return err_set(e, "payload: %s '%s' is corrupt: checksum mismatch (stored %016llx:%016llx, computed %016llx:%016llx)",
+                   payload_type_name(pe->type), pe->name, (unsigned long long)pe->sum.a_lo,
+                   (unsigned long long)pe->sum.b_lo, (unsigned long long)got.a_lo, (unsigned long long)got.b_lo);
 }

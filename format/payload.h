@@ -1,5 +1,5 @@
 /* payload.h - the Kiln payload: kernel, modules and image config, stored once
- * per disk image in the Kiln partition, each with a CRC-32.
+ * per disk image in the Kiln partition, each with its checksum (sum128.h).
  *
  * Layout of the Kiln partition (all integers little endian):
  *   byte 0       struct payload_header, then entry_count struct payload_entry
@@ -13,10 +13,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/sum128.h"
 #include "core/util.h"
 
 #define PAYLOAD_MAGIC "KILNPAYL"
-#define PAYLOAD_VERSION 1u
+/* 2: each entry's checksum is sum128 (core/sum128.h) instead of CRC-32,
+ * which cost 3.4 instructions a byte on QEMU's default CPU against 0.56
+ * (docs/benchmarks.md); version 1 images are refused by name. */
+#define PAYLOAD_VERSION 2u
 #define PAYLOAD_ALIGN 4096u
 #define PAYLOAD_NAME_MAX 64u         /* including the NUL */
 #define PAYLOAD_MAX_ENTRIES 64u
@@ -40,18 +44,20 @@ struct payload_header {
 
 struct payload_entry {
     uint32_t type;  /* 0: enum payload_type */
-    uint32_t crc32; /* 4: CRC-32 of the entry's bytes */
+    uint32_t crc32; /* 4: a module's CRC-32, for kiln_module.crc32; 0 for other types */
     uint64_t offset; /* 8: from the partition start, PAYLOAD_ALIGN aligned */
     uint64_t size;   /* 16: bytes */
-    char name[PAYLOAD_NAME_MAX]; /* 24: NUL-terminated, printable ASCII */
+    struct sum128 sum; /* 24: of the entry's bytes: what the loader checks */
+    char name[PAYLOAD_NAME_MAX]; /* 56: NUL-terminated, printable ASCII */
 };
 
 _Static_assert(sizeof(struct payload_header) == 32, "payload_header size");
-_Static_assert(sizeof(struct payload_entry) == 88, "payload_entry size");
+_Static_assert(sizeof(struct payload_entry) == 120, "payload_entry size");
 
 /* Validates a header and its table held in buf (len bytes, at least
  * header_size). Checks magic, version, sizes, CRC, every entry's bounds,
- * alignment, name, overlaps, exactly one kernel and at most one config.
+ * alignment, name, overlaps, exactly one kernel and at most one config
+ * (not the entries' bytes: payload_entry_ok() checks those).
  * `avail`, if non-zero, is the size of the partition: every entry must fit. */
 bool payload_validate(const void *buf, uint64_t len, uint64_t avail, kiln_err *e);
 
@@ -60,6 +66,9 @@ const struct payload_entry *payload_entry_at(const struct payload_header *h, uin
 /* The first entry of the given type, or NULL. */
 const struct payload_entry *payload_find(const struct payload_header *h, uint32_t type);
 const char *payload_type_name(uint32_t type);
+/* Whether `data` (pe->size bytes) matches the entry's sum; if not, a
+ * message naming the entry and both sums. */
+bool payload_entry_ok(const struct payload_entry *pe, const void *data, kiln_err *e);
 
 /* Writing one (format/payload_write.c: the host tool and tests only). The
  * caller has checked the items (at most PAYLOAD_MAX_ENTRIES, one kernel,
@@ -75,7 +84,7 @@ uint64_t payload_size(const struct payload_item *items, uint32_t n);
 /* Writes it into buf (payload_size() bytes); offsets[i] gets item i's offset. */
 void payload_write(uint8_t *buf, const struct payload_item *items, uint32_t n, uint64_t offsets[]);
 /* Only the header and entry table, into hdr (PAYLOAD_HEADER_MAX bytes),
- * with each item's CRC; returns the header's size. The items' bytes then go
+ * with each item's sum (and a module's CRC-32); returns the header's size. The items' bytes then go
  * to offsets[i] of the payload as they are (kiln image writes them
  * straight from the input file's buffer: each byte written once), and
  * everything else up to payload_size() is zero. */

@@ -30,7 +30,8 @@ uint32_t payload_write_header(uint8_t *hdr, const struct payload_item *items, ui
         pe->type = items[i].type;
         pe->offset = offsets[i] = off;
         pe->size = items[i].size;
-        pe->crc32 = kiln_crc32(0, items[i].data, items[i].size);
+        pe->sum = sum128_of(items[i].data, items[i].size);
+        if (items[i].type == PAYLOAD_MODULE) pe->crc32 = kiln_crc32(0, items[i].data, items[i].size);
         memcpy(pe->name, items[i].name, strnlen(items[i].name, PAYLOAD_NAME_MAX - 1));
         off = align_up(off + items[i].size, PAYLOAD_ALIGN);
     }

@@ -106,7 +106,7 @@ struct kiln_module {
     const void *address;       /* 8: virtual address, or 0 when modules are not mapped */
     uint64_t size;             /* 16: bytes */
     const char *name;          /* 24: NUL-terminated */
-    uint32_t crc32;            /* 32: as verified by the loader */
+    uint32_t crc32;            /* 32: CRC-32 of the bytes, as `kiln image` recorded it */
     uint32_t reserved;         /* 36 */
 };
 

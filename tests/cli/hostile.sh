@@ -103,13 +103,13 @@ done
 cp uefi.img big.img
 truncate -s 3G big.img
 (ulimit -v 262144 && exec "$K" info big.img) > big.info 2>&1
-has info_reads_pieces big.info '^big.img: 3221225472 bytes' '^payload: version 1' '^  kernel .* ok$'
+has info_reads_pieces big.info '^big.img: 3221225472 bytes' '^payload: version 2' '^  kernel .* ok$'
 # The primary GPT damaged: the backup is used, and the report says so.
 cp uefi.img noprimary.img
 dd if=/dev/zero of=noprimary.img bs=512 seek=1 count=1 conv=notrunc 2> /dev/null
 bounded info_backup_gpt 1 "" info noprimary.img
 has info_backup_gpt_used "$tmp/info_backup_gpt.out" '^GPT primary header: no GPT header at LBA 1' \
-    '^using the backup GPT' ' \(Kiln\)$' '^payload: version 1' '^  kernel .* ok$'
+    '^using the backup GPT' ' \(Kiln\)$' '^payload: version 2' '^  kernel .* ok$'
 # A header size other than 92 is valid when the CRC covers it; over a
 # block it is not, and the backup is used.
 cp uefi.img hsize.img

@@ -54,7 +54,7 @@ for kind in hybrid bios uefi; do
     "$K" info "$img" > "$tmp/$kind.info" 2>&1
     st=$?
     if [ $st -eq 0 ]; then ok "$kind.info-status"; else bad "$kind.info-status" "kiln info exited $st" "$tmp/$kind.info"; fi
-    has "$kind.info-payload" "$tmp/$kind.info" '^payload: version 1, [0-9]+ entries, .* header CRC [0-9a-f]{8} ok$' \
+    has "$kind.info-payload" "$tmp/$kind.info" '^payload: version 2, [0-9]+ entries, .* header CRC [0-9a-f]{8} ok$' \
         '^  config +kiln\.cfg .* ok$' '^  kernel +tk-high\.elf .* ok$' '^  module +mod-a\.bin .* ok$' \
         "^          \\| cmdline=$CMDLINE\$"
     if [ $kind = uefi ]; then
@@ -116,12 +116,23 @@ for kind in hybrid bios uefi; do
         bad "$kind.corrupt-kernel-detected" "kiln info exited $st" "$tmp/bad-$kind.info"
     fi
     if "$C" verify $kind "$tmp/bad-$kind.img" > "$tmp/bad-$kind.check" 2>&1 ||
-        ! grep -q '^FAIL payload-entries: entry [0-9]*: CRC mismatch' "$tmp/bad-$kind.check"; then
+        ! grep -q '^FAIL payload-entries: entry [0-9]*: sum mismatch' "$tmp/bad-$kind.check"; then
         bad "$kind.imgcheck-sees-corrupt-kernel" "the independent checker missed it" "$tmp/bad-$kind.check"
     else
         ok "$kind.imgcheck-sees-corrupt-kernel"
     fi
 done
+
+# An image of payload version 1 (CRC-32 entries, before sum128): refused by
+# name, with what to do (tests/kernels/corrupt.c payload-v1; booted in
+# boot.plan's bios-payload-v1 and uefi-payload-v1).
+"$K" info "$B/tests/damaged-payload-v1.img" > "$tmp/v1.info" 2>&1
+st=$?
+if [ $st -eq 1 ] && grep -q "^  payload: format version 1, this Kiln reads version 2: make the image again with this Kiln's \`kiln image\`$" "$tmp/v1.info"; then
+    ok payload-v1-refused
+else
+    bad payload-v1-refused "kiln info exited $st" "$tmp/v1.info"
+fi
 
 # GPT damage, on the hybrid image: a byte of the primary header (its
 # FirstUsableLBA), then a byte of the backup entry array.

@@ -46,6 +46,19 @@ static uint32_t crc32(const uint8_t *p, size_t n) {
     return ~c;
 }
 
+/* The payload's sum128 (core/sum128.h), from its definition: words of 8
+ * little-endian bytes, the last one zero-padded; a = sum of the words,
+ * b = sum of the running a. */
+static void sum128(const uint8_t *p, uint64_t n, unsigned __int128 *a, unsigned __int128 *b) {
+    *a = *b = 0;
+    for (uint64_t i = 0; i < n; i += 8) {
+        uint64_t w = 0;
+        for (uint64_t k = 0; k < 8 && i + k < n; k++) w |= (uint64_t)p[i + k] << (8 * k);
+        *a += w;
+        *b += *a;
+    }
+}
+
 static const uint8_t ZERO[128];
 
 /* GUIDs as they are stored: the first three fields little endian. */
@@ -249,7 +262,7 @@ static void check_stage1(const struct image *im, uint64_t *s2lba, uint32_t *s2co
 static const uint8_t *find_entry(const uint8_t *pl, uint32_t type, uint64_t *off, uint64_t *size) {
     uint32_t n = g32(pl + 16);
     for (uint32_t i = 0; i < n && i < 64; i++) {
-        const uint8_t *e = pl + 32 + 88 * i;
+        const uint8_t *e = pl + 32 + 120 * i;
         if (g32(e) == type) {
             *off = g64(e + 8), *size = g64(e + 16);
             return e;
@@ -263,12 +276,12 @@ static void check_payload(const struct image *im, uint64_t s2lba, uint32_t s2cou
     if (!im->have_kiln) return;
     const uint8_t *pl = im->b + im->kiln.first * SECTOR;
     uint64_t avail = (im->kiln.last - im->kiln.first + 1) * SECTOR;
-    if (memcmp(pl, "KILNPAYL", 8) || g32(pl + 8) != 1) {
-        failf("payload-header", "no \"KILNPAYL\" version 1 header at the start of the Kiln partition");
+    if (memcmp(pl, "KILNPAYL", 8) || g32(pl + 8) != 2) {
+        failf("payload-header", "no \"KILNPAYL\" version 2 header at the start of the Kiln partition");
         return;
     }
     uint32_t hsize = g32(pl + 12), n = g32(pl + 16);
-    if (n == 0 || n > 64 || hsize != 32 + 88 * n || g64(pl + 24) > avail) {
+    if (n == 0 || n > 64 || hsize != 32 + 120 * n || g64(pl + 24) > avail) {
         failf("payload-header", "header size %u, %u entries, total %llu: inconsistent", hsize, n,
               (unsigned long long)g64(pl + 24));
         return;
@@ -281,14 +294,19 @@ static void check_payload(const struct image *im, uint64_t s2lba, uint32_t s2cou
     free(h);
     int bad = failures;
     for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *e = pl + 32 + 88 * i;
+        const uint8_t *e = pl + 32 + 120 * i;
         uint64_t off = g64(e + 8), size = g64(e + 16);
         if (off % 4096 || off < hsize || off > avail || size > avail - off) {
             failf("payload-entries", "entry %u (offset %llu, %llu bytes) is misplaced", i, (unsigned long long)off,
                   (unsigned long long)size);
             continue;
         }
-        if (crc32(pl + off, size) != g32(e + 4)) failf("payload-entries", "entry %u: CRC mismatch", i);
+        unsigned __int128 a, b;
+        sum128(pl + off, size, &a, &b);
+        if ((uint64_t)a != g64(e + 24) || (uint64_t)(a >> 64) != g64(e + 32) || (uint64_t)b != g64(e + 40) ||
+            (uint64_t)(b >> 64) != g64(e + 48))
+            failf("payload-entries", "entry %u: sum mismatch", i);
+        if (g32(e + 4) != (g32(e) == 2 ? crc32(pl + off, size) : 0)) failf("payload-entries", "entry %u: CRC-32 wrong", i);
     }
     if (failures == bad) pass("payload-entries");
 

@@ -237,7 +237,7 @@ for kind in uefi bios; do
     "$K" image "$KERNEL" -o "$tmp/full-$kind.img" --kind $kind --cmdline x "$@" > "$tmp/full-$kind.out" 2>&1 &&
         "$K" info "$tmp/full-$kind.img" >> "$tmp/full-$kind.out" 2>&1
     st=$?
-    if [ $st -eq 0 ] && grep -q '^payload: version 1, 64 entries,' "$tmp/full-$kind.out"; then ok "64-entries-$kind"
+    if [ $st -eq 0 ] && grep -q '^payload: version 2, 64 entries,' "$tmp/full-$kind.out"; then ok "64-entries-$kind"
     else bad "64-entries-$kind" "status $st" "$tmp/full-$kind.out"; fi
     rm -f "$tmp/full-$kind.img"
 done

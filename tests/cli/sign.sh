@@ -36,7 +36,7 @@ payload_hash() { # payload_hash IMAGE
     "$K" info "$1" > "$tmp/ph.info" 2>&1
     lba=$(sed -n 's/.*Kiln partition at LBA \([0-9]*\).*/\1/p' "$tmp/ph.info")
     [ -n "$lba" ] || lba=$(sed -n 's/^  [0-9]: LBA \([0-9]*\)-.*(Kiln)$/\1/p' "$tmp/ph.info")
-    size=$(sed -n 's/^payload: version 1, [0-9]* entries, \([0-9]*\) bytes.*/\1/p' "$tmp/ph.info")
+    size=$(sed -n 's/^payload: version 2, [0-9]* entries, \([0-9]*\) bytes.*/\1/p' "$tmp/ph.info")
     dd if="$1" bs=512 skip="$lba" count=$((size / 512)) status=none | sha256sum | cut -d' ' -f1
 }
 

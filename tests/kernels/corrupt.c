@@ -44,7 +44,7 @@ static uint32_t crc32(const uint8_t *p, size_t n) {
 
 int main(int argc, char **argv) {
     if (argc != 3) {
-        fprintf(stderr, "usage: corrupt IMAGE s2-short1|s2-half|s2-flip|s2-zero|s2-sector0|s1-count0|s1-lba|total-size\n");
+        fprintf(stderr, "usage: corrupt IMAGE s2-short1|s2-half|s2-flip|s2-zero|s2-sector0|s1-count0|s1-lba|total-size|payload-v1\n");
         return 2;
     }
     path = argv[1];
@@ -72,13 +72,14 @@ int main(int argc, char **argv) {
     } else if (!strcmp(how, "s2-zero")) {
         memset(b, 0, sizeof b);
         at(s2 + 3 * 512, b, sizeof b, 1);
-    } else if (!strcmp(how, "total-size")) {
+    } else if (!strcmp(how, "total-size") || !strcmp(how, "payload-v1")) {
         uint8_t h[PAYLOAD_HEADER_MAX];
         uint64_t p = m.payload_lba * 512;
         at(p, h, sizeof h, 0);
         uint32_t size = get_le32(h + offsetof(struct payload_header, header_size));
         if (memcmp(h, PAYLOAD_MAGIC, 8) || size > sizeof h) die("no payload header");
-        put_le64(h + offsetof(struct payload_header, total_size), UINT64_MAX);
+        if (how[0] == 't') put_le64(h + offsetof(struct payload_header, total_size), UINT64_MAX);
+        else put_le32(h + offsetof(struct payload_header, version), 1); /* as an image of the old format says */
         put_le32(h + offsetof(struct payload_header, header_crc32), 0);
         put_le32(h + offsetof(struct payload_header, header_crc32), crc32(h, size));
         at(p, h, size, 1);

@@ -39,7 +39,8 @@ static struct hdr make(const struct ent *ents, uint32_t n, uint64_t total) {
     H(&h)->total_size = total;
     for (uint32_t i = 0; i < n; i++) {
         E(&h, i)->type = ents[i].type;
-        E(&h, i)->crc32 = 0x1000 + i;
+        E(&h, i)->crc32 = ents[i].type == PAYLOAD_MODULE ? 0x1000 + i : 0; /* modules only */
+        E(&h, i)->sum.b_lo = 0x2000 + i;
         E(&h, i)->offset = ents[i].offset;
         E(&h, i)->size = ents[i].size;
         memcpy(E(&h, i)->name, ents[i].name, strlen(ents[i].name));
@@ -102,7 +103,7 @@ TEST(valid_header) {
         many[i] = (struct ent){i ? PAYLOAD_MODULE : PAYLOAD_KERNEL, names[i], 0x2000 + i * 0x1000, 0x1000};
     }
     struct hdr big = make(many, PAYLOAD_MAX_ENTRIES, 0x2000 + PAYLOAD_MAX_ENTRIES * 0x1000);
-    CHECK(big.size == 32 + 64 * 88, "header size %u", big.size);
+    CHECK(big.size == 32 + 64 * 120, "header size %u", big.size);
     EXPECT_VALID(&big, 0);
     free(h.buf);
     free(m.buf);
@@ -152,10 +153,43 @@ TEST(bad_magic) {
 
 TEST(bad_version) {
     struct hdr h = standard();
-    H(&h)->version = 2;
+    H(&h)->version = 3;
     reseal(&h);
-    EXPECT_INVALID(&h, "format version 2, this Kiln reads version 1");
+    EXPECT_INVALID(&h, "format version 3, this Kiln reads version 2");
+    /* Version 1 (CRC-32 per entry, 88-byte entries): refused by name, with
+     * what to do, before anything else of it is read. */
+    H(&h)->version = 1;
+    reseal(&h);
+    EXPECT_INVALID(&h, "format version 1, this Kiln reads version 2: make the image again with this Kiln's `kiln image`");
     free(h.buf);
+}
+
+TEST(crc32_only_on_modules) {
+    for (uint32_t i = 0; i < 4; i++) {
+        struct hdr h = standard();
+        E(&h, i)->crc32 ^= 0x5a5a;
+        reseal(&h);
+        kiln_err e;
+        bool ok = validate(&h, h.size, STD_TOTAL, &e);
+        if (E(&h, i)->type == PAYLOAD_MODULE) CHECK(ok, "a module's CRC-32 is any value: %s", e.msg);
+        else CHECK(!ok && strstr(e.msg, "has a CRC-32, which only modules carry"), "entry %u: %s", i, ok ? "accepted" : e.msg);
+        free(h.buf);
+    }
+}
+
+TEST(entry_sum_checked) {
+    static uint8_t data[5000];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 7 + 1);
+    struct payload_entry pe = {PAYLOAD_KERNEL, 0, 4096, sizeof data, sum128_of(data, sizeof data), "kernel.elf"};
+    kiln_err e;
+    CHECK(payload_entry_ok(&pe, data, &e), "intact: %s", e.msg);
+    data[4999] ^= 0x80;
+    CHECK(!payload_entry_ok(&pe, data, &e) &&
+              !strncmp(e.msg, "payload: kernel 'kernel.elf' is corrupt: checksum mismatch (stored ", 67),
+          "one bit of the last byte: %s", e.msg);
+    data[4999] ^= 0x80;
+    pe.size--; /* the same bytes but one: a shorter entry no longer matches */
+    CHECK(!payload_entry_ok(&pe, data, &e), "one byte short accepted");
 }
 
 TEST(bad_entry_count) {
@@ -174,9 +208,9 @@ TEST(bad_entry_count) {
 
 TEST(bad_header_size) {
     struct hdr h = standard();
-    H(&h)->header_size += 88;
+    H(&h)->header_size += 120;
     reseal(&h);
-    EXPECT_INVALID(&h, "header size 472 does not match 4 entries");
+    EXPECT_INVALID(&h, "header size 632 does not match 4 entries");
     H(&h)->header_size = 32;
     reseal(&h);
     EXPECT_INVALID(&h, "header size 32 does not match 4 entries");
@@ -291,6 +325,7 @@ TEST(kernel_count) {
     free(h.buf);
     h = standard();
     E(&h, 1)->type = PAYLOAD_KERNEL;
+    E(&h, 1)->crc32 = 0; /* only modules carry one */
     reseal(&h);
     EXPECT_INVALID(&h, "2 kernels (need exactly one)");
     free(h.buf);
@@ -304,11 +339,13 @@ TEST(kernel_count) {
 TEST(config_and_stage2_count) {
     struct hdr h = standard();
     E(&h, 1)->type = PAYLOAD_CONFIG;
+    E(&h, 1)->crc32 = 0; /* only modules carry one */
     reseal(&h);
     EXPECT_INVALID(&h, "2 config entries (at most one)");
     free(h.buf);
     h = standard();
     E(&h, 1)->type = PAYLOAD_STAGE2;
+    E(&h, 1)->crc32 = 0; /* only modules carry one */
     reseal(&h);
     EXPECT_INVALID(&h, "2 stage2 entries (at most one)");
     free(h.buf);
@@ -373,7 +410,7 @@ TEST(bad_names) {
 static bool sound(const uint8_t *buf, uint64_t len, uint64_t avail) {
     const struct payload_header *h = (const void *)buf;
     if (h->entry_count < 1 || h->entry_count > PAYLOAD_MAX_ENTRIES) return false;
-    if (h->header_size != 32 + 88 * h->entry_count || h->header_size > len) return false;
+    if (h->header_size != 32 + 120 * h->entry_count || h->header_size > len) return false;
     if (avail && h->total_size > avail) return false;
     unsigned kernels = 0, configs = 0, stage2s = 0;
     for (uint32_t i = 0; i < h->entry_count; i++) {
@@ -382,6 +419,7 @@ static bool sound(const uint8_t *buf, uint64_t len, uint64_t avail) {
         if (p->type < PAYLOAD_KERNEL || p->type > PAYLOAD_STAGE2) return false;
         kernels += p->type == PAYLOAD_KERNEL, configs += p->type == PAYLOAD_CONFIG, stage2s += p->type == PAYLOAD_STAGE2;
         if (p->type == PAYLOAD_KERNEL && p->size == 0) return false;
+        if (p->crc32 && p->type != PAYLOAD_MODULE) return false;
         if (p->offset % PAYLOAD_ALIGN || p->offset < h->header_size) return false;
         if (!add_ok(p->offset, p->size, &end) || end > h->total_size) return false;
         size_t n = strnlen(p->name, PAYLOAD_NAME_MAX);
@@ -419,8 +457,8 @@ TEST(fuzz_resealed_headers) {
             case 3: E(&h, i)->name[rnd() % PAYLOAD_NAME_MAX] = (char)rnd(); break;
             case 4: H(&h)->total_size = v; break;
             case 5: H(&h)->entry_count = (uint32_t)(rnd() % 2 ? rnd() % 6 : v); break;
-            case 6: H(&h)->header_size = (uint32_t)(rnd() % 2 ? 32 + 88 * (rnd() % 6) : v); break;
-            case 7: H(&h)->version = (uint32_t)(rnd() % 3); break;
+            case 6: H(&h)->header_size = (uint32_t)(rnd() % 2 ? 32 + 120 * (rnd() % 6) : v); break;
+            case 7: H(&h)->version = (uint32_t)(rnd() % 4); break;
             default: h.buf[rnd() % h.size] ^= (uint8_t)(1u << (rnd() % 8)); break;
             }
         }

@@ -3,7 +3,7 @@
  *
  * The image is hostile: it is read in pieces (the first sector, the GPT
  * headers and entry arrays, the payload's header, then each entry in
- * chunks for its CRC), never whole, so a 3 GiB image costs a few MiB;
+ * chunks for its checksums), never whole, so a 3 GiB image costs a few MiB;
  * every LBA is checked against the file before it is multiplied into an
  * offset; a partition entry is used only when first <= last and it lies
  * in the usable range. When the primary GPT is damaged, the backup (which
@@ -47,17 +47,21 @@ static void read_at(const struct disk *d, uint64_t off, void *buf, size_t len) {
     }
 }
 
-/* The CRC-32 of size bytes at off, read a chunk at a time. */
-static uint32_t crc_at(const struct disk *d, uint64_t off, uint64_t size, uint8_t *chunk) {
+/* Whether size bytes at off match the entry's sum (and a module's
+ * CRC-32), read a chunk at a time (CHUNK is a multiple of 8, as
+ * sum128_update wants). */
+static bool entry_intact(const struct disk *d, const struct payload_entry *pe, uint64_t off, uint8_t *chunk) {
+    struct sum128 sum = {0, 0, 0, 0};
     uint32_t crc = 0;
-    while (size) {
+    for (uint64_t size = pe->size; size;) {
         size_t n = size < CHUNK ? (size_t)size : CHUNK;
         read_at(d, off, chunk, n);
-        crc = kiln_crc32(crc, chunk, n);
+        sum128_update(&sum, chunk, n);
+        if (pe->type == PAYLOAD_MODULE) crc = kiln_crc32(crc, chunk, n);
         off += n;
         size -= n;
     }
-    return crc;
+    return sum128_equal(&sum, &pe->sum) && crc == pe->crc32;
 }
 
 /* The image config entry's text, shown with non-printable bytes as '?'. */
@@ -100,16 +104,16 @@ static void show_payload(const struct disk *d, uint64_t lba, uint64_t sectors, i
     const struct payload_header *h = (const struct payload_header *)head;
     printf("payload: version %u, %u entries, %llu bytes, header CRC %08x ok\n", h->version, h->entry_count,
            (unsigned long long)h->total_size, h->header_crc32);
-    printf("  type    name                             offset      size        crc32\n");
+    printf("  type    name                             offset      size        sum (b, low 64 bits)\n");
     uint8_t *chunk = xmalloc(CHUNK);
     for (uint32_t i = 0; i < h->entry_count; i++) {
         const struct payload_entry *pe = payload_entry_at(h, i);
         /* payload_validate: offset + size <= total_size <= avail */
-        uint32_t crc = crc_at(d, off + pe->offset, pe->size, chunk);
-        printf("  %-7s %-32s 0x%-9llx %-11llu %08x %s\n", payload_type_name(pe->type), pe->name,
-               (unsigned long long)pe->offset, (unsigned long long)pe->size, pe->crc32,
-               crc == pe->crc32 ? "ok" : "CORRUPT");
-        if (crc != pe->crc32) (*problems)++;
+        bool ok = entry_intact(d, pe, off + pe->offset, chunk);
+        printf("  %-7s %-32s 0x%-9llx %-11llu %016llx %s\n", payload_type_name(pe->type), pe->name,
+               (unsigned long long)pe->offset, (unsigned long long)pe->size, (unsigned long long)pe->sum.b_lo,
+               ok ? "ok" : "CORRUPT");
+        if (!ok) (*problems)++;
         if (pe->type == PAYLOAD_CONFIG) show_config(d, off + pe->offset, pe->size, chunk);
     }
     free(chunk);

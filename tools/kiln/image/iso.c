@@ -18,10 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <kiln/crc32.h>
-
 #include "format/iso9660.h"
 #include "format/mbr.h"
+#include "format/payload.h"
 #include "tools/kiln/image/image.h"
 #include "tools/kiln/util/cleanup.h"
 #include "tools/kiln/util/die.h"
@@ -185,7 +184,9 @@ bool image_is_iso(const char *path) {
 void iso_write(const char *out_path, const uint8_t *stage1, const uint8_t *payload, uint64_t payload_size,
                uint64_t stage2_off, uint64_t stage2_size, const uint8_t *efi, size_t efi_size) {
     if (stage2_off % ISO_BLOCK) die("internal: stage 2 is not 2048-byte aligned in the payload");
-    uint32_t seed = kiln_crc32(0, payload, payload_size);
+    /* The seed of the disk signature, GUIDs and the ESP serial: the payload
+     * header's CRC, which covers every entry's sum (as in partitions.c). */
+    uint32_t seed = ((const struct payload_header *)payload)->header_crc32;
     struct staging s;
     stage(&s, payload, payload_size, efi, efi_size, seed);
     struct out_file out;
