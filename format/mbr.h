@@ -38,24 +38,38 @@
 /* What stage 1 loads: stage 2, to STAGE2_BASE. Its first sector starts with
  * a header the tool fills in when it writes an image (stage2_seal()):
  *   STAGE2_MAGIC_OFFSET    u32 STAGE2_MAGIC ("KLN2")
- *   STAGE2_HDR_SIZE        u32 bytes of stage 2 (more than one sector)
- *   STAGE2_HDR_CRC         u32 CRC-32 (libkiln's kiln_crc32) of bytes 512 .. size
- *   STAGE2_HDR_PART_SECTORS u64 the Kiln partition's size in sectors (the
- *                          payload must fit it: stage 2 checks total_size)
+ *   STAGE2_HDR_SIZE        u32 bytes of stage 2: more than one sector, a
+ *                          multiple of 16, at most STAGE2_SUM_MAX
  *   STAGE2_HDR_FIXUP       u32 chosen so that the 128 little-endian dwords
  *                          of the first sector sum (mod 2^32) to STAGE2_MAGIC
- * Stage 1 checks that sum before it jumps (any changed byte of the first
- * sector changes it); the first sector's code then checks that stage 1
- * loaded all STAGE2_HDR_SIZE bytes and their CRC-32 before anything beyond
- * it runs (stage2/entry.asm). */
+ *   STAGE2_HDR_PART_SECTORS u64 the Kiln partition's size in sectors (the
+ *                          payload must fit it: stage 2 checks total_size)
+ *   STAGE2_HDR_SUM_A       u64 a = w1 + w2 + ... + wn
+ *   STAGE2_HDR_SUM_B       u64 b = a1 + a2 + ... + an, ak the running sum
+ *                          w1 + ... + wk
+ * where w1..wn are the little-endian u32 words of bytes 512 .. size
+ * (stage2_sums()). Stage 1 checks the first sector's sum before it jumps
+ * (any changed byte of the first sector changes it); the first sector's code
+ * then checks that stage 1 loaded all STAGE2_HDR_SIZE bytes and their two
+ * sums before anything beyond it runs (stage2/entry.asm: four instructions
+ * a word in real mode, where a CRC-32 cost about 33 a byte).
+ * Both sums are exact: a < 2^48, and b <= (2^32 - 1) n (n + 1) / 2 < 2^63
+ * while n < 2^16 words (STAGE2_SUM_MAX), so damage e1..en (ek the change of
+ * word k) goes unseen only if e1 + ... + en = 0 and 1 e1 + ... + n en = 0 as
+ * integers. A change in one word or two (so any burst up to 33 bits), two
+ * swapped words, and any damage that only clears bits or only sets bits (a
+ * zeroed or 0xFF-filled sector: all ek of one sign) are always seen
+ * (docs/disk-layout.md). */
 #define STAGE2_BASE 0x8000u
 #define STAGE2_MAGIC_OFFSET 4u
 #define STAGE2_MAGIC 0x324e4c4bu     /* 'K' 'L' 'N' '2' as a little-endian u32 */
 #define STAGE2_HDR_SIZE 8u
-#define STAGE2_HDR_CRC 12u
+#define STAGE2_HDR_FIXUP 12u
 #define STAGE2_HDR_PART_SECTORS 16u
-#define STAGE2_HDR_FIXUP 24u
-#define STAGE2_HDR_END 28u
+#define STAGE2_HDR_SUM_A 24u
+#define STAGE2_HDR_SUM_B 32u
+#define STAGE2_HDR_END 40u
+#define STAGE2_SUM_MAX 0x40000u      /* 256 KiB: the sums stay exact (above); linker/stage2.ld asserts it too */
 #define STAGE2_MAX_SECTORS 832u      /* (0x70000 - STAGE2_BASE) / 512: up to the bounce buffer */
 
 struct mbr_partition {
@@ -80,9 +94,11 @@ void mbr_parse(const uint8_t sector[MBR_SIZE], struct mbr *m);
 /* The index of the first partition of the given type, or -1. */
 int mbr_find(const struct mbr *m, uint8_t type);
 /* Checks a sealed stage 2 of `size` bytes as stage 1 and stage 2's first
- * sector do at boot (the sum, the length, the CRC-32); for `kiln info` and
- * the tests. */
+ * sector do at boot (the first sector's sum, the length, the two sums of the
+ * rest); for the tests. */
 bool stage2_check(const uint8_t *s2, uint64_t size, kiln_err *e);
+/* The two sums of the header (above) over `len` bytes, len a multiple of 4. */
+void stage2_sums(const uint8_t *p, uint32_t len, uint64_t *a, uint64_t *b);
 
 /* Writing one (format/mbr_write.c: the host tool only). */
 /* CHS triple for a partition entry (255 heads, 63 sectors per track; LBAs
@@ -94,7 +110,7 @@ void mbr_set_stage1(uint8_t sector[MBR_SIZE], uint64_t payload_lba, uint64_t sta
 void mbr_set_disk_signature(uint8_t sector[MBR_SIZE], uint32_t signature);
 /* Fills in stage 2's header (above) for a Kiln partition of part_sectors
  * sectors. False, with a message, if s2 is no stage 2 (no magic, not more
- * than one sector, larger than stage 1 can load). */
+ * than one sector, larger than STAGE2_SUM_MAX, not a multiple of 16). */
 bool stage2_seal(uint8_t *s2, uint64_t size, uint64_t part_sectors, kiln_err *e);
 
 #endif

@@ -1,8 +1,6 @@
 /* mbr_write.c - writing the first sector (mbr.h), for the host tool. */
 #include "format/mbr.h"
 
-#include <kiln/crc32.h>
-
 #include "core/util.h"
 
 void mbr_lba_to_chs(uint64_t lba, uint8_t chs[3]) {
@@ -37,13 +35,19 @@ void mbr_set_disk_signature(uint8_t sector[MBR_SIZE], uint32_t signature) {
 }
 
 bool stage2_seal(uint8_t *s2, uint64_t size, uint64_t part_sectors, kiln_err *e) {
-    if (size <= 512 || size > (uint64_t)STAGE2_MAX_SECTORS * 512)
-        return err_set(e, "stage 2 is %llu bytes; it must be more than one sector and at most %u sectors",
-                       (unsigned long long)size, STAGE2_MAX_SECTORS);
+    /* STAGE2_SUM_MAX keeps the sums exact (mbr.h); it is below what stage
+     * 1 can load (STAGE2_MAX_SECTORS). Whole 16-byte blocks: the first
+     * sector's code sums four words a round. */
+    if (size <= 512 || size > STAGE2_SUM_MAX || size % 16)
+        return err_set(e, "stage 2 is %llu bytes; it must be more than one sector, at most %u bytes and a multiple of 16",
+                       (unsigned long long)size, STAGE2_SUM_MAX);
     if (get_le32(s2 + STAGE2_MAGIC_OFFSET) != STAGE2_MAGIC) return err_set(e, "stage 2 has no magic \"KLN2\"");
+    uint64_t a, b;
+    stage2_sums(s2 + 512, (uint32_t)size - 512, &a, &b);
     put_le32(s2 + STAGE2_HDR_SIZE, (uint32_t)size);
-    put_le32(s2 + STAGE2_HDR_CRC, kiln_crc32(0, s2 + 512, size - 512));
     put_le64(s2 + STAGE2_HDR_PART_SECTORS, part_sectors);
+    put_le64(s2 + STAGE2_HDR_SUM_A, a);
+    put_le64(s2 + STAGE2_HDR_SUM_B, b);
     put_le32(s2 + STAGE2_HDR_FIXUP, 0);
     uint32_t sum = 0;
     for (unsigned i = 0; i < 512; i += 4) sum += get_le32(s2 + i);

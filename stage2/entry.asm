@@ -3,8 +3,9 @@
 ; Stage 1 jumps to 0000:8000 with DL = BIOS boot drive, having checked this
 ; first sector (format/mbr.h). This file:
 ;   0. checks, from the first sector alone, that the rest of stage 2 was
-;      loaded whole and is intact (length and CRC-32) before running any of
-;      it; a message on screen, port 0xE9 and COM1 and a halt if not,
+;      loaded whole and is intact (length and two exact sums, format/mbr.h)
+;      before running any of it; a message on screen, port 0xE9 and COM1
+;      and a halt if not,
 ;   1. checks that the CPU can run 64-bit code (readable message if not),
 ;   2. enables A20 (a20.asm),
 ;   3. zeroes .bss, identity-maps the first 4 GiB (2 MiB pages; the first
@@ -53,46 +54,57 @@ real_start:
     ; --- 0. Is the rest of stage 2 here, and intact? ---
     ; Length: stage 1 loaded as many sectors as its field at 0x7C00 says;
     ; they must cover STAGE2_HDR_SIZE bytes. (A short load can leave an
-    ; older copy in memory, which the CRC alone would accept.)
-    mov ecx, [STAGE2_BASE + STAGE2_HDR_SIZE]
+    ; older copy in memory, which the sums alone would accept.) Compared in
+    ; 32 bits: no size, however large, wraps past the check.
+    mov ebp, [STAGE2_BASE + STAGE2_HDR_SIZE]
+    movzx eax, word [0x7c00 + MBR_STAGE2_SECTORS]
+    shl eax, 9
     mov si, msg_short
-    lea eax, [ecx + 511]
-    shr eax, 9
-    cmp ax, [0x7c00 + MBR_STAGE2_SECTORS]
+    cmp ebp, eax
     ja rm_fatal
-    sub ecx, 512                    ; bytes after this sector
+    mov si, msg_damaged
+    sub ebp, 512                    ; bytes after this sector
     jbe rm_fatal                    ; (the tool never writes <= 512)
-    ; CRC-32 of those bytes, bit by bit (format/mbr.h: libkiln's kiln_crc32,
-    ; reflected, polynomial EDB88320h, initial and final value inverted).
+    test bp, 15                     ; whole 16-byte blocks (the tool pads)
+    jnz rm_fatal
+    shr ebp, 4
+    ; The two sums of format/mbr.h over those bytes' u32 words:
+    ; a (EDX:EAX) += w, b (ECX:EBX) += a, 64-bit, four words a round.
     ; DS:SI walks them; DS steps 64 KiB when SI wraps.
     push ds
     mov ax, (STAGE2_BASE + 512) >> 4
     mov ds, ax
     xor si, si
-    or edx, -1
-.byte:
-    lodsb
-    xor dl, al
-    mov bl, 8
-.bit:
-    shr edx, 1
-    jnc .bit_next
-    xor edx, 0xedb88320
-.bit_next:
-    dec bl
-    jnz .bit
-    test si, si
+    xor eax, eax
+    xor edx, edx
+    xor ebx, ebx
+    xor ecx, ecx
+.block:
+%assign w 0
+%rep 4
+    add eax, [si + w]
+    adc edx, 0
+    add ebx, eax
+    adc ecx, edx
+%assign w w + 4
+%endrep
+    add si, 16
     jnz .same_window
-    mov ax, ds
-    add ax, 0x1000
-    mov ds, ax
+    mov di, ds
+    add di, 0x1000
+    mov ds, di
 .same_window:
-    dec ecx
-    jnz .byte
+    dec ebp
+    jnz .block
     pop ds
-    not edx
     mov si, msg_damaged
-    cmp edx, [STAGE2_BASE + STAGE2_HDR_CRC]
+    cmp eax, [STAGE2_BASE + STAGE2_HDR_SUM_A]
+    jne rm_fatal
+    cmp edx, [STAGE2_BASE + STAGE2_HDR_SUM_A + 4]
+    jne rm_fatal
+    cmp ebx, [STAGE2_BASE + STAGE2_HDR_SUM_B]
+    jne rm_fatal
+    cmp ecx, [STAGE2_BASE + STAGE2_HDR_SUM_B + 4]
     jne rm_fatal
     pop dx
     mov [boot_drive], dl
@@ -151,7 +163,7 @@ rm_fatal:
     jmp .halt
 
 msg_short:   db "Kiln: stage 2 is incomplete (stage 1 loaded fewer sectors than it has). Halted.", 13, 10, 0
-msg_damaged: db "Kiln: stage 2 is damaged (CRC-32 mismatch). Halted.", 13, 10, 0
+msg_damaged: db "Kiln: stage 2 is damaged (checksum mismatch). Halted.", 13, 10, 0
 global sector0_end
 sector0_end:
 

@@ -139,14 +139,18 @@ boot() {
 
 # symbols NAME: "REGION BASE START SIZE NAME" lines for phases.c.
 fsyms() { nm -S --defined-only "$3" | awk -v r="$1" -v b="$2" 'NF == 4 && ($3 == "T" || $3 == "t") {print r, b, $1, $2, $4}'; }
-# An ELF's .text section as one last-resort symbol (assembly without sizes).
-tsect() { objdump -h "$3" | awk -v r="$1" -v b="$2" -v n="$4" '$2 == ".text" {print r, b, $4, $3, n}'; }
+# An ELF section (REGION BASE ELF SECTION NAME) as one last-resort symbol:
+# assembly without sizes. phases.c takes the first symbol a block lies in,
+# so these come after the functions.
+tsect() { objdump -h "$3" | awk -v r="$1" -v b="$2" -v s="$4" -v n="$5" '$2 == s {print r, b, $4, $3, n}'; }
 symbols() {
     case $1 in
     kiln-bios-*)
         echo "loader 0 7c00 200 stage1"
         fsyms loader 0 "$B/stage2.elf"
-        tsect loader 0 "$B/stage2.elf" "stage2(asm)" ;;
+        tsect loader 0 "$B/stage2.elf" .text "stage2(asm)"
+        # Real mode: the first sector's self-check, the BIOS-call thunks.
+        tsect loader 0 "$B/stage2.elf" .text16 "stage2(real-mode)" ;;
     kiln-uefi-*)
         fsyms loader auto "$B/uefi/kiln.so" ;;
     esac

@@ -80,15 +80,31 @@ TEST(written_entries_parse_back) {
 }
 
 /* Stage 2's seal (format/mbr.h): what the tool writes is what stage 1 (the
- * first sector's dword sum) and stage 2's first sector (length, CRC-32)
+ * first sector's dword sum) and stage 2's first sector (length, two sums)
  * check at boot; every damage the boot tests make is seen here too. */
-TEST(stage2_seal_and_check) {
-    enum { SIZE = 3 * 512 + 100 };
+enum { SIZE = 3 * 512 + 112 };
+
+static uint8_t *sealed(void) {
     uint8_t *s2 = calloc(1, SIZE);
     kiln_err e;
     for (unsigned i = 0; i < SIZE; i++) s2[i] = (uint8_t)(i * 7 + 3);
     put_le32(s2 + STAGE2_MAGIC_OFFSET, STAGE2_MAGIC);
-    REQUIRE(stage2_seal(s2, SIZE, 2048, &e), "seal: %s", e.msg);
+    if (!stage2_seal(s2, SIZE, 2048, &e)) {
+        fprintf(stderr, "seal: %s\n", e.msg);
+        abort();
+    }
+    return s2;
+}
+
+/* True if the check refuses s2 as damaged beyond its first sector. */
+static bool refused(const uint8_t *s2) {
+    kiln_err e;
+    return !stage2_check(s2, SIZE, &e) && strstr(e.msg, "checksum mismatch");
+}
+
+TEST(stage2_seal_and_check) {
+    uint8_t *s2 = sealed();
+    kiln_err e;
     CHECK(get_le32(s2 + STAGE2_HDR_SIZE) == SIZE && get_le64(s2 + STAGE2_HDR_PART_SECTORS) == 2048, "header fields");
     uint32_t sum = 0;
     for (unsigned i = 0; i < 512; i += 4) sum += get_le32(s2 + i);
@@ -98,14 +114,118 @@ TEST(stage2_seal_and_check) {
     s2[100] ^= 0x10; /* first sector: stage 1's sum */
     CHECK(!stage2_check(s2, SIZE, &e) && strstr(e.msg, "first sector's checksum"), "sector 0 flip: %s", e.msg);
     s2[100] ^= 0x10;
-    s2[1000] ^= 0x01; /* later: the CRC */
-    CHECK(!stage2_check(s2, SIZE, &e) && strstr(e.msg, "CRC-32"), "flip: %s", e.msg);
+    s2[1000] ^= 0x01; /* later: the sums */
+    CHECK(!stage2_check(s2, SIZE, &e) && strstr(e.msg, "checksum mismatch"), "flip: %s", e.msg);
     s2[1000] ^= 0x01;
-    CHECK(!stage2_check(s2, SIZE - 512, &e) && strstr(e.msg, "the header says 1636 bytes, 1124 are here"),
+    CHECK(!stage2_check(s2, SIZE - 512, &e) && strstr(e.msg, "the header says 1648 bytes, 1136 are here"),
           "one sector short: %s", e.msg);
 
     CHECK(!stage2_seal(s2, 512, 1, &e) && strstr(e.msg, "more than one sector"), "one sector: %s", e.msg);
+    CHECK(!stage2_seal(s2, SIZE - 4, 1, &e) && strstr(e.msg, "a multiple of 16"), "not whole blocks: %s", e.msg);
     put_le32(s2 + STAGE2_MAGIC_OFFSET, 0);
     CHECK(!stage2_seal(s2, SIZE, 1, &e) && strstr(e.msg, "no magic"), "no magic: %s", e.msg);
+    free(s2);
+}
+
+/* The sums themselves, against values worked out by hand, and exact at the
+ * largest stage 2 the seal takes (all words 0xFFFFFFFF: b's bound). */
+TEST(stage2_sums_are_exact) {
+    uint8_t w[16] = {0};
+    put_le32(w, 1), put_le32(w + 4, 2), put_le32(w + 8, 3), put_le32(w + 12, 0xffffffffu);
+    uint64_t a, b;
+    stage2_sums(w, sizeof w, &a, &b);
+    CHECK(a == 6 + 0xffffffffull && b == 1 + 3 + 6 + (6 + 0xffffffffull), "1 2 3 ffffffff: a %llx b %llx",
+          (unsigned long long)a, (unsigned long long)b);
+
+    uint32_t len = STAGE2_SUM_MAX - 512;
+    uint8_t *big = malloc(len);
+    memset(big, 0xff, len);
+    stage2_sums(big, len, &a, &b);
+    unsigned __int128 n = len / 4, m = 0xffffffffu;
+    CHECK(a == (uint64_t)(n * m) && (unsigned __int128)b == m * n * (n + 1) / 2 && b < (1ull << 63),
+          "all ones over %u bytes: a %llx b %llx", len, (unsigned long long)a, (unsigned long long)b);
+
+    uint8_t *s2 = calloc(1, STAGE2_SUM_MAX + 16);
+    kiln_err e;
+    put_le32(s2 + STAGE2_MAGIC_OFFSET, STAGE2_MAGIC);
+    CHECK(stage2_seal(s2, STAGE2_SUM_MAX, 1, &e), "256 KiB refused: %s", e.msg);
+    CHECK(!stage2_seal(s2, STAGE2_SUM_MAX + 16, 1, &e) && strstr(e.msg, "at most 262144 bytes"), "over 256 KiB: %s", e.msg);
+    free(s2);
+    free(big);
+}
+
+/* What the sums must always catch (format/mbr.h, docs/disk-layout.md). */
+TEST(stage2_damage_the_sums_catch) {
+    uint8_t *s2 = sealed();
+    unsigned words = (SIZE - 512) / 4;
+    uint8_t *w = s2 + 512;
+
+    /* Every burst of 1 to 33 bits at every bit position. */
+    unsigned missed = 0;
+    for (unsigned len = 1; len <= 33; len++)
+        for (unsigned at = 0; at + len <= words * 32; at++) {
+            for (unsigned k = at; k < at + len; k++) w[k / 8] ^= (uint8_t)(1u << k % 8);
+            missed += !refused(s2);
+            for (unsigned k = at; k < at + len; k++) w[k / 8] ^= (uint8_t)(1u << k % 8);
+        }
+    CHECK(missed == 0, "%u bursts of up to 33 bits passed", missed);
+
+    /* Any change of two words, however chosen: +d and -d (the first sum
+     * unchanged) at every pair of positions, and random pairs of values. */
+    missed = 0;
+    for (unsigned k = 0; k < words; k++)
+        for (unsigned l = k + 1; l < words; l++) {
+            uint32_t x = get_le32(w + 4 * k), y = get_le32(w + 4 * l);
+            put_le32(w + 4 * k, x + 12345), put_le32(w + 4 * l, y - 12345);
+            missed += !refused(s2);
+            put_le32(w + 4 * k, y), put_le32(w + 4 * l, x); /* swapped */
+            missed += x != y && !refused(s2);
+            put_le32(w + 4 * k, x), put_le32(w + 4 * l, y);
+        }
+    uint32_t seed = 1;
+    for (unsigned t = 0; t < 20000; t++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned k = seed % words, l = (seed >> 16) % words;
+        uint32_t x = get_le32(w + 4 * k), y = get_le32(w + 4 * l);
+        put_le32(w + 4 * k, x ^ (seed | 1));
+        if (l != k) put_le32(w + 4 * l, y + seed * 2654435761u);
+        missed += !refused(s2);
+        put_le32(w + 4 * l, y), put_le32(w + 4 * k, x);
+    }
+    CHECK(missed == 0, "%u changes of two words passed", missed);
+
+    /* Each sector after the first zeroed or 0xFF-filled (one sign of error). */
+    uint8_t keep[512];
+    for (unsigned sec = 512; sec < SIZE; sec += 512) {
+        unsigned n = SIZE - sec < 512 ? SIZE - sec : 512;
+        memcpy(keep, s2 + sec, n);
+        memset(s2 + sec, 0, n);
+        CHECK(refused(s2), "sector at %u zeroed passed", sec);
+        memset(s2 + sec, 0xff, n);
+        CHECK(refused(s2), "sector at %u 0xFF-filled passed", sec);
+        memcpy(s2 + sec, keep, n);
+    }
+    kiln_err e;
+    CHECK(stage2_check(s2, SIZE, &e), "restored stage 2 refused: %s", e.msg);
+    free(s2);
+}
+
+/* A header that stage 1's sum accepts but that names a size the first
+ * sector's code cannot sum (not whole 16-byte blocks, beyond 256 KiB). */
+TEST(stage2_hostile_header_sizes) {
+    uint8_t *s2 = sealed();
+    kiln_err e;
+    uint32_t bad[] = {SIZE - 4, SIZE - 1, STAGE2_SUM_MAX + 16};
+    uint8_t *big = calloc(1, STAGE2_SUM_MAX + 16);
+    memcpy(big, s2, SIZE);
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint32_t fix = get_le32(big + STAGE2_HDR_FIXUP) + get_le32(big + STAGE2_HDR_SIZE) - bad[i];
+        put_le32(big + STAGE2_HDR_SIZE, bad[i]);
+        put_le32(big + STAGE2_HDR_FIXUP, fix);
+        CHECK(!stage2_check(big, STAGE2_SUM_MAX + 16, &e) && strstr(e.msg, "not a multiple of 16 up to"), "size %u: %s",
+              bad[i], e.msg);
+        memcpy(big, s2, 512);
+    }
+    free(big);
     free(s2);
 }
