@@ -88,3 +88,23 @@ uint8_t acpi_fadt_century(uint64_t rsdp, uint64_t end) {
     if (!f || len <= 108 || f[108] < 0x0e || f[108] > 0x7f) return 0;
     return f[108];
 }
+
+/* FADT offsets (ACPI 6.5, 5.2.9): PM_TMR_BLK u32 at 76, PM_TMR_LEN u8 at 91,
+ * Flags u32 at 112, X_PM_TMR_BLK (a Generic Address Structure: space ID,
+ * bit width, bit offset, access size, u64 address) at 208. */
+#define FADT_FLAG_TMR_VAL_EXT (1u << 8)
+#define FADT_FLAG_HW_REDUCED (1u << 20)
+uint16_t acpi_fadt_pm_timer(uint64_t rsdp, uint64_t end, uint32_t *mask) {
+    uint32_t len;
+    const uint8_t *f = acpi_table(rsdp, "FACP", end, &len);
+    if (!f || len < 116) return 0;
+    uint32_t flags = get_le32(f + 112);
+    if (flags & FADT_FLAG_HW_REDUCED) return 0;
+    uint64_t port = f[91] == 4 ? get_le32(f + 76) : 0;
+    /* The extended field wins when it is filled in; a timer in memory
+     * space (ID 0) is left alone, as is one in no space at all. */
+    if (len >= 220 && get_le64(f + 212)) port = f[208] == 1 ? get_le64(f + 212) : 0;
+    if (!port || port > 0xfffc) return 0;
+    *mask = flags & FADT_FLAG_TMR_VAL_EXT ? 0xffffffffu : 0xffffffu;
+    return (uint16_t)port;
+}

@@ -25,5 +25,10 @@ const uint8_t *acpi_table(uint64_t rsdp, const char sig[4], uint64_t end, uint32
 /* The FADT's CENTURY field: the CMOS index of the century register, or 0
  * when there is none (or it names a clock register or is past the CMOS). */
 uint8_t acpi_fadt_century(uint64_t rsdp, uint64_t end);
+/* The FADT's ACPI PM timer (3.579545 MHz): its I/O port (X_PM_TMR_BLK when
+ * that is in I/O space, else PM_TMR_BLK with PM_TMR_LEN 4) and the mask of
+ * its 24 or 32 bits (TMR_VAL_EXT). 0 when there is none (hardware-reduced
+ * ACPI, a zero or out-of-range port, a timer in memory space). */
+uint16_t acpi_fadt_pm_timer(uint64_t rsdp, uint64_t end, uint32_t *mask);
 
 #endif

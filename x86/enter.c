@@ -37,8 +37,13 @@ void kiln_boot(struct platform *p) {
     cpu_detect(&cpu);
     log_info("%s %s, %s firmware", KILN_LOADER_NAME, KILN_LOADER_VERSION,
              p->firmware == KILN_FIRMWARE_UEFI ? "UEFI" : "BIOS");
+    const char *tsc_source;
     struct machine m = {.nx = cpu.nx, .gbpages = cpu.gbpages, .la57 = cpu.la57, .la57_on = read_cr4() & CR4_LA57,
-                        .tsc_frequency = tsc_frequency()};
+                        .tsc_frequency = tsc_frequency(p->rsdp, &tsc_source)};
+    if (m.tsc_frequency)
+        log_info("tsc: %llu kHz, from %s", (unsigned long long)(m.tsc_frequency / 1000), tsc_source);
+    else
+        log_warn("tsc: the frequency is unknown (no CPUID leaf gives it, neither the PM timer nor the PIT ticks)");
     if (m.la57_on) log_info("cpu: the firmware runs with 5-level paging (CR4.LA57)");
     gather_entropy(p, &cpu, &m);
     struct handoff h;

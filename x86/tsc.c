@@ -1,9 +1,12 @@
 /* tsc.c - TSC frequency (tsc.h). */
 #include "x86/tsc.h"
 
+#include "common/firmware_tables.h"
+#include "core/util.h"
 #include "x86/cpu.h"
 
 #define PIT_HZ 1193182u
+#define PM_HZ 3579545u
 
 static uint64_t from_cpuid(void) {
     uint32_t a, b, c, d, max;
@@ -89,7 +92,71 @@ static uint64_t from_pit(void) {
     return b && b < a ? b : a;
 }
 
-uint64_t tsc_frequency(void) {
+/* Against the ACPI PM timer (acpi_fadt_pm_timer()): 3.579545 MHz, read in
+ * one port read, wrapping after 4.7 s (24 bits) or 20 minutes (32 bits),
+ * so one measurement is enough where the PIT needs two. A reading is the
+ * count taken between two TSC reads, the tightest of PM_TRIES kept, as for
+ * the PIT. The window ends once it is both PM_WINDOW ticks (1 ms: the
+ * counts' quantisation, at most one tick, is 1/3580 of it) and 4000 times
+ * the two readings' widths (each reading is off by at most half its width:
+ * 1/8000): at most 0.04% together, where the PIT's 2 ms of a coarser clock
+ * read in three port accesses needed two measurements. A count that steps
+ * backwards (half the range or more) is a timer not to be trusted, as is
+ * one that does not move within 2^31 TSC ticks: then the PIT decides. */
+#define PM_WINDOW (PM_HZ / 1000u)
+#define PM_TRIES 4
+#define PM_WIDTHS 4000u
+
+struct pm_sample {
+    uint32_t count;
+    uint64_t tsc, width;
+};
+
+static bool pm_forward(uint32_t from, uint32_t to, uint32_t mask) { return ((to - from) & mask) <= mask / 2; }
+
+/* The tightest of PM_TRIES readings, every count (and one more read after
+ * them) no earlier than the one before. */
+static bool pm_sample(uint16_t port, uint32_t mask, struct pm_sample *best) {
+    best->width = UINT64_MAX;
+    uint32_t prev = 0;
+    for (int i = 0; i < PM_TRIES; i++) {
+        uint64_t a = rdtsc();
+        uint32_t v = inl(port) & mask;
+        uint64_t b = rdtsc();
+        if (i && !pm_forward(prev, v, mask)) return false;
+        prev = v;
+        if (b - a < best->width) *best = (struct pm_sample){v, a + (b - a) / 2, b - a};
+    }
+    return pm_forward(prev, inl(port) & mask, mask);
+}
+
+static uint64_t pm_measure(uint16_t port, uint32_t mask) {
+    struct pm_sample s0, s1;
+    if (!pm_sample(port, mask, &s0)) return 0;
+    uint32_t last = s0.count;
+    for (;;) {
+        uint32_t v = inl(port) & mask;
+        if (!pm_forward(last, v, mask) || rdtsc() - s0.tsc > (UINT64_C(1) << 31)) return 0;
+        last = v;
+        if (((v - s0.count) & mask) < PM_WINDOW) continue;
+        if (!pm_sample(port, mask, &s1) || !pm_forward(last, s1.count, mask)) return 0;
+        uint32_t ticks = (s1.count - s0.count) & mask;
+        uint64_t dt = s1.tsc - s0.tsc;
+        if (ticks >= PM_WINDOW && dt / PM_WIDTHS >= s0.width + s1.width) return dt * PM_HZ / ticks;
+        last = s1.count;
+    }
+}
+
+uint64_t tsc_frequency(uint64_t rsdp, const char **source) {
     uint64_t f = from_cpuid();
-    return f ? f : from_pit();
+    *source = "CPUID";
+    if (f) return f;
+    /* The FADT is read only below 4 GiB, which stage 2 maps (and where
+     * firmware puts it); anywhere else the PIT decides. */
+    uint32_t mask;
+    uint16_t port = acpi_fadt_pm_timer(rsdp, GIB(4), &mask);
+    *source = "the ACPI PM timer";
+    if (port && (f = pm_measure(port, mask))) return f;
+    *source = "the PIT";
+    return from_pit();
 }

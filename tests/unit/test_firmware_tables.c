@@ -204,3 +204,56 @@ TEST(acpi_tables_and_century) {
     CHECK(!acpi_table(base, "APIC", end, &len), "an RSDT with an absurd length walked");
     CHECK(!acpi_table(0, "FACP", end, &len), "no RSDP");
 }
+
+/* The PM timer from the FADT: the 1.0 field, the extended one winning when
+ * filled in, and every reason for none. */
+TEST(pm_timer_from_the_fadt) {
+    mock_phys_init(0x20000);
+    uint64_t base = MOCK_PHYS_BASE, end = base + 0x20000;
+    uint8_t *m = phys_ptr(base);
+    memset(m, 0, 20);
+    memcpy(m, "RSD PTR ", 8);
+    uint32_t rsdt = (uint32_t)(base + 0x1000), e0 = (uint32_t)(base + 0x3000);
+    memcpy(m + 16, &rsdt, 4);
+    fix_sum(m, 20, 8);
+    make_table(m, 0x1000, "RSDT", 40);
+    memcpy(m + 0x1000 + 36, &e0, 4);
+    fix_sum(m + 0x1000, 40, 9);
+    uint8_t *f = m + 0x3000;
+    uint32_t mask = 0;
+
+    make_table(m, 0x3000, "FACP", 116); /* ACPI 1.0: PM_TMR_BLK 0x608, 24 bits */
+    put_le32(f + 76, 0x608), f[91] = 4;
+    fix_sum(f, 116, 9);
+    CHECK(acpi_fadt_pm_timer(base, end, &mask) == 0x608 && mask == 0xffffff, "1.0 FADT: 0x%x", mask);
+    put_le32(f + 112, 1u << 8); /* TMR_VAL_EXT */
+    fix_sum(f, 116, 9);
+    CHECK(acpi_fadt_pm_timer(base, end, &mask) == 0x608 && mask == 0xffffffffu, "32-bit timer: 0x%x", mask);
+    f[91] = 2;
+    fix_sum(f, 116, 9);
+    CHECK(acpi_fadt_pm_timer(base, end, &mask) == 0, "PM_TMR_LEN 2 accepted");
+    f[91] = 4;
+    put_le32(f + 112, 1u << 20); /* hardware-reduced: no timer whatever the fields say */
+    fix_sum(f, 116, 9);
+    CHECK(acpi_fadt_pm_timer(base, end, &mask) == 0, "hardware-reduced ACPI gave a timer");
+    put_le32(f + 112, 0);
+    put_le32(f + 76, 0x1fffe); /* beyond the 64 KiB I/O space */
+    fix_sum(f, 116, 9);
+    CHECK(acpi_fadt_pm_timer(base, end, &mask) == 0, "port 0x1fffe accepted");
+    f[50] ^= 1;
+    CHECK(acpi_fadt_pm_timer(base, end, &mask) == 0, "a FADT with a bad checksum read");
+
+    make_table(m, 0x3000, "FACP", 276); /* 2.0+: X_PM_TMR_BLK at 208 */
+    put_le32(f + 76, 0x608), f[91] = 4;
+    f[208] = 1, f[209] = 32, put_le64(f + 212, 0xb008);
+    fix_sum(f, 276, 9);
+    CHECK(acpi_fadt_pm_timer(base, end, &mask) == 0xb008, "the extended field wins");
+    f[208] = 0; /* system memory: not a port */
+    fix_sum(f, 276, 9);
+    CHECK(acpi_fadt_pm_timer(base, end, &mask) == 0, "a memory-space timer read as a port");
+    put_le64(f + 212, 0);
+    fix_sum(f, 276, 9);
+    CHECK(acpi_fadt_pm_timer(base, end, &mask) == 0x608, "an empty extended field hides PM_TMR_BLK");
+    CHECK(acpi_fadt_pm_timer(base, base + 0x3000 + 200, &mask) == 0, "a FADT past the readable end read");
+    CHECK(acpi_fadt_pm_timer(0, end, &mask) == 0, "no RSDP");
+}
