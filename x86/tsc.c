@@ -2,6 +2,7 @@
 #include "x86/tsc.h"
 
 #include "common/firmware_tables.h"
+#include "common/log.h"
 #include "core/util.h"
 #include "x86/cpu.h"
 
@@ -101,8 +102,9 @@ static uint64_t from_pit(void) {
  * the two readings' widths (each reading is off by at most half its width:
  * 1/8000): at most 0.04% together, where the PIT's 2 ms of a coarser clock
  * read in three port accesses needed two measurements. A count that steps
- * backwards (half the range or more) is a timer not to be trusted, as is
- * one that does not move within 2^31 TSC ticks: then the PIT decides. */
+ * backwards (half the range or more) within a reading or between the two
+ * is a timer not to be trusted, as is one that does not move within 2^31
+ * TSC ticks: then the PIT decides. */
 #define PM_WINDOW (PM_HZ / 1000u)
 #define PM_TRIES 4
 #define PM_WIDTHS 4000u
@@ -130,20 +132,26 @@ static bool pm_sample(uint16_t port, uint32_t mask, struct pm_sample *best) {
     return pm_forward(prev, inl(port) & mask, mask);
 }
 
+/* The wait between the two readings is a bare poll of the count: its
+ * instructions are the whole cost of the window (a glitched count there
+ * only ends the wait early, and the check of s1 against it then refuses
+ * the timer), and the TSC is looked at every 1024 polls only. */
 static uint64_t pm_measure(uint16_t port, uint32_t mask) {
     struct pm_sample s0, s1;
     if (!pm_sample(port, mask, &s0)) return 0;
-    uint32_t last = s0.count;
-    for (;;) {
+    for (uint32_t n = 1;; n++) {
         uint32_t v = inl(port) & mask;
-        if (!pm_forward(last, v, mask) || rdtsc() - s0.tsc > (UINT64_C(1) << 31)) return 0;
-        last = v;
-        if (((v - s0.count) & mask) < PM_WINDOW) continue;
-        if (!pm_sample(port, mask, &s1) || !pm_forward(last, s1.count, mask)) return 0;
-        uint32_t ticks = (s1.count - s0.count) & mask;
-        uint64_t dt = s1.tsc - s0.tsc;
-        if (ticks >= PM_WINDOW && dt / PM_WIDTHS >= s0.width + s1.width) return dt * PM_HZ / ticks;
-        last = s1.count;
+        if (((v - s0.count) & mask) >= PM_WINDOW) {
+            if (!pm_sample(port, mask, &s1) || !pm_forward(v, s1.count, mask)) return 0;
+            uint32_t ticks = (s1.count - s0.count) & mask;
+            uint64_t dt = s1.tsc - s0.tsc;
+            if (ticks >= PM_WINDOW && dt / PM_WIDTHS >= s0.width + s1.width) {
+                log_debug("tsc: PM timer window %u ticks, %llu TSC ticks; readings %llu and %llu TSC ticks wide", ticks,
+                          (unsigned long long)dt, (unsigned long long)s0.width, (unsigned long long)s1.width);
+                return dt * PM_HZ / ticks;
+            }
+        }
+        if (n % 1024 == 0 && rdtsc() - s0.tsc > (UINT64_C(1) << 31)) return 0;
     }
 }
 
