@@ -63,23 +63,45 @@ size_t memmap_sanitize(const struct kiln_memory_region *in, size_t n, struct kil
     for (size_t i = 0; i < nb; i++)
         if (u == 0 || scratch[u - 1] != scratch[i]) scratch[u++] = scratch[i];
 
+    /* The winner of each elementary interval [scratch[k], scratch[k + 1]):
+     * the covering entry of the highest key (the first of equal ones), and
+     * the highest-keyed covering entry with a firmware type. Each entry
+     * visits only the intervals it covers, found by a binary search (a scan
+     * of every entry for every interval was 0.4 M instructions on OVMF's
+     * map). Until the merge below, out[k] holds interval k's two winners
+     * as entry index + 1 (0: none) in kind and firmware_type: out has room
+     * for 2n + 1 entries, there are at most 2n - 1 intervals. */
+    for (size_t k = 0; k + 1 < u; k++) out[k] = (struct kiln_memory_region){0, 0, 0, 0};
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b, e;
+        if (!clip(&in[i], &b, &e)) continue;
+        size_t lo = 0, hi = u; /* the first boundary >= b: b itself */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (scratch[mid] < b) lo = mid + 1;
+            else hi = mid;
+        }
+        uint64_t ki = key(in[i].kind);
+        bool typed = in[i].firmware_type != KILN_FIRMWARE_TYPE_NONE;
+        for (size_t k = lo; k + 1 < u && scratch[k + 1] <= e; k++) {
+            if (!out[k].kind || ki > key(in[out[k].kind - 1].kind)) out[k].kind = (uint32_t)i + 1;
+            if (typed && (!out[k].firmware_type || ki > key(in[out[k].firmware_type - 1].kind)))
+                out[k].firmware_type = (uint32_t)i + 1;
+        }
+    }
+
+    /* Merge, in place: interval k's winners are read before out[m], m <= k,
+     * is written. */
     size_t m = 0;
     for (size_t k = 0; k + 1 < u; k++) {
+        uint32_t wi = out[k].kind, fi = out[k].firmware_type;
+        if (!wi) continue; /* a hole between entries */
         uint64_t a = scratch[k], z = scratch[k + 1];
-        int win = -1, fw = -1;
-        for (size_t i = 0; i < n; i++) {
-            uint64_t b, e;
-            if (!clip(&in[i], &b, &e) || b > a || e < z) continue;
-            if (win < 0 || key(in[i].kind) > key(in[win].kind)) win = (int)i;
-            if (in[i].firmware_type != KILN_FIRMWARE_TYPE_NONE &&
-                (fw < 0 || key(in[i].kind) > key(in[fw].kind)))
-                fw = (int)i;
-        }
-        if (win < 0) continue; /* a hole between entries */
-        uint32_t kind = in[win].kind;
-        uint32_t type = in[win].firmware_type != KILN_FIRMWARE_TYPE_NONE ? in[win].firmware_type
-                        : fw >= 0                                        ? in[fw].firmware_type
-                                                                         : KILN_FIRMWARE_TYPE_NONE;
+        const struct kiln_memory_region *win = &in[wi - 1];
+        uint32_t kind = win->kind;
+        uint32_t type = win->firmware_type != KILN_FIRMWARE_TYPE_NONE ? win->firmware_type
+                        : fi                                          ? in[fi - 1].firmware_type
+                                                                      : KILN_FIRMWARE_TYPE_NONE;
         if (m && out[m - 1].base + out[m - 1].length == a && out[m - 1].kind == kind &&
             out[m - 1].firmware_type == type) {
             out[m - 1].length += z - a;

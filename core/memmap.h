@@ -23,8 +23,10 @@
 
 int memmap_rank(uint32_t kind);
 
-/* out must hold 2 * n + 1 entries; scratch must hold 2 * n uint64_t.
- * Entries of length 0 or that wrap past 2^64 are clipped or dropped.
+/* out must hold 2 * n + 1 entries (it is also the working space); scratch
+ * must hold 2 * n uint64_t; n is below 2^32. O(n log n) for maps whose
+ * entries overlap little. Entries of length 0 or that wrap past 2^64 are
+ * clipped or dropped.
  * Returns the number of entries written to out. */
 size_t memmap_sanitize(const struct kiln_memory_region *in, size_t n, struct kiln_memory_region *out,
                        uint64_t *scratch);
