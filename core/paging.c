@@ -71,36 +71,50 @@ bool pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned fla
         return err_set(e, "paging: physical 0x%llx (+0x%llx) is beyond 2^52", (unsigned long long)pa,
                        (unsigned long long)size);
     bool large_ok = flags & MAP_LARGE;
+    /* The page directory and page table of the last step, and the va >> 30
+     * and va >> 21 they serve: while va stays under them the next step
+     * writes into the same table, so the walk from the top is made once a
+     * table, not once a page (a third of the loader's page-table time). */
+    uint64_t *l2 = 0, *l1 = 0;
+    uint64_t l2_va = 0, l1_va = 0;
     while (size) {
-        uint64_t *top = table(pt, pt->pml4);
-        uint64_t *e_top = &top[(va >> (pt->levels == 5 ? 48 : 39)) & 511];
-        /* Through the recursive slot the top-level table would be taken for
-         * the next level down and new entries written into its other slots. */
-        if ((*e_top & PTE_P) && (*e_top & PTE_ADDR) == pt->pml4)
-            return err_set(e, "paging: 0x%llx is in the recursive slot", (unsigned long long)va);
-        uint64_t *l4 = pt->levels == 5 ? descend(pt, e_top, va, e) : top;
-        if (!l4) return false;
-        uint64_t *e4 = &l4[(va >> 39) & 511];
-        uint64_t *l3 = descend(pt, e4, va, e);
-        if (!l3) return false;
-        uint64_t *e3 = &l3[(va >> 30) & 511];
-        if (large_ok && pt->gbpages && !(va & (GIB(1) - 1)) && !(pa & (GIB(1) - 1)) && size >= GIB(1)) {
-            if (taken(e3, va, e)) return false;
-            *e3 = leaf(pt, pa, flags, true);
-            va += GIB(1), pa += GIB(1), size -= GIB(1);
-            continue;
+        if (!(l1 && va >> 21 == l1_va) && !(l2 && va >> 30 == l2_va)) {
+            uint64_t *top = table(pt, pt->pml4);
+            uint64_t *e_top = &top[(va >> (pt->levels == 5 ? 48 : 39)) & 511];
+            /* Through the recursive slot the top-level table would be taken
+             * for the next level down and new entries written into its
+             * other slots. */
+            if ((*e_top & PTE_P) && (*e_top & PTE_ADDR) == pt->pml4)
+                return err_set(e, "paging: 0x%llx is in the recursive slot", (unsigned long long)va);
+            uint64_t *l4 = pt->levels == 5 ? descend(pt, e_top, va, e) : top;
+            if (!l4) return false;
+            uint64_t *e4 = &l4[(va >> 39) & 511];
+            uint64_t *l3 = descend(pt, e4, va, e);
+            if (!l3) return false;
+            uint64_t *e3 = &l3[(va >> 30) & 511];
+            if (large_ok && pt->gbpages && !(va & (GIB(1) - 1)) && !(pa & (GIB(1) - 1)) && size >= GIB(1)) {
+                if (taken(e3, va, e)) return false;
+                *e3 = leaf(pt, pa, flags, true);
+                va += GIB(1), pa += GIB(1), size -= GIB(1);
+                continue;
+            }
+            l2 = descend(pt, e3, va, e);
+            if (!l2) return false;
+            l2_va = va >> 30;
+            l1 = 0;
         }
-        uint64_t *l2 = descend(pt, e3, va, e);
-        if (!l2) return false;
-        uint64_t *e2 = &l2[(va >> 21) & 511];
-        if (large_ok && !(va & (MIB(2) - 1)) && !(pa & (MIB(2) - 1)) && size >= MIB(2)) {
-            if (taken(e2, va, e)) return false;
-            *e2 = leaf(pt, pa, flags, true);
-            va += MIB(2), pa += MIB(2), size -= MIB(2);
-            continue;
+        if (!(l1 && va >> 21 == l1_va)) {
+            uint64_t *e2 = &l2[(va >> 21) & 511];
+            if (large_ok && !(va & (MIB(2) - 1)) && !(pa & (MIB(2) - 1)) && size >= MIB(2)) {
+                if (taken(e2, va, e)) return false;
+                *e2 = leaf(pt, pa, flags, true);
+                va += MIB(2), pa += MIB(2), size -= MIB(2);
+                continue;
+            }
+            l1 = descend(pt, e2, va, e);
+            if (!l1) return false;
+            l1_va = va >> 21;
         }
-        uint64_t *l1 = descend(pt, e2, va, e);
-        if (!l1) return false;
         uint64_t *e1 = &l1[(va >> 12) & 511];
         if (taken(e1, va, e)) return false;
         *e1 = leaf(pt, pa, flags, false);

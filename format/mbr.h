@@ -52,7 +52,7 @@
  * (any changed byte of the first sector changes it); the first sector's code
  * then checks that stage 1 loaded all STAGE2_HDR_SIZE bytes and their two
  * sums before anything beyond it runs (stage2/entry.asm: four instructions
- * a word in real mode, where a CRC-32 cost about 33 a byte).
+ * a word in real mode, where a bit-by-bit CRC-32 cost about 40 a byte).
  * Both sums are exact: a < 2^48, and b <= (2^32 - 1) n (n + 1) / 2 < 2^63
  * while n < 2^16 words (STAGE2_SUM_MAX), so damage e1..en (ek the change of
  * word k) goes unseen only if e1 + ... + en = 0 and 1 e1 + ... + n en = 0 as

@@ -247,6 +247,30 @@ TEST(large_2m_pages_only_when_aligned_and_asked) {
     CHECK(!mapped(&pt, KB + MIB(12) + PAGE_SIZE), "end of the mixed range");
 }
 
+/* pt_map walks from the top once per table and reuses the page directory
+ * and page table of the step before while va stays under them: 4 KiB pages
+ * across 2 MiB and 1 GiB boundaries in one call, every page where it
+ * belongs and exactly the tables needed. */
+TEST(small_pages_across_table_boundaries) {
+    struct pt pt;
+    REQUIRE(new_pt(&pt, true, true), "pt_init");
+    uint64_t va = HIGH + GIB(1) - MIB(1), pa = MIB(100) + PAGE_SIZE;
+    MAP_OK(&pt, va, pa, MIB(4), MAP_W | MAP_LARGE); /* pa unaligned: 4 KiB pages only */
+    unsigned wrong = 0;
+    for (uint64_t off = 0; off < MIB(4); off += PAGE_SIZE) {
+        struct pt_lookup_result r;
+        wrong += !pt_lookup(&pt, va + off, &r) || r.pa != pa + off || r.page_size != PAGE_SIZE || !r.w;
+    }
+    CHECK(wrong == 0, "%u of 1024 pages wrong", wrong);
+    CHECK(!mapped(&pt, va - PAGE_SIZE) && !mapped(&pt, va + MIB(4)), "only the range is mapped");
+    /* PML4, PDPT, two page directories (one a GiB), three page tables */
+    CHECK(pt.tables == 7, "%llu table pages", (unsigned long long)pt.tables);
+    /* A second call continuing in the same page table finds it again. */
+    MAP_OK(&pt, va + MIB(4), pa + MIB(4), PAGE_SIZE, 0);
+    EXPECT_MAPPED(&pt, va + MIB(4), pa + MIB(4), 0, PAGE_SIZE);
+    CHECK(pt.tables == 7, "%llu table pages after the second call", (unsigned long long)pt.tables);
+}
+
 TEST(gb_pages_only_with_gbpages) {
     struct pt pt;
     REQUIRE(new_pt(&pt, true, true), "pt_init");
