@@ -301,18 +301,18 @@ has settings.help "$tmp/help.out" '^  --dry-run ' '^  --profile NAME ' 'kiln\.to
 # --- --kind pxe: a folder for a TFTP server --------------------------------------------------------------
 # kiln-bios.0 is the PXE stub (1 KiB, "KPXE" at 4, stage 2's sector count at
 # MBR_STAGE2_SECTORS, 0x1b4, as stage 1 keeps it) followed by stage 2 as sealed for it (its header,
-# bytes 8-27, filled in; the rest as built); kiln-x64.efi is the UEFI loader
+# bytes 8-39, filled in; the rest as built); kiln-x64.efi is the UEFI loader
 # sealed as on a disk's ESP; kiln.payload is byte for byte the Kiln partition
 # of a uefi image of the same inputs (no stage 2 entry in either).
 net="$tmp/net"
 if build pxe "$net"; then ok pxe.build; else bad pxe.build "kiln image --kind pxe failed" "$tmp/log.net"; fi
 s2="$top/$B/stage2.bin"
 s2s=$(( ($(size_of "$s2") + 511) / 512 ))
-tail -c +29 "$s2" > "$tmp/s2.tail"
+tail -c +41 "$s2" > "$tmp/s2.tail"
 if [ "$(size_of "$net/kiln-bios.0")" -eq $((1024 + $(size_of "$s2"))) ] &&
     [ "$(dd if="$net/kiln-bios.0" bs=1 skip=4 count=4 status=none)" = KPXE ] &&
     [ "$(od -An -tu2 -j $((0x1b4)) -N2 "$net/kiln-bios.0" | tr -d ' ')" = "$s2s" ] &&
-    tail -c +$((1024 + 29)) "$net/kiln-bios.0" | cmp -s - "$tmp/s2.tail"; then ok pxe.bios-program
+    tail -c +$((1024 + 41)) "$net/kiln-bios.0" | cmp -s - "$tmp/s2.tail"; then ok pxe.bios-program
 else bad pxe.bios-program "kiln-bios.0 is not the stub followed by stage 2"; fi
 mcopy -o -i "$tmp/uefi.img@@1M" ::/EFI/BOOT/BOOTX64.EFI "$tmp/esp.efi" 2>/dev/null
 if cmp -s "$net/kiln-x64.efi" "$tmp/esp.efi"; then ok pxe.uefi-program
