@@ -10,7 +10,7 @@
 ; reads stage 2 from the ISO in 2048-byte blocks to 0000:8000, checks its
 ; first sector (the 32-bit sum of its dwords is STAGE2_MAGIC, as stage 1
 ; checks) and jumps to it with DL unchanged, exactly as stage 1 does; stage
-; 2's first sector then checks its length and CRC-32.
+; 2's first sector then checks its length and two sums.
 ;
 ; Build:  nasm -f bin -Werror stage1/cdboot.asm -o build/cdboot.bin
 ;

@@ -208,7 +208,7 @@ load_loop:
         ; 32-bit sum of its 128 dwords is STAGE2_MAGIC (the tool sets the
         ; STAGE2_HDR_FIXUP dword so; format/mbr.h). That also finds the magic
         ; "KLN2" of a sector that is not stage 2 at all. The rest of stage 2
-        ; (length, CRC-32) is checked by this first sector's code. `loop`
+        ; (length, two sums) is checked by this first sector's code. `loop`
         ; leaves the flags of the last add: ZF = sum reached the magic.
         mov si, STAGE2_BASE
         mov cx, 512 / 4
