@@ -140,15 +140,17 @@ static void map_or_panic(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size,
     if (!pt_map(pt, va, pa, size, flags, &e)) panic("mapping %s: %s", what, e.msg);
 }
 
-/* Every page of every run, with the permissions of the segments on it. */
+/* Every page of every run, with the permissions of the segments on it:
+ * one pt_map() per stretch of pages with the same permissions. */
 static void map_segments(const struct kernel *k, struct placement *pl) {
     const struct elf_image *img = k->elf;
     for (uint32_t r = 0; r < img->nrun; r++)
-        for (uint64_t va = img->run[r].start; va < img->run[r].end; va += PAGE_SIZE) {
+        for (uint64_t va = img->run[r].start, next; va < img->run[r].end; va = next) {
             uint32_t f = elf_page_flags(img, va);
+            for (next = va + PAGE_SIZE; next < img->run[r].end && elf_page_flags(img, next) == f;) next += PAGE_SIZE;
             if (!f) continue; /* a gap between segments of one run */
             unsigned flags = (f & ELF_PF_W ? MAP_W : 0) | (f & ELF_PF_X ? MAP_X : 0);
-            map_or_panic(&pl->pt, va + (uint64_t)pl->plan->bias, pl->run_phys[r] + (va - img->run[r].start), PAGE_SIZE,
+            map_or_panic(&pl->pt, va + (uint64_t)pl->plan->bias, pl->run_phys[r] + (va - img->run[r].start), next - va,
                          flags, "the kernel");
         }
 }

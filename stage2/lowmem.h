@@ -1,7 +1,9 @@
 /* lowmem.h - where things live in low memory on the BIOS path.
  *
  *   0x00000-0x004ff  real-mode IVT and BIOS data area (firmware's)
- *   0x01000-0x07bff  real-mode stack for BIOS calls (grows down from 0x7c00)
+ *   0x01000-0x01fff  the BIOS-call thunk's variables (stage2/modes.inc)
+ *   0x02000-0x06fff  real-mode stack for BIOS calls (grows down from 0x7000;
+ *                    neither touches a page holding code: modes.inc says why)
  *   0x07c00-0x07dff  stage 1 (its patched fields stay readable)
  *   0x08000-0x6ffff  stage 2 (STAGE2_BASE in format/mbr.h): real-mode code
  *                    first (below 64 KiB), then the 64-bit code, data and

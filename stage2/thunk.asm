@@ -26,14 +26,12 @@ bits 64
 ; ---------------------------------------------------------------------------
 global bios_call, bios_farcall
 bios_farcall:
-    mov [rel thunk_far], edi
-    mov ax, [rel dispatch_far]
-    mov [rel thunk_dispatch], ax
+    mov [abs T_FAR], edi
+    mov word [abs T_DISPATCH], thunk_do_far
     jmp thunk_common
 bios_call:
-    mov ax, [rel dispatch_int]
-    mov [rel thunk_dispatch], ax
-    mov [rel thunk_int + 1], dil    ; patch the vector into `int imm8`
+    mov word [abs T_DISPATCH], thunk_do_int
+    mov [abs T_VECTOR], dil         ; real mode copies its IVT entry to T_FAR
 thunk_common:
     push rbx
     push rbp
@@ -43,12 +41,12 @@ thunk_common:
     push r15
     pushfq
     cli
-    mov [rel thunk_regs_ptr], rsi
-    lea rdi, [rel thunk_regs]       ; copy the caller's registers low
+    mov [abs T_REGS_PTR], rsi
+    mov edi, T_REGS                 ; copy the caller's registers low
     mov ecx, BR_SIZE
     rep movsb
-    mov [rel thunk_rsp], rsp
-    sidt [rel thunk_idt]
+    mov [abs T_RSP], rsp
+    sidt [abs T_IDT]
     push SEL_CODE32
     lea rax, [rel .compat]
     push rax
@@ -85,46 +83,58 @@ bits 16
     mov ss, ax
     mov sp, RM_STACK_TOP
     lidt [rm_idt]
-    push dword [thunk_regs + BR_EFLAGS]
-    push word [thunk_regs + BR_DS]
-    push word [thunk_regs + BR_ES]
-    mov eax, [thunk_regs + BR_EAX]
-    mov ebx, [thunk_regs + BR_EBX]
-    mov ecx, [thunk_regs + BR_ECX]
-    mov edx, [thunk_regs + BR_EDX]
-    mov esi, [thunk_regs + BR_ESI]
-    mov edi, [thunk_regs + BR_EDI]
-    mov ebp, [thunk_regs + BR_EBP]
+    cmp word [T_DISPATCH], thunk_do_int
+    jne .called
+    movzx bx, byte [T_VECTOR]       ; bios_call: the vector's IVT entry, read
+    shl bx, 2                       ; now (the BIOS may have hooked it since)
+    mov eax, [bx]
+    mov [T_FAR], eax
+.called:
+    push dword [T_REGS + BR_EFLAGS]
+    push word [T_REGS + BR_DS]
+    push word [T_REGS + BR_ES]
+    mov eax, [T_REGS + BR_EAX]
+    mov ebx, [T_REGS + BR_EBX]
+    mov ecx, [T_REGS + BR_ECX]
+    mov edx, [T_REGS + BR_EDX]
+    mov esi, [T_REGS + BR_ESI]
+    mov edi, [T_REGS + BR_EDI]
+    mov ebp, [T_REGS + BR_EBP]
     pop es
     pop ds
     popfd                           ; caller's flags: IF on, CF preset
-    jmp word [cs:thunk_dispatch]    ; int or far call; a jump keeps the flags
+    jmp word [cs:T_DISPATCH]        ; int or far call; a jump keeps the flags
 thunk_do_far:
     push es
     push di
     push bx
-    call far [cs:thunk_far]
+    call far [cs:T_FAR]
     add sp, 6
     jmp thunk_after
+; `int vec` without writing the vector into the code (no self-modifying
+; code, see modes.inc): what INT does, pushing the flags and clearing IF
+; (TF is clear already), then a far call through the IVT entry, which
+; pushes CS:IP; the handler's IRET (or RETF 2) returns here as from INT.
 thunk_do_int:
-thunk_int:
-    int 0x00                        ; vector patched above
+    pushf
+    cli
+    call far [cs:T_FAR]
 thunk_after:
     pushfd
     push ds
     push es
     push word 0
     pop ds
-    mov [thunk_regs + BR_EAX], eax
-    mov [thunk_regs + BR_EBX], ebx
-    mov [thunk_regs + BR_ECX], ecx
-    mov [thunk_regs + BR_EDX], edx
-    mov [thunk_regs + BR_ESI], esi
-    mov [thunk_regs + BR_EDI], edi
-    mov [thunk_regs + BR_EBP], ebp
-    pop word [thunk_regs + BR_ES]
-    pop word [thunk_regs + BR_DS]
-    pop dword [thunk_regs + BR_EFLAGS]
+    mov [T_REGS + BR_EAX], eax
+    mov [T_REGS + BR_EBX], ebx
+    mov [T_REGS + BR_ECX], ecx
+    mov [T_REGS + BR_EDX], edx
+    mov [T_REGS + BR_ESI], esi
+    mov [T_REGS + BR_EDI], edi
+    mov [T_REGS + BR_EBP], ebp
+    pop word [T_REGS + BR_ES]
+    pop word [T_REGS + BR_DS]
+    pop dword [T_REGS + BR_EFLAGS]
     cli
     xor ax, ax
     mov es, ax
@@ -144,10 +154,10 @@ bits 32
 bits 64
 .back64:
     LOAD_DATA64
-    mov rsp, [rel thunk_rsp]
-    lidt [rel thunk_idt]
-    mov rdi, [rel thunk_regs_ptr]
-    lea rsi, [rel thunk_regs]
+    mov rsp, [abs T_RSP]
+    lidt [abs T_IDT]
+    mov rdi, [abs T_REGS_PTR]
+    mov esi, T_REGS
     mov ecx, BR_SIZE
     rep movsb
     popfq
@@ -159,19 +169,9 @@ bits 64
     pop rbx
     ret
 
+; Read-only here; what the thunk writes is at THUNK_DATA (modes.inc).
 section .data16 progbits alloc write
 rm_idt:
     dw 0x3ff                        ; the real-mode IVT at 0
     dq 0
-dispatch_int: dw thunk_do_int
-dispatch_far: dw thunk_do_far
-thunk_dispatch: dw 0
-align 4
-thunk_far: dd 0                     ; seg:off of bios_farcall's target
-align 8
-thunk_rsp: dq 0
-thunk_regs_ptr: dq 0
-thunk_idt: times 10 db 0
-align 4
-thunk_regs: times BR_SIZE db 0
 
