@@ -169,6 +169,29 @@ while [ $i -lt "$N" ]; do
     i=$((i + 1))
 done
 
+# `kiln image` of the largest kernel, N times each kind, interleaved with
+# its floor: the same bytes copied to a new file and synced (dd
+# conv=fsync), as the tool writes and syncs its image before the rename.
+# The output is removed before each run (not timed), so no run pays for
+# deleting the last one's.
+big=$(kernel_for "$(echo "$SIZES" | awk '{print $NF}')") || exit 1
+i=0
+while [ $i -lt "$N" ]; do
+    for kind in hybrid bios uefi copy; do
+        rm -f "$tmp/timed.img"
+        t0=$(now_ms)
+        if [ $kind = copy ]; then
+            dd if="$big" of="$tmp/timed.img" bs=1M conv=fsync status=none || fail "dd of the kernel failed"
+        else
+            "$B"/kiln image "$big" -o "$tmp/timed.img" --kind $kind --cmdline exit -q || fail "kiln image --kind $kind failed"
+        fi
+        t1=$(now_ms)
+        echo $((t1 - t0)) >> "$tmp/image-$kind.ms"
+    done
+    i=$((i + 1))
+done
+rm -f "$tmp/timed.img"
+
 # Instruction counts: INSN_RUNS boots each under the plugin; the median of
 # each figure. Lines "NAME total firmware loader kernel" in $tmp/insns.
 : > "$tmp/insns"
@@ -237,6 +260,11 @@ report() {
     echo "loader time as the kernel measured it (TSC, ms, median)"
     for name in $(awk '$6 == "kiln" {print $1}' "$tmp/configs"); do
         printf '  %-22s %s\n' "$name" "$(median < "$tmp/$name.loader")"
+    done
+    echo
+    echo "kiln image of the $(awk -v b="$(wc -c < "$big")" 'BEGIN {printf "%.1f", b / 1048576}') MiB kernel (wall ms, median (min-max) of $N; copy: dd conv=fsync of the kernel file)"
+    for kind in hybrid bios uefi copy; do
+        printf '  %-8s %s (%s)\n' "$kind" "$(median < "$tmp/image-$kind.ms")" "$(minmax < "$tmp/image-$kind.ms")"
     done
 }
 report | tee "$out/report.md"
