@@ -133,15 +133,27 @@ static bool pm_sample(uint16_t port, uint32_t mask, struct pm_sample *best) {
 }
 
 /* The wait between the two readings is a bare poll of the count: its
- * instructions are the whole cost of the window (a glitched count there
- * only ends the wait early, and the check of s1 against it then refuses
- * the timer), and the TSC is looked at every 1024 polls only. */
+ * instructions are the whole cost of the window, so it is a loop of its
+ * own, seven instructions a poll, and the TSC is looked at between rounds
+ * of PM_POLLS only. A glitched count there only ends the wait early, and
+ * the check of s1 against it then refuses the timer. Returns the count,
+ * masked, that ended the wait, or 0 with *done false after PM_POLLS. */
+#define PM_POLLS 4096u
+static __attribute__((noinline)) uint32_t pm_wait(uint16_t port, uint32_t mask, uint32_t from, bool *done) {
+    uint32_t polls = PM_POLLS, d;
+    do d = (inl(port) - from) & mask;
+    while (d < PM_WINDOW && --polls);
+    *done = d >= PM_WINDOW;
+    return (from + d) & mask;
+}
+
 static uint64_t pm_measure(uint16_t port, uint32_t mask) {
     struct pm_sample s0, s1;
     if (!pm_sample(port, mask, &s0)) return 0;
-    for (uint32_t n = 1;; n++) {
-        uint32_t v = inl(port) & mask;
-        if (((v - s0.count) & mask) >= PM_WINDOW) {
+    for (;;) {
+        bool done;
+        uint32_t v = pm_wait(port, mask, s0.count, &done);
+        if (done) {
             if (!pm_sample(port, mask, &s1) || !pm_forward(v, s1.count, mask)) return 0;
             uint32_t ticks = (s1.count - s0.count) & mask;
             uint64_t dt = s1.tsc - s0.tsc;
@@ -151,7 +163,7 @@ static uint64_t pm_measure(uint16_t port, uint32_t mask) {
                 return dt * PM_HZ / ticks;
             }
         }
-        if (n % 1024 == 0 && rdtsc() - s0.tsc > (UINT64_C(1) << 31)) return 0;
+        if (rdtsc() - s0.tsc > (UINT64_C(1) << 31)) return 0;
     }
 }
 
