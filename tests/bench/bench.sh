@@ -238,6 +238,7 @@ report() {
             t=$(cat "$tmp/$name.i.total") kn=$(cat "$tmp/$name.i.kernel") ft=$(cat "$tmp/$floor.i.total")
             d=$(awk -v t="$t" -v k="$kn" -v f="$ft" 'BEGIN {printf "%.0f", t - k - f}')
             over=$(M "$d")
+            [ "$size" != small ] && echo "$fw $m $(wc -c < "$(kernel_for "$size")") $d" >> "$tmp/over"
             if [ "$size" != small ]; then
                 perbyte=$(awk -v d="$d" -v b="$(wc -c < "$(kernel_for "$size")")" 'BEGIN {printf "%.2f", d / b}')
                 ratio=$(awk -v a="$w" -v b="$(median < "$tmp/$floor.ms")" 'BEGIN {printf "%.2f", a / b}')
@@ -250,6 +251,17 @@ report() {
             "$(M "$(cat "$tmp/$name.i.total")")" "$(M "$(cat "$tmp/$name.i.firmware")")" "$(M "$(cat "$tmp/$name.i.loader")")" \
             "$(M "$(cat "$tmp/$name.i.kernel")")" "$over" "$perbyte" "$ratio"
     done < "$tmp/configs"
+    # The slope: instructions over the floor per byte between the smallest
+    # and largest padded kernels, so that costs which do not grow with the
+    # kernel (OVMF's own count varies by tens of millions from boot to
+    # boot, a mode set, the page tables' top levels) cancel out.
+    if [ -s "$tmp/over" ]; then
+        echo
+        echo "loader over floor per byte of kernel, as a slope between the padded kernels (instructions/byte)"
+        sort -k1,1 -k2,2 -k3,3n "$tmp/over" | awk '
+            {k = $1 " " $2; if (!(k in b0)) {b0[k] = $3; d0[k] = $4; order[n++] = k} b1[k] = $3; d1[k] = $4}
+            END {for (i = 0; i < n; i++) {k = order[i]; if (b1[k] > b0[k]) printf "  %-10s %.2f\n", k, (d1[k] - d0[k]) / (b1[k] - b0[k])}}'
+    fi
     echo
     echo "where the loader's instructions go (first run; M instructions per function)"
     for name in $(awk '$6 == "kiln" {print $1}' "$tmp/configs"); do
@@ -267,6 +279,7 @@ report() {
         printf '  %-8s %s (%s)\n' "$kind" "$(median < "$tmp/image-$kind.ms")" "$(minmax < "$tmp/image-$kind.ms")"
     done
 }
+: > "$tmp/over"
 report | tee "$out/report.md"
 
 # The plot: wall time against kernel size, Kiln and its raw-read floor.
