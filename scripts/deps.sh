@@ -29,7 +29,6 @@ for g in $groups; do
         have_cmd ld || need="$need binutils"
         have_cmd objcopy || need="$need binutils"
         have_cmd make || need="$need make"
-        have_cmd mformat || need="$need mtools"
         have_cmd xorriso || need="$need xorriso"        # kiln image --kind iso
         have_cmd sbsign || need="$need sbsigntool"      # kiln image --sign-key
         have_cmd pkg-config || need="$need pkgconf"
@@ -44,6 +43,7 @@ for g in $groups; do
         ;;
     test)
         have_cmd clang || need="$need clang"
+        have_cmd mcopy || need="$need mtools" # reads the ESPs kiln image writes
         have_cmd ld.lld || need="$need lld"
         # A signed BOOTX64.EFI must still pass its self-check (tests/kernels/tk.mk.inc).
         have_cmd sbsign || need="$need sbsigntool"

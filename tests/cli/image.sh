@@ -199,18 +199,19 @@ perm=$(ls -l "$out" | cut -c1-10)
 if [ "$perm" = "-rw-r--r--" ]; then ok output-mode-0644; else bad output-mode-0644 "mode $perm"; fi
 
 # --- an interrupted run -------------------------------------------------------------------------------------
-# A stand-in mcopy that reports its pid and waits, so SIGTERM reaches kiln
-# while it builds the ESP (its temporary files exist at that moment).
+# A stand-in xorriso that reports its pid and waits, so SIGTERM reaches kiln
+# while it builds an ISO over the disk image (the temporary output and the
+# staging folder exist at that moment).
 mkdir -p "$tmp/fakebin" "$tmp/tmpdir"
-cat > "$tmp/fakebin/mcopy" <<'EOF'
+cat > "$tmp/fakebin/xorriso" <<'EOF'
 #!/bin/sh
 echo $$ > "$KILN_TEST_MARK.tmp" && mv "$KILN_TEST_MARK.tmp" "$KILN_TEST_MARK"
 exec sleep 60
 EOF
-chmod +x "$tmp/fakebin/mcopy"
+chmod +x "$tmp/fakebin/xorriso"
 sum=$(cksum < "$out")
 KILN_TEST_MARK="$tmp/mark" PATH="$tmp/fakebin:$PATH" TMPDIR="$tmp/tmpdir" \
-    "$K" image "$KERNEL" -o "$out" --kind hybrid > "$tmp/sig.out" 2>&1 &
+    "$K" image "$KERNEL" -o "$out" --kind iso > "$tmp/sig.out" 2>&1 &
 pid=$!
 i=0
 while [ ! -s "$tmp/mark" ] && [ $i -lt 200 ]; do
@@ -220,7 +221,7 @@ done
 if [ ! -s "$tmp/mark" ]; then
     kill "$pid" 2> /dev/null
     wait "$pid"
-    bad interrupted-run-cleans-up "the stand-in mcopy never ran" "$tmp/sig.out"
+    bad interrupted-run-cleans-up "the stand-in xorriso never ran" "$tmp/sig.out"
 else
     during=$(cd "$tmp/replace" && ls -A | tr '\n' ' ')
     kill -TERM "$pid"

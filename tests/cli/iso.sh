@@ -83,7 +83,6 @@ else bad efi-image "mtools finds no EFI/BOOT/BOOTX64.EFI in the El Torito EFI im
 
 # --- without xorriso: an error naming the package, no output ----------------------------------------------
 mkdir "$tmp/bin"
-for t in mformat mmd mcopy; do ln -s "$(command -v $t)" "$tmp/bin/$t"; done
 PATH="$tmp/bin" "$K" image "$KERNEL" -o "$tmp/none.iso" --kind iso > "$tmp/none.log" 2>&1
 st=$?
 if [ $st -ne 0 ] && grep -q '^kiln: error: cannot run xorriso: .*(install xorriso: apt-get install xorriso)$' "$tmp/none.log" &&

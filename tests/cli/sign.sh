@@ -102,7 +102,6 @@ refuse missing-key "^kiln: error: --sign-key $tmp/nokey: No such file or directo
 refuse bios-kind '^kiln: error: --sign-key: a bios image has no UEFI loader to sign' \
     image "$KERNEL" -o "$tmp/r.img" --kind bios --sign-key "$KEY" --sign-cert "$CERT"
 mkdir "$tmp/bin"
-for t in mformat mmd mcopy; do ln -s "$(command -v $t)" "$tmp/bin/$t"; done
 PATH="$tmp/bin" "$K" image "$KERNEL" -o "$tmp/r.img" --sign-key "$KEY" --sign-cert "$CERT" > "$tmp/nosb.out" 2>&1
 st=$?
 if [ $st -ne 0 ] && grep -Eq '^kiln: error: cannot run sbsign: .*\(install sbsigntool: apt-get install sbsigntool\)$' \

@@ -98,11 +98,13 @@ uint8_t *sign_efi(const char *key, const char *cert, const uint8_t *efi, size_t 
 /* Shared with the ISO writer (iso.c): the GPT of layout d (both copies);
  * a command run to completion (dies naming `package` to install if it is
  * missing, and `what` it was doing if it fails), with SOURCE_DATE_EPOCH
- * and MTOOLS_SKIP_CHECK set; mtools making a FAT volume with
- * EFI/BOOT/BOOTX64.EFI (read from efi_src) in img ("file@@offset"). */
+ * set; the FAT volume of an EFI system partition holding
+ * EFI/BOOT/BOOTX64.EFI (format/fat.h): its first *used bytes (malloc'd),
+ * the rest of its `sectors` being zero. */
 void write_gpt(struct out_file *out, const struct disk_layout *d, uint32_t seed);
 void run_tool(char *const argv[], const char *package, const char *what);
-void run_esp_tools(char *img, char *sectors, char *hidden, char *serial, char *efi_src);
+uint8_t *esp_volume(uint64_t sectors, uint32_t hidden, uint32_t serial, const uint8_t *efi, size_t efi_size,
+                    size_t *used);
 
 /* --- the ISO (iso.c; docs/iso.md) ------------------------------------------------------ */
 

@@ -68,27 +68,17 @@ static void stamp(const char *path) {
     if (utimensat(AT_FDCWD, path, t, 0) != 0) die("%s: %s", path, strerror(errno));
 }
 
-/* The El Torito EFI image: a small FAT volume (mtools) with
+/* The El Torito EFI image: a small FAT volume (format/fat_write.c) with
  * EFI/BOOT/BOOTX64.EFI, as on the disk images' ESP. */
 static void stage_efi_image(const char *path, const uint8_t *efi, size_t efi_size, uint32_t serial) {
     uint64_t bytes = align_up(efi_size + EFI_IMAGE_SLACK, 64 * 1024);
-    uint8_t *zero = xcalloc(1, bytes);
-    stage_file(path, zero, bytes);
-    free(zero);
-    char efi_tmp[] = "/dev/fd/XXXXXXXXXX", img[4096], sectors[32], ser[16], hidden[] = "0";
-    /* BOOTX64.EFI through a pipe-free temporary file, unlinked at once (as partitions.c does). */
-    char *tmpl = stage_path(tmp_dir(), "kiln-efi.XXXXXX");
-    int fd = mkstemp(tmpl);
-    if (fd < 0) die("%s: %s", tmpl, strerror(errno));
-    unlink(tmpl);
-    if (write(fd, efi, efi_size) != (ssize_t)efi_size || lseek(fd, 0, SEEK_SET) != 0) die("%s: write failed", tmpl);
-    snprintf(efi_tmp, sizeof efi_tmp, "/dev/fd/%d", fd);
-    snprintf(img, sizeof img, "%s", path);
-    snprintf(sectors, sizeof sectors, "%llu", (unsigned long long)(bytes / SECTOR));
-    snprintf(ser, sizeof ser, "%08x", serial);
-    run_esp_tools(img, sectors, hidden, ser, efi_tmp);
-    close(fd);
-    free(tmpl);
+    size_t used;
+    uint8_t *v = esp_volume(bytes / SECTOR, 0, serial, efi, efi_size, &used);
+    uint8_t *whole = xcalloc(1, bytes);
+    memcpy(whole, v, used);
+    stage_file(path, whole, bytes);
+    free(whole);
+    free(v);
 }
 
 static void stage(struct staging *s, const uint8_t *payload, uint64_t payload_size, const uint8_t *efi,

@@ -17,6 +17,7 @@
 #include <kiln/crc32.h>
 
 #include "format/efiseal.h"
+#include "format/fat.h"
 #include "format/gpt.h"
 #include "format/mbr.h"
 #include "tools/kiln/image/image.h"
@@ -25,7 +26,7 @@
 #define GPT_ENTRIES 128u
 #define GPT_ARRAY_SECTORS (GPT_ENTRIES * GPT_ENTRY_MIN / SECTOR) /* 32 */
 #define ESP_SECTORS 32768u /* 16 MiB: FAT16 with 2 KiB clusters */
-#define ESP_EPOCH "946684800" /* 2000-01-01: fixed FAT timestamps (SOURCE_DATE_EPOCH) */
+#define TOOL_EPOCH "946684800" /* 2000-01-01: SOURCE_DATE_EPOCH for the tools run (xorriso), as the FAT dates */
 
 void disk_plan(struct disk_layout *d, enum image_kind kind, uint64_t payload_bytes) {
     memset(d, 0, sizeof *d);
@@ -93,8 +94,7 @@ void run_tool(char *const argv[], const char *package, const char *what) {
     pid_t pid = fork();
     if (pid < 0) die("cannot start %s: %s", argv[0], strerror(errno));
     if (pid == 0) {
-        setenv("SOURCE_DATE_EPOCH", ESP_EPOCH, 1);
-        setenv("MTOOLS_SKIP_CHECK", "1", 1);
+        setenv("SOURCE_DATE_EPOCH", TOOL_EPOCH, 1);
         if (dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0) _exit(126);
         execvp(argv[0], argv);
         int err = errno;
@@ -123,45 +123,25 @@ void run_tool(char *const argv[], const char *package, const char *what) {
     close(log_fd);
 }
 
-void run_esp_tools(char *img, char *sectors, char *hidden, char *serial, char *efi_src) {
-    char *mformat[] = {"mformat", "-i", img, "-T", sectors, "-h", "64", "-s", "32", "-H", hidden, "-c", "4",
-                       "-N", serial, "-v", "KILN-ESP", "::", NULL};
-    char *mmd[] = {"mmd", "-i", img, "::/EFI", "::/EFI/BOOT", NULL};
-    char *mcopy[] = {"mcopy", "-i", img, efi_src, "::/EFI/BOOT/BOOTX64.EFI", NULL};
-    const char *what = "building the EFI system partition";
-    run_tool(mformat, "mtools", what);
-    run_tool(mmd, "mtools", what);
-    run_tool(mcopy, "mtools", what);
+uint8_t *esp_volume(uint64_t sectors, uint32_t hidden, uint32_t serial, const uint8_t *efi, size_t efi_size,
+                    size_t *used) {
+    kiln_err e;
+    struct fat_geometry g;
+    if (!fat_geometry(sectors, &g, &e)) die("building the EFI system partition: %s", e.msg);
+    *used = fat_esp_used(&g, efi_size);
+    uint8_t *v = xcalloc(1, *used);
+    if (!fat_esp(&g, hidden, serial, efi, efi_size, v, &e)) die("building the EFI system partition: %s", e.msg);
+    return v;
 }
 
-/* The EFI system partition: FAT16 made by mtools directly inside the image
- * file (mtools' image@@offset syntax), holding EFI/BOOT/BOOTX64.EFI. The
- * image is named /dev/fd/N (the output's descriptor, which the children
- * inherit), never by its path: mtools reads the first "@@" in a name as
- * the offset, so an output path containing "@@" would name another file.
- * mcopy reads BOOTX64.EFI from a temporary file that is unlinked at once and
- * handed over as /dev/fd/N, so no exit, signal or crash can leave it behind. */
+/* The EFI system partition (format/fat_write.c): only its sectors that are
+ * not zero are written; the rest stays a hole of the sized output file. */
 static void write_esp(struct out_file *out, const struct disk_layout *d, uint32_t serial, const uint8_t *efi,
                       size_t size) {
-    const char *tmpdir = tmp_dir();
-    size_t n = strlen(tmpdir) + 32;
-    char *efi_tmp = xmalloc(n);
-    snprintf(efi_tmp, n, "%s/kiln-efi.XXXXXX", tmpdir);
-    int fd = mkstemp(efi_tmp);
-    if (fd < 0) die("%s: %s", efi_tmp, strerror(errno));
-    unlink(efi_tmp);
-    if (write(fd, efi, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0) die("%s: write failed", efi_tmp);
-    char efi_src[32];
-    snprintf(efi_src, sizeof efi_src, "/dev/fd/%d", fd); /* inherited by the mtools children */
-
-    char img[64], total[32], hidden[32], ser[16];
-    snprintf(img, sizeof img, "/dev/fd/%d@@%llu", out->fd, (unsigned long long)(d->esp_lba * SECTOR));
-    snprintf(total, sizeof total, "%llu", (unsigned long long)d->esp_sectors);
-    snprintf(hidden, sizeof hidden, "%llu", (unsigned long long)d->esp_lba);
-    snprintf(ser, sizeof ser, "%08x", serial);
-    run_esp_tools(img, total, hidden, ser, efi_src);
-    close(fd);
-    free(efi_tmp);
+    size_t used;
+    uint8_t *v = esp_volume(d->esp_sectors, (uint32_t)d->esp_lba, serial, efi, size, &used);
+    out_write_at(out, v, used, d->esp_lba * SECTOR);
+    free(v);
 }
 
 void write_gpt(struct out_file *out, const struct disk_layout *d, uint32_t seed) {

@@ -33,6 +33,15 @@ static void cleanup_at_exit(void) {
     ncleanup = 0;
 }
 
+/* From a signal handler: only unlink, rmdir and kill, which are safe there
+ * (nothing freed: the process is about to end). */
+void cleanup_now_from_signal(void) {
+    for (size_t i = 0; i < ARRAY_LEN(live_pids); i++)
+        if (live_pids[i] > 0) kill(live_pids[i], SIGKILL);
+    for (size_t i = 0; i < ncleanup; i++) unlink(cleanup_files[i]);
+    for (size_t i = 0; i < ncleanup; i++) rmdir(cleanup_files[i]);
+}
+
 void cleanup_install(void) {
     static bool done;
     if (!done) atexit(cleanup_at_exit);

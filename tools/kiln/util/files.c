@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "tools/kiln/util/cleanup.h"
 #include "tools/kiln/util/die.h"
 
 /* The temporary file in progress, removed at exit (die() exits) and by
@@ -25,6 +26,7 @@ static void remove_pending(void) {
 
 static void on_signal(int sig) {
     remove_pending();
+    cleanup_now_from_signal(); /* e.g. the ISO's staging folder */
     signal(sig, SIG_DFL);
     raise(sig);
 }
