@@ -32,8 +32,10 @@ struct sum128 {
     uint64_t a_lo, a_hi, b_lo, b_hi;
 };
 
-/* Adds n bytes to s (start from all zeros). Every call but the last must
- * pass a multiple of 8 bytes: a partial word is padded and ends the data. */
+/* Adds n bytes to s (start from all zeros). When n is not a multiple of 8
+ * the last word is padded with zero bytes, and the next call starts a new
+ * word: the payload sums each entry in one call; BOOTX64.EFI's seal sums
+ * its sections one after the other, each so padded (format/efiseal.h). */
 void sum128_update(struct sum128 *s, const void *data, size_t n);
 /* The sum of n bytes, in one call. */
 struct sum128 sum128_of(const void *data, size_t n);

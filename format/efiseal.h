@@ -1,10 +1,12 @@
 /* efiseal.h - BOOTX64.EFI's self-check (docs/disk-layout.md, "BOOTX64.EFI
  * checks itself"). `kiln image` writes, into the copy it puts on the ESP, the
- * CRC-32 (libkiln's kiln_crc32) of the bytes the loader can check in memory:
- * every PE section without the write flag (code, read-only data, the
- * relocation tables), min(VirtualSize, SizeOfRawData) bytes each, in
- * section-table order. The firmware loads those bytes unchanged, so the
- * loader computes the same CRC over its own image at entry.
+ * sum128 (core/sum128.h, the payload's checksum) of the bytes the loader can
+ * check in memory: every PE section without the write flag (code, read-only
+ * data, the relocation tables), min(VirtualSize, SizeOfRawData) bytes each,
+ * in section-table order, each padded with zeros to whole 8-byte words. The
+ * firmware loads those bytes unchanged, so the loader computes the same sum
+ * over its own image at entry (0.03 M instructions; the CRC-32 it replaced
+ * took 0.3 M).
  *
  * Not covered, on purpose: the PE headers (the firmware rewrites ImageBase in
  * its copy; a signer such as sbsign rewrites the checksum and the certificate
@@ -19,24 +21,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/sum128.h"
 #include "core/util.h"
 
-/* The record in the loader's .data that the tool fills in: magic, then the
- * CRC and the number of bytes it covers (0: not sealed). */
-#define EFI_SEAL_MAGIC "KILN-EFI-SEAL-1"  /* 15 characters and a NUL */
+/* The record in the loader's .data that the tool fills in: magic, the
+ * number of bytes the sum covers (0: not sealed), then the sum. */
+#define EFI_SEAL_MAGIC "KILN-EFI-SEAL-2"  /* 15 characters and a NUL */
 #define EFI_SEAL_MAGIC_SIZE 16u
 struct efi_seal {
     char magic[EFI_SEAL_MAGIC_SIZE];
-    uint32_t crc32;
-    uint32_t covered; /* bytes the CRC covers; 0 in the built, unsealed file */
+    uint32_t covered; /* 16: bytes the sum covers; 0 in the built, unsealed file */
+    uint32_t reserved; /* 20: 0 */
+    struct sum128 sum; /* 24 */
 };
-_Static_assert(sizeof(struct efi_seal) == 24, "efi_seal size");
+_Static_assert(sizeof(struct efi_seal) == 56, "efi_seal size");
 
-/* The CRC of the covered bytes of a PE image: a file of `size` bytes
+/* The sum of the covered bytes of a PE image: a file of `size` bytes
  * (loaded = false: sections at PointerToRawData), or an image as the
  * firmware loaded it (loaded = true: at VirtualAddress, within the header's
  * SizeOfImage, `size` ignored). False, with a message, on a malformed image. */
-bool efi_seal_crc(const uint8_t *image, uint64_t size, bool loaded, uint32_t *crc, uint32_t *covered, kiln_err *e);
+bool efi_seal_sum(const uint8_t *image, uint64_t size, bool loaded, struct sum128 *sum, uint32_t *covered,
+                  kiln_err *e);
 
 /* Writing it (format/efiseal_write.c: the host tool only): finds the one
  * seal record in the file and fills it in. */

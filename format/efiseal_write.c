@@ -11,12 +11,14 @@ bool efi_seal(uint8_t *f, uint64_t size, kiln_err *e) {
         rec = f + i;
     }
     if (!rec) return err_set(e, "efi: BOOTX64.EFI has no seal record");
-    uint32_t crc, covered, again;
-    if (!efi_seal_crc(f, size, false, &crc, &covered, e)) return false;
-    put_le32(rec + EFI_SEAL_MAGIC_SIZE, crc);
-    put_le32(rec + EFI_SEAL_MAGIC_SIZE + 4, covered);
+    struct sum128 sum, again;
+    uint32_t covered;
+    if (!efi_seal_sum(f, size, false, &sum, &covered, e)) return false;
+    put_le32(rec + 16, covered);
+    put_le32(rec + 20, 0);
+    put_le64(rec + 24, sum.a_lo), put_le64(rec + 32, sum.a_hi), put_le64(rec + 40, sum.b_lo), put_le64(rec + 48, sum.b_hi);
     /* The record must lie outside the covered bytes, or writing it changed them. */
-    if (!efi_seal_crc(f, size, false, &again, &covered, e)) return false;
-    if (again != crc) return err_set(e, "efi: the seal record lies in a read-only section");
+    if (!efi_seal_sum(f, size, false, &again, &covered, e)) return false;
+    if (!sum128_equal(&again, &sum)) return err_set(e, "efi: the seal record lies in a read-only section");
     return true;
 }

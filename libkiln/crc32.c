@@ -2,7 +2,9 @@
  * instead of one per byte, about a third of the instructions of the
  * byte-at-a-time loop (the payload check of a 64 MiB kernel is the
  * loader's largest cost; docs/benchmarks.md). The 8 KiB of tables are
- * computed on first use rather than stored, to keep stage 2 small. */
+ * computed on first use rather than stored, to keep stage 2 small. The
+ * loaders build it with KILN_CRC32_BYTEWISE: one 1 KiB table and a byte at
+ * a time, as they check only GPTs and the payload header with it. */
 #include <kiln/crc32.h>
 
 #include <stdbool.h>
@@ -10,7 +12,12 @@
 /* Loads of the input may be unaligned and alias anything. */
 typedef uint64_t __attribute__((aligned(1), may_alias)) crc_u64;
 
-static uint32_t table[8][256];
+#ifdef KILN_CRC32_BYTEWISE
+#define SLICES 1
+#else
+#define SLICES 8
+#endif
+static uint32_t table[SLICES][256];
 static bool table_ready;
 
 static void make_table(void) {
@@ -21,7 +28,7 @@ static void make_table(void) {
     }
     /* table[k][i]: the CRC of byte i followed by k zero bytes. */
     for (uint32_t i = 0; i < 256; i++)
-        for (int k = 1; k < 8; k++) table[k][i] = (table[k - 1][i] >> 8) ^ table[0][table[k - 1][i] & 0xff];
+        for (int k = 1; k < SLICES; k++) table[k][i] = (table[k - 1][i] >> 8) ^ table[0][table[k - 1][i] & 0xff];
     table_ready = true;
 }
 
@@ -29,7 +36,7 @@ uint32_t kiln_crc32(uint32_t crc, const void *buf, size_t n) {
     if (!table_ready) make_table();
     const uint8_t *p = buf;
     crc = ~crc;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && SLICES == 8
     for (; n >= 8; n -= 8, p += 8) {
         uint64_t v = *(const crc_u64 *)p ^ crc;
         uint32_t lo = (uint32_t)v, hi = (uint32_t)(v >> 32);

@@ -182,20 +182,23 @@ static uint64_t phys_top(void) {
 }
 
 /* BOOTX64.EFI checks itself (format/efiseal.h): `kiln image` fills in this
- * record with the CRC-32 of the image's read-only sections. It lives in
- * .data, which the CRC does not cover. */
-static volatile struct efi_seal seal __attribute__((used)) = {EFI_SEAL_MAGIC, 0, 0};
+ * record with the sum of the image's read-only sections. It lives in .data,
+ * which the sum does not cover. */
+static volatile struct efi_seal seal __attribute__((used)) = {EFI_SEAL_MAGIC, 0, 0, {0, 0, 0, 0}};
 extern const uint8_t ImageBase[]; /* gnu-efi's linker script: where the firmware put this image */
 
 /* Before anything else runs: is the code the firmware loaded the code the
  * tool sealed? The result is reported once the log can print it. */
 static bool self_check(kiln_err *e) {
-    uint32_t crc, covered;
-    if (!efi_seal_crc(ImageBase, 0, true, &crc, &covered, e)) return false;
+    struct sum128 sum, want = {seal.sum.a_lo, seal.sum.a_hi, seal.sum.b_lo, seal.sum.b_hi};
+    uint32_t covered;
+    if (!efi_seal_sum(ImageBase, 0, true, &sum, &covered, e)) return false;
     if (!seal.covered) return err_set(e, "BOOTX64.EFI was not sealed by kiln image: there is no checksum to check");
-    if (crc != seal.crc32 || covered != seal.covered)
-        return err_set(e, "BOOTX64.EFI is damaged: its %u bytes of code and read-only data have CRC-32 %08x, kiln image "
-                          "wrote %08x over %u bytes", covered, crc, seal.crc32, seal.covered);
+    if (!sum128_equal(&sum, &want) || covered != seal.covered)
+        return err_set(e, "BOOTX64.EFI is damaged: its %u bytes of code and read-only data sum to %016llx:%016llx, kiln "
+                          "image wrote %016llx:%016llx over %u bytes", covered, (unsigned long long)sum.a_lo,
+                       (unsigned long long)sum.b_lo, (unsigned long long)want.a_lo, (unsigned long long)want.b_lo,
+                       seal.covered);
     return true;
 }
 

@@ -90,12 +90,12 @@ for kind in hybrid bios uefi; do
             bad "$kind.esp-lists-bootx64" "mdir does not list BOOTX64.EFI at offset $off" "$tmp/$kind.mdir"
         fi
         rm -f "$tmp/$kind.efi"
-        # The ESP's copy is the built one, sealed (format/efiseal.h): only the 8 bytes
+        # The ESP's copy is the built one, sealed (format/efiseal.h): only the 40 bytes
         # after the seal record's magic differ, and they do.
-        seal=$(grep -boa 'KILN-EFI-SEAL-1' "$EFI" | cut -d: -f1)
+        seal=$(grep -boa 'KILN-EFI-SEAL-2' "$EFI" | cut -d: -f1)
         if mcopy -i "$img@@$off" ::/EFI/BOOT/BOOTX64.EFI "$tmp/$kind.efi" > "$tmp/$kind.mcopy" 2>&1 &&
             [ "$(wc -c < "$tmp/$kind.efi")" = "$(wc -c < "$EFI")" ] && [ -n "$seal" ] &&
-            cmp -l "$tmp/$kind.efi" "$EFI" | awk -v lo=$((seal + 17)) -v hi=$((seal + 24)) \
+            cmp -l "$tmp/$kind.efi" "$EFI" | awk -v lo=$((seal + 17)) -v hi=$((seal + 56)) \
                 '$1 < lo || $1 > hi {bad = 1} {n++} END {exit bad || n == 0}'; then
             ok "$kind.esp-bootx64-identical"
         else

@@ -51,3 +51,25 @@ TEST(crc32_sliced_matches_definition) {
     for (size_t cut = 0; cut <= 300; cut++) bad += kiln_crc32(kiln_crc32(0, buf, cut), buf + cut, 300 - cut) != want;
     CHECK(bad == 0, "%d split points give a different CRC", bad);
 }
+
+/* The loaders' build (KILN_CRC32_BYTEWISE: one table, a byte at a time)
+ * against the sliced one, compiled here under another name. */
+#define KILN_CRC32_BYTEWISE
+#define kiln_crc32 crc32_bytewise_build
+#define table bytewise_table
+#define table_ready bytewise_table_ready
+#define make_table bytewise_make_table
+uint32_t crc32_bytewise_build(uint32_t crc, const void *buf, size_t n);
+#include "libkiln/crc32.c"
+#undef kiln_crc32
+
+TEST(crc32_loader_build_matches) {
+    static uint8_t buf[4096];
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)(i * 131 + (i >> 7));
+    for (size_t n = 0; n <= sizeof buf; n += n < 64 ? 1 : 97)
+        if (crc32_bytewise_build(0, buf, n) != kiln_crc32(0, buf, n)) {
+            CHECK(0, "length %zu: %08x, sliced %08x", n, crc32_bytewise_build(0, buf, n), kiln_crc32(0, buf, n));
+            return;
+        }
+    CHECK(sizeof bytewise_table == 1024, "the loaders' table is %zu bytes", sizeof bytewise_table);
+}

@@ -50,20 +50,21 @@ TEST(sealed_file_and_loaded_image_agree) {
     REQUIRE(efi_seal(f, size, &e), "seal: %s", e.msg);
     const uint8_t *rec = memmem(f, size, EFI_SEAL_MAGIC, EFI_SEAL_MAGIC_SIZE);
     REQUIRE(rec, "no seal record");
-    uint32_t want = get_le32(rec + 16), covered = get_le32(rec + 20);
-    CHECK(covered > 40000, "covers only %u bytes", covered);
+    struct sum128 want = {get_le64(rec + 24), get_le64(rec + 32), get_le64(rec + 40), get_le64(rec + 48)}, sum;
+    uint32_t covered = get_le32(rec + 16);
+    CHECK(covered > 40000 && get_le32(rec + 20) == 0, "covers only %u bytes", covered);
 
     uint8_t *m = lay_out(f, &isize);
-    uint32_t crc, n;
-    REQUIRE(efi_seal_crc(m, 0, true, &crc, &n, &e), "loaded: %s", e.msg);
-    CHECK(crc == want && n == covered, "loaded image: %08x over %u, sealed %08x over %u", crc, n, want, covered);
+    uint32_t n;
+    REQUIRE(efi_seal_sum(m, 0, true, &sum, &n, &e), "loaded: %s", e.msg);
+    CHECK(sum128_equal(&sum, &want) && n == covered, "loaded image: %u bytes, sealed %u", n, covered);
 
     /* A byte of .text (16 KiB into the file, as the boot test flips it). */
     uint32_t pe = get_le32(f + 0x3c), text_va = get_le32(f + pe + 24 + get_le16(f + pe + 20) + 12);
     uint32_t text_raw = get_le32(f + pe + 24 + get_le16(f + pe + 20) + 20);
     m[text_va + 16384 - text_raw] ^= 0x20;
-    REQUIRE(efi_seal_crc(m, 0, true, &crc, &n, &e), "%s", e.msg);
-    CHECK(crc != want, "a flipped byte of code went unnoticed");
+    REQUIRE(efi_seal_sum(m, 0, true, &sum, &n, &e), "%s", e.msg);
+    CHECK(!sum128_equal(&sum, &want), "a flipped byte of code went unnoticed");
     free(m);
     free(f);
 }
@@ -74,8 +75,9 @@ TEST(what_signing_and_relocation_change_is_not_covered) {
     REQUIRE(f, "no BOOTX64.EFI");
     kiln_err e;
     REQUIRE(efi_seal(f, size, &e), "seal: %s", e.msg);
-    uint32_t want, n, crc;
-    REQUIRE(efi_seal_crc(f, size, false, &want, &n, &e), "%s", e.msg);
+    struct sum128 want, sum;
+    uint32_t n;
+    REQUIRE(efi_seal_sum(f, size, false, &want, &n, &e), "%s", e.msg);
     /* As sbsign does: header checksum, certificate directory, a signature after the sections. */
     uint8_t *g = calloc(1, size + 4096);
     memcpy(g, f, size);
@@ -84,16 +86,16 @@ TEST(what_signing_and_relocation_change_is_not_covered) {
     put_le32(g + opt + 112 + 4 * 8, (uint32_t)size);      /* data directory 4: certificates */
     put_le32(g + opt + 112 + 4 * 8 + 4, 4096);
     memset(g + size, 0xa5, 4096);
-    REQUIRE(efi_seal_crc(g, size + 4096, false, &crc, &n, &e), "%s", e.msg);
-    CHECK(crc == want, "signing changed the CRC: %08x, sealed %08x", crc, want);
+    REQUIRE(efi_seal_sum(g, size + 4096, false, &sum, &n, &e), "%s", e.msg);
+    CHECK(sum128_equal(&sum, &want), "signing changed the sum");
     /* The seal record itself is in .data: writing it changed nothing covered. */
     uint8_t *rec = memmem(g, size, EFI_SEAL_MAGIC, EFI_SEAL_MAGIC_SIZE);
-    put_le32(rec + 16, 0);
-    REQUIRE(efi_seal_crc(g, size + 4096, false, &crc, &n, &e), "%s", e.msg);
-    CHECK(crc == want, "the seal record is covered");
-    CHECK(!efi_seal_crc(g, 0x30, false, &crc, &n, &e) && strstr(e.msg, "too small"), "tiny: %s", e.msg);
+    put_le32(rec + 16, 0), put_le64(rec + 24, 0);
+    REQUIRE(efi_seal_sum(g, size + 4096, false, &sum, &n, &e), "%s", e.msg);
+    CHECK(sum128_equal(&sum, &want), "the seal record is covered");
+    CHECK(!efi_seal_sum(g, 0x30, false, &sum, &n, &e) && strstr(e.msg, "too small"), "tiny: %s", e.msg);
     g[0] = 'X';
-    CHECK(!efi_seal_crc(g, size, false, &crc, &n, &e) && strstr(e.msg, "not a PE file"), "not PE: %s", e.msg);
+    CHECK(!efi_seal_sum(g, size, false, &sum, &n, &e) && strstr(e.msg, "not a PE file"), "not PE: %s", e.msg);
     free(g);
     free(f);
 }
