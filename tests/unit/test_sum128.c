@@ -26,6 +26,13 @@ static void fill(uint8_t *p, size_t n) {
     for (size_t i = 0; i < n; i++) p[i] = (uint8_t)test_rand();
 }
 
+/* Random data from a fixed seed, and its sum. */
+static struct sum128 random_data(uint8_t *p, size_t n, uint64_t seed) {
+    test_seed(seed);
+    fill(p, n);
+    return sum128_of(p, n);
+}
+
 TEST(known_values) {
     /* "12345678" is the word 0x3837363534333231 and "9" the padded word
      * 0x39: a = w1 + w2, b = w1 + (w1 + w2). */
@@ -81,9 +88,7 @@ static bool still_matches(uint8_t *p, size_t n, const struct sum128 *good) {
 TEST(every_one_and_two_bit_error) {
     enum { N = 256 };
     static uint8_t buf[N];
-    test_seed(12);
-    fill(buf, N);
-    struct sum128 good = sum128_of(buf, N);
+    struct sum128 good = random_data(buf, N, 12);
     unsigned missed = 0;
     for (size_t i = 0; i < 8 * N; i++) {
         buf[i / 8] ^= (uint8_t)(1u << (i % 8));
@@ -106,9 +111,7 @@ TEST(every_one_and_two_bit_error) {
 TEST(every_burst_up_to_65_bits) {
     enum { N = 256 };
     static uint8_t buf[N], bad[N];
-    test_seed(13);
-    fill(buf, N);
-    struct sum128 good = sum128_of(buf, N);
+    struct sum128 good = random_data(buf, N, 13);
     for (size_t len = 2; len <= 65; len++)
         for (size_t start = 0; start + len <= 8 * N; start++)
             for (int round = 0; round < 2; round++) {
@@ -128,9 +131,7 @@ TEST(every_burst_up_to_65_bits) {
 TEST(word_and_sector_damage) {
     enum { N = 2048 };
     static uint8_t buf[N], bad[N];
-    test_seed(14);
-    fill(buf, N);
-    struct sum128 good = sum128_of(buf, N);
+    struct sum128 good = random_data(buf, N, 14);
     for (int t = 0; t < 20000; t++) {
         memcpy(bad, buf, N);
         size_t i = test_rand_below(N / 8), j = test_rand_below(N / 8);
