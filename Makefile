@@ -186,10 +186,15 @@ $(B)/tests/stage1-la57.bin: stage1/stage1.asm $(GEN_INC)
 # Stage 2 and the loader's assembly
 # ---------------------------------------------------------------------------
 
-$(B)/asm/%.o: %.asm $(GEN_INC)
+# Every object depends on this Makefile too: its flags decide what the
+# object is (e.g. loader_opt's -Os and KILN_CRC32_BYTEWISE), and a build
+# directory must never keep an object made with other flags (one did: a
+# stale -O2 libkiln/fmt.o put 2.4 KB into a stage 2 that a clean build
+# does not have).
+$(B)/asm/%.o: %.asm $(GEN_INC) Makefile
 	@mkdir -p $(@D)
 	$(Q)$(call say,NASM,$<)$(NASM) -f elf64 $(NASM_FLAGS) -MD $(@:.o=.d) -MP -o $@ $<
-$(B)/stage2/%.o: %.c
+$(B)/stage2/%.o: %.c Makefile
 	@mkdir -p $(@D)
 	$(Q)$(call say,CC,$< (stage 2))$(LOADER_CC) $(STAGE2_CFLAGS) $(call loader_opt,$<) -c -o $@ $<
 
@@ -213,7 +218,7 @@ EFI_LIB := /usr/lib
 UEFI_CFLAGS := $(LOADER_CFLAGS) -fpic -fvisibility=hidden -fshort-wchar -DGNU_EFI_USE_MS_ABI -isystem $(EFI_INC) \
 	-isystem $(EFI_INC)/x86_64
 
-$(B)/uefi/%.o: %.c
+$(B)/uefi/%.o: %.c Makefile
 	@mkdir -p $(@D)
 	$(Q)$(call say,CC,$< (UEFI))$(LOADER_CC) $(UEFI_CFLAGS) $(call loader_opt,$<) -c -o $@ $<
 # $(call efi_app,APP.efi,OBJECTS): link with gnu-efi's crt0 and linker script
@@ -237,7 +242,7 @@ $(B)/BOOTX64.EFI: $(UEFI_OBJS) $(UEFI_LIB)
 # The kiln host tool, with the loader binaries built in.
 # ---------------------------------------------------------------------------
 
-$(B)/host/%.o: %.c
+$(B)/host/%.o: %.c Makefile
 	@mkdir -p $(@D)
 	$(Q)$(call say,CC,$< (kiln))$(HOSTCC) $(HOST_CFLAGS) -c -o $@ $<
 $(B)/host/blobs.o: tools/kiln/image/blobs.S $(B)/stage1.bin $(B)/cdboot.bin $(B)/pxe-stub.bin $(B)/stage2.bin $(B)/BOOTX64.EFI
@@ -272,7 +277,7 @@ VERSION := $(shell sed -n 's/^\#define KILN_LOADER_VERSION "\(.*\)"/\1/p' core/v
 kiln_pc = Name: $(LIBKILN_NAME_$(1))\nDescription: Kiln boot protocol (kiln.h) and kernel library, $(LIBKILN_DESC_$(1))\nVersion: $(VERSION)\nCflags: -I$(2)\nLibs: -L$(3) -l$(LIBKILN_NAME_$(1))\n
 
 define libkiln_variant
-$(B)/lib/$(1)/%.o: %.c
+$(B)/lib/$(1)/%.o: %.c Makefile
 	@mkdir -p $$(@D)
 	$$(Q)$$(call say,CC,$$< (libkiln $(1)))$(LOADER_CC) $(KERNEL_CFLAGS) $(WARN) $(LIBKILN_FLAGS_$(1)) -c -o $$@ $$<
 $(B)/lib/lib$(LIBKILN_NAME_$(1)).a: $(LIBKILN_SRC:%.c=$(B)/lib/$(1)/%.o)

@@ -13,7 +13,7 @@ UNIT_SRC := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c)) $(SHARED_
 UNIT_LIB := $(UNIT_SRC:%.c=$(B)/san/%.o)
 TOOL_LIB := $(filter-out $(B)/san/tools/kiln/main.o,$(KILN_SRC:%.c=$(B)/san/%.o)) $(B)/host/blobs.o
 
-$(B)/san/%.o: %.c
+$(B)/san/%.o: %.c Makefile
 	@mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(SAN) -c -o $@ $<
 $(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIB) $(TOOL_LIB)
