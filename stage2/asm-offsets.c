@@ -19,9 +19,4 @@ void asm_offsets(void) {
     DEFINE(BR_DS, offsetof(struct bios_regs, ds));
     DEFINE(BR_ES, offsetof(struct bios_regs, es));
     DEFINE(BR_SIZE, sizeof(struct bios_regs));
-    DEFINE(DB_DRIVE, offsetof(struct disk_batch, drive));
-    DEFINE(DB_COUNT, offsetof(struct disk_batch, count));
-    DEFINE(DB_DONE, offsetof(struct disk_batch, done));
-    DEFINE(DB_STATUS, offsetof(struct disk_batch, status));
-    DEFINE(DB_DAP, offsetof(struct disk_batch, dap));
 }

@@ -24,27 +24,6 @@ void bios_call(uint8_t vec, struct bios_regs *r);
  * arguments. */
 void bios_farcall(uint32_t seg_off, struct bios_regs *r);
 
-/* Several INT 13h AH=42h reads in one trip to real mode: disk_batch (a
- * real-mode far procedure in thunk.asm, called with bios_farcall and DS:SI
- * at this structure) issues each DAP in turn and stops at the first that
- * fails. A round trip between long and real mode costs about 65 us under
- * QEMU's TCG, and a 64 MiB kernel is ~1,030 reads (docs/benchmarks.md). */
-#define DISK_BATCH_MAX 3
-struct __attribute__((packed)) disk_dap {
-    uint8_t size, zero;
-    uint16_t count;        /* sectors; the BIOS may lower it to what it read */
-    uint16_t offset, segment;
-    uint64_t lba;
-};
-struct __attribute__((packed)) disk_batch {
-    uint8_t drive, count; /* in: the drive, DAPs to issue */
-    uint8_t done, status; /* out: DAPs that succeeded; AH of the one that failed */
-    uint32_t zero;
-    struct disk_dap dap[DISK_BATCH_MAX];
-};
-_Static_assert(sizeof(struct disk_dap) == 16, "disk_dap size");
-extern char disk_batch[]; /* the routine, below 64 KiB: its address is its offset in segment 0 */
-
 /* Zero registers, IF on (BIOS services may wait for interrupts), CF set. */
 static inline void bios_regs_init(struct bios_regs *r) {
     *r = (struct bios_regs){0};

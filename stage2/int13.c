@@ -28,12 +28,6 @@ static bool ext;
 static uint32_t sector = 512; /* CD_BLOCK_SIZE on a CD */
 static uint32_t spt, heads;
 static uint64_t part_lba;
-/* Buffers for batched reads (disk_batch, bios.h): the bounce buffer, the
- * 64 KiB below it (stage2.ld keeps stage 2 under 0x60000), and the 64 KiB
- * above it when conventional memory reaches past 0x90000 (INT 12h). */
-static uint32_t batch_buf[DISK_BATCH_MAX] = {0x60000, BOUNCE_BASE, BOUNCE_BASE + BOUNCE_SIZE};
-static uint32_t batch_bufs;
-static struct disk_batch batch;
 
 struct __attribute__((packed)) dap {
     uint8_t size, zero;
@@ -82,10 +76,7 @@ bool disk_init(uint8_t d, uint64_t plba, bool force_chs, bool cdrom, kiln_err *e
         uint16_t bps = drive_sector_size();
         if (bps && bps != 512)
             return err_set(e, "disk: drive 0x%02x has %u-byte sectors; Kiln's BIOS path needs 512", drive, bps);
-        bios_regs_init(&r);
-        bios_call(0x12, &r);
-        batch_bufs = (r.eax & 0xffff) >= (BOUNCE_BASE + 2 * BOUNCE_SIZE) / 1024 ? 3 : 2;
-        log_debug("disk: drive 0x%02x read with INT 13h extensions, %u reads a trip to real mode", drive, batch_bufs);
+        log_debug("disk: drive 0x%02x read with INT 13h extensions", drive);
         return true;
     }
     bios_regs_init(&r);
@@ -167,42 +158,9 @@ static uint32_t read_to_bounce(uint64_t lba, uint32_t count, uint8_t *status) {
     return 0;
 }
 
-/* Up to batch_bufs chunks of the rest of a read in one trip to real mode,
- * each copied out as it came in; false if not even the first one came in
- * (the caller then reads that chunk alone, with retries and the error
- * message). */
-static bool read_batched(uint64_t *offset, uint8_t **out, uint64_t *size) {
-    uint32_t skip = (uint32_t)(*offset % SECTOR);
-    uint64_t lba = part_lba + *offset / SECTOR, left = (skip + *size + SECTOR - 1) / SECTOR;
-    uint16_t planned[DISK_BATCH_MAX];
-    batch = (struct disk_batch){.drive = drive};
-    for (uint32_t i = 0; i < batch_bufs && left; i++) {
-        uint16_t n = planned[i] = (uint16_t)MIN(left, CHUNK);
-        batch.dap[i] = (struct disk_dap){sizeof(struct disk_dap), 0, n, 0, (uint16_t)(batch_buf[i] >> 4), lba};
-        lba += n, left -= n, batch.count++;
-    }
-    struct bios_regs r;
-    bios_regs_init(&r);
-    point_ds_si(&r, &batch);
-    bios_farcall((uint32_t)(uintptr_t)disk_batch, &r);
-    if (batch.done > batch.count) batch.done = 0; /* not believable: read again one at a time */
-    for (uint32_t i = 0; i < batch.done; i++) {
-        /* A count lowered by the BIOS is what it read (0: it left the field alone). */
-        uint32_t want = planned[i];
-        uint32_t got = batch.dap[i].count && batch.dap[i].count < want ? batch.dap[i].count : want;
-        uint64_t n = MIN((uint64_t)got * SECTOR - skip, *size);
-        memcpy(*out, (const uint8_t *)(uintptr_t)batch_buf[i] + skip, n);
-        *out += n, *offset += n, *size -= n;
-        skip = 0;
-        if (got < want) break; /* a short read: the next DAP's data starts elsewhere */
-    }
-    return batch.done > 0;
-}
-
 bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, kiln_err *e) {
     uint8_t *out = dst;
     while (size) {
-        if (ext && sector == SECTOR && batch_bufs && read_batched(&offset, &out, &size)) continue;
         uint64_t lba = part_lba + offset / sector;
         uint32_t skip = (uint32_t)(offset % sector);
         uint64_t want = (skip + size + sector - 1) / sector;

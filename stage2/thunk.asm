@@ -169,47 +169,6 @@ bits 64
     pop rbx
     ret
 
-; ---------------------------------------------------------------------------
-; disk_batch: a real-mode far procedure, called through bios_farcall with
-; DS:SI at a struct disk_batch (bios.h): INT 13h AH=42h with each of its
-; DAPs in turn, stopping at the first that fails (CF set): `done` the DAPs
-; that succeeded, `status` the failing one's AH. Registers a BIOS might not
-; keep (BX, CX, DS) are saved around each call. Nothing here writes to a
-; page with code: the structure is in stage 2's .bss (modes.inc says why).
-; ---------------------------------------------------------------------------
-bits 16
-global disk_batch
-disk_batch:
-    push bx
-    push cx
-    mov bx, si
-    xor cx, cx
-.next:
-    cmp cl, [bx + DB_COUNT]
-    jae .out
-    mov si, cx
-    shl si, 4
-    lea si, [bx + si + DB_DAP]      ; DS:SI at DAP number CX
-    mov dl, [bx + DB_DRIVE]
-    mov ah, 0x42
-    push bx
-    push cx
-    push ds
-    int 0x13
-    pop ds
-    pop cx
-    pop bx
-    jc .fail
-    inc cx
-    jmp .next
-.fail:
-    mov [bx + DB_STATUS], ah
-.out:
-    mov [bx + DB_DONE], cl
-    pop cx
-    pop bx
-    retf
-
 ; Read-only here; what the thunk writes is at THUNK_DATA (modes.inc).
 section .data16 progbits alloc write
 rm_idt:
