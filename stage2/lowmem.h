@@ -5,14 +5,11 @@
  *   0x02000-0x06fff  real-mode stack for BIOS calls (grows down from 0x7000;
  *                    neither touches a page holding code: modes.inc says why)
  *   0x07c00-0x07dff  stage 1 (its patched fields stay readable)
- *   0x08000-0x5ffff  stage 2 (STAGE2_BASE in format/mbr.h): real-mode code
+ *   0x08000-0x6ffff  stage 2 (STAGE2_BASE in format/mbr.h): real-mode code
  *                    first (below 64 KiB), then the 64-bit code, data and
  *                    bss (page tables, the C stack)
- *   0x60000-0x6ffff  the first buffer of the batched disk reads (int13.c)
  *   0x70000-0x7ffff  bounce buffer for BIOS calls (64 KiB aligned, so a
- *                    transfer never crosses a 64 KiB boundary); the second
- *                    batched buffer
- *   0x80000-0x8ffff  the third, when conventional memory reaches past it
+ *                    transfer never crosses a 64 KiB boundary)
  * None of it is needed after the hand-off, so it is reported usable, but
  * for the first pages of the bounce buffer when the kernel asks for its APs
  * to be started: they hold the AP trampoline (common/cpus.c) and are
