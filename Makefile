@@ -153,12 +153,12 @@ NASM_FLAGS := -Werror -I$(B)/gen/ -I./
 # Stage 1
 # ---------------------------------------------------------------------------
 
-$(B)/stage1.bin: stage1/stage1.asm $(GEN_INC)
+$(B)/stage1.bin: stage1/stage1.asm stage1/sector.inc $(GEN_INC)
 	@mkdir -p $(@D)
 	$(Q)$(call say,NASM,$@)$(NASM) -f bin $(NASM_FLAGS) -o $@ -l $(B)/stage1.lst $<
 
 # The El Torito first stage of ISO images (2048 bytes, docs/iso.md).
-$(B)/cdboot.bin: stage1/cdboot.asm $(GEN_INC)
+$(B)/cdboot.bin: stage1/cdboot.asm stage1/sector.inc $(GEN_INC)
 	@mkdir -p $(@D)
 	$(Q)$(call say,NASM,$@)$(NASM) -f bin $(NASM_FLAGS) -o $@ -l $(B)/cdboot.lst $<
 
@@ -170,15 +170,15 @@ $(B)/pxe-stub.bin: stage1/pxe.asm $(GEN_INC)
 # Test builds: CHS only, in stage 1 and stage 2; and CHS plus no E820 (the
 # E801 fallback). They exercise the BIOS fallbacks under SeaBIOS, which has
 # INT 13h extensions and E820.
-$(B)/tests/stage1-chs.bin: stage1/stage1.asm $(GEN_INC)
+$(B)/tests/stage1-chs.bin: stage1/stage1.asm stage1/sector.inc $(GEN_INC)
 	@mkdir -p $(@D)
 	$(Q)$(NASM) -f bin $(NASM_FLAGS) -DFORCE_CHS -DTEST_FLAGS=1 -o $@ $<
-$(B)/tests/stage1-legacy.bin: stage1/stage1.asm $(GEN_INC)
+$(B)/tests/stage1-legacy.bin: stage1/stage1.asm stage1/sector.inc $(GEN_INC)
 	@mkdir -p $(@D)
 	$(Q)$(NASM) -f bin $(NASM_FLAGS) -DFORCE_CHS -DTEST_FLAGS=3 -o $@ $<
 # Stage 2 on 5-level tables (MBR_FLAG_LA57), as firmware with LA57 on; CHS
 # too, since stage 1 has room for the flag only without INT 13h extensions.
-$(B)/tests/stage1-la57.bin: stage1/stage1.asm $(GEN_INC)
+$(B)/tests/stage1-la57.bin: stage1/stage1.asm stage1/sector.inc $(GEN_INC)
 	@mkdir -p $(@D)
 	$(Q)$(NASM) -f bin $(NASM_FLAGS) -DFORCE_CHS -DTEST_FLAGS=5 -o $@ $<
 

@@ -38,6 +38,7 @@
 ; =============================================================================
 
 %include "format/asm-offsets.inc"
+%include "stage1/sector.inc"
 
 bits 16
 org 0x7c00
@@ -61,17 +62,7 @@ flags:          db MBR_FLAG_CDROM
 
 ; -----------------------------------------------------------------------------
 start:
-        ; Normalise CS = DS = ES = SS = 0 (some BIOSes enter at 07C0:0000).
-        cli
-        jmp 0x0000:.cs_ok
-.cs_ok:
-        xor ax, ax
-        mov ds, ax
-        mov es, ax
-        mov ss, ax
-        mov sp, 0x7c00
-        sti
-        cld
+        NORMALISE_SEGMENTS
         mov [drive], dl
 
         ; El Torito no-emulation drives are read with the extensions only.
@@ -122,15 +113,7 @@ load_loop:
         sub si, ax
         jnz load_loop
 
-        ; Stage 2's first sector must be intact before any of it runs: its
-        ; 128 dwords sum to STAGE2_MAGIC (format/mbr.h, stage2_seal()).
-        mov si, STAGE2_BASE
-        mov cx, 512 / 4
-        mov edx, -STAGE2_MAGIC
-.sum:   lodsd
-        add edx, eax
-        loop .sum
-        jnz err_m
+        CHECK_STAGE2_SECTOR err_m
         xor ax, ax
         mov es, ax
         mov dl, [drive]

@@ -55,6 +55,7 @@
 ; =============================================================================
 
 %include "format/asm-offsets.inc"
+%include "stage1/sector.inc"
 
 bits 16
 org 0x7c00
@@ -84,18 +85,7 @@ HEADS           equ 0x7bf6          ; dword: heads, 1..256 (CHS only)
         times MBR_BPB_END - ($ - $$) db 0
 
 start:
-        ; Some BIOSes enter at 07C0:0000 instead of 0000:7C00; everything
-        ; below assumes CS = DS = 0, so normalise first.
-        cli
-        jmp 0x0000:.cs_ok
-.cs_ok:
-        xor ax, ax
-        mov ds, ax
-        mov es, ax
-        mov ss, ax
-        mov sp, 0x7c00
-        sti                         ; BIOS disk services may rely on IRQs
-        cld
+        NORMALISE_SEGMENTS
 
         ; DL is the only thing the BIOS hands us. Keep it exactly as given:
         ; a USB stick in floppy emulation legitimately boots with DL = 00h.
@@ -204,19 +194,9 @@ load_loop:
         sub si, ax
         jnz load_loop
 
-        ; Stage 2's first sector must be intact before any of it runs: the
-        ; 32-bit sum of its 128 dwords is STAGE2_MAGIC (the tool sets the
-        ; STAGE2_HDR_FIXUP dword so; format/mbr.h). That also finds the magic
-        ; "KLN2" of a sector that is not stage 2 at all. The rest of stage 2
-        ; (length, two sums) is checked by this first sector's code. `loop`
-        ; leaves the flags of the last add: ZF = sum reached the magic.
-        mov si, STAGE2_BASE
-        mov cx, 512 / 4
-        mov edx, -STAGE2_MAGIC
-.sum:   lodsd
-        add edx, eax
-        loop .sum
-        jnz err_m
+        ; The rest of stage 2 (length, two sums) is checked by this first
+        ; sector's code, once this check has passed.
+        CHECK_STAGE2_SECTOR err_m
         mov dl, [DRIVE]
 %ifdef TEST_FLAGS
         mov byte [0x7c00 + MBR_FLAGS], TEST_FLAGS
@@ -225,7 +205,6 @@ load_loop:
                                     ; sets DS, ES and SS itself
 
 ; -----------------------------------------------------------------------------
-; Errors: print "Kiln: X" and halt forever.
 ; Errors: print "Kiln: X" and halt forever, on the screen (INT 10h), on
 ; port 0xE9 and on COM1, so a machine with only a serial console sees it.
 ; COM1 goes through INT 14h AH=01h: the BIOS probed the port at POST (BDA
