@@ -1,6 +1,8 @@
 /* efiseal_write.c - sealing BOOTX64.EFI (efiseal.h), for the host tool. */
 #include "format/efiseal.h"
 
+#include <stddef.h>
+
 #include "core/kstring.h"
 
 bool efi_seal(uint8_t *f, uint64_t size, kiln_err *e) {
@@ -14,9 +16,11 @@ bool efi_seal(uint8_t *f, uint64_t size, kiln_err *e) {
     struct sum128 sum, again;
     uint32_t covered;
     if (!efi_seal_sum(f, size, false, &sum, &covered, e)) return false;
-    put_le32(rec + 16, covered);
-    put_le32(rec + 20, 0);
-    put_le64(rec + 24, sum.a_lo), put_le64(rec + 32, sum.a_hi), put_le64(rec + 40, sum.b_lo), put_le64(rec + 48, sum.b_hi);
+    /* Little endian at the offsets of struct efi_seal (efiseal.h), whatever the host's byte order. */
+    uint8_t *sp = rec + offsetof(struct efi_seal, sum);
+    put_le32(rec + offsetof(struct efi_seal, covered), covered);
+    put_le32(rec + offsetof(struct efi_seal, reserved), 0);
+    put_le64(sp, sum.a_lo), put_le64(sp + 8, sum.a_hi), put_le64(sp + 16, sum.b_lo), put_le64(sp + 24, sum.b_hi);
     /* The record must lie outside the covered bytes, or writing it changed them. */
     if (!efi_seal_sum(f, size, false, &again, &covered, e)) return false;
     if (!sum128_equal(&again, &sum)) return err_set(e, "efi: the seal record lies in a read-only section");
