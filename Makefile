@@ -191,9 +191,13 @@ $(B)/tests/stage1-la57.bin: stage1/stage1.asm stage1/sector.inc $(GEN_INC)
 # directory must never keep an object made with other flags (one did: a
 # stale -O2 libkiln/fmt.o put 2.4 KB into a stage 2 that a clean build
 # does not have).
+# The dependencies come from a run of their own (-M): NASM 2.16.01's -MD,
+# given while assembling, lists the source but none of its %includes, so
+# an edit to stage2/modes.inc rebuilt nothing.
 $(B)/asm/%.o: %.asm $(GEN_INC) Makefile
 	@mkdir -p $(@D)
-	$(Q)$(call say,NASM,$<)$(NASM) -f elf64 $(NASM_FLAGS) -MD $(@:.o=.d) -MP -o $@ $<
+	$(Q)$(call say,NASM,$<)$(NASM) -f elf64 $(NASM_FLAGS) -M -MT $@ -MF $(@:.o=.d) -MP $< && \
+	$(NASM) -f elf64 $(NASM_FLAGS) -o $@ $<
 $(B)/stage2/%.o: %.c Makefile
 	@mkdir -p $(@D)
 	$(Q)$(call say,CC,$< (stage 2))$(LOADER_CC) $(STAGE2_CFLAGS) $(call loader_opt,$<) -c -o $@ $<
