@@ -10,7 +10,8 @@
 #include "core/kconfig.h"
 #include "core/kstring.h"
 
-/* Reads a payload entry into fresh frames of the given kind and checks its sum. */
+/* Reads a payload entry into fresh frames of the given kind and checks its
+ * sum, which the read takes as it goes (one pass over the bytes on BIOS). */
 static struct loaded_file load_entry(struct platform *p, const struct payload_entry *pe, uint32_t kind) {
     kiln_err e;
     struct loaded_file f = {pe, 0, align_up(pe->size ? pe->size : 1, PAGE_SIZE)};
@@ -18,10 +19,11 @@ static struct loaded_file load_entry(struct platform *p, const struct payload_en
     if (!f.phys)
         panic("payload: no memory for %s '%s' (%llu KiB)", payload_type_name(pe->type), pe->name,
               (unsigned long long)(pe->size >> 10));
-    if (pe->size && !p->read(pe->offset, phys_ptr(f.phys), pe->size, &e))
+    struct sum128 sum = {0, 0, 0, 0};
+    if (pe->size && !p->read(pe->offset, phys_ptr(f.phys), pe->size, &sum, &e))
         panic("payload: reading %s '%s': %s", payload_type_name(pe->type), pe->name, e.msg);
     memset((uint8_t *)phys_ptr(f.phys) + pe->size, 0, f.bytes - pe->size); /* no stale bytes after the file */
-    if (!payload_entry_ok(pe, phys_ptr(f.phys), &e)) panic("%s", e.msg);
+    if (!payload_entry_ok(pe, &sum, &e)) panic("%s", e.msg);
     return f;
 }
 
@@ -65,7 +67,7 @@ void load_payload(struct platform *p, struct payload_files *f) {
     kiln_err e;
     uint8_t *hdr = heap_alloc(PAYLOAD_HEADER_MAX);
     if (!hdr) panic("memory: no room for the payload header");
-    if (!p->read(0, hdr, PAYLOAD_HEADER_MAX, &e)) panic("payload: reading the header: %s", e.msg);
+    if (!p->read(0, hdr, PAYLOAD_HEADER_MAX, NULL, &e)) panic("payload: reading the header: %s", e.msg);
     /* The partition's size bounds the payload: a header claiming more (even
      * with a correct CRC) is refused here as `kiln image` would. */
     if (!p->payload_space) panic("payload: the size of the Kiln partition is unknown");

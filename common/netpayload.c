@@ -31,14 +31,14 @@ bool netpayload_set(const uint8_t *buf, uint64_t size, uint64_t cap, const char 
 
 uint64_t netpayload_size(void) { return file_bytes; }
 
-bool netpayload_read(uint64_t offset, void *dst, uint64_t size, kiln_err *e) {
+bool netpayload_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, kiln_err *e) {
     uint64_t end;
     /* Reads up to cap succeed (the header read is PAYLOAD_HEADER_MAX bytes
      * whatever the file's size); the bytes past the file are zeros. */
     if (!payload || !add_ok(offset, size, &end) || end > file_cap)
         return err_set(e, "network: read of %llu bytes at %llu runs past the payload file (%llu bytes)",
                        (unsigned long long)size, (unsigned long long)offset, (unsigned long long)file_bytes);
-    memcpy(dst, payload + offset, size);
+    sum128_copy(sum, dst, payload + offset, size);
     return true;
 }
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/sum128.h"
 #include "core/util.h"
 #include "kiln.h"
 
@@ -41,8 +42,12 @@ struct firmware_map {
 struct platform {
     uint32_t firmware; /* KILN_FIRMWARE_* */
 
-    /* Read `size` bytes at byte `offset` of the Kiln partition. */
-    bool (*read)(uint64_t offset, void *dst, uint64_t size, kiln_err *e);
+    /* Read `size` bytes at byte `offset` of the Kiln partition. When `sum`
+     * is not NULL, also add the bytes read to it as one
+     * sum128_update(sum, dst, size) would (core/sum128.h): the BIOS reader
+     * sums each chunk as it copies it out of its bounce buffer, the others
+     * as they copy or after the read. */
+    bool (*read)(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, kiln_err *e);
     /* Bytes the Kiln partition holds: a payload claiming more is refused.
      * BIOS: from stage 2's header (the tool writes it); UEFI: the GPT. */
     uint64_t payload_space;

@@ -3,6 +3,8 @@
  * built -O2 (LOADER_HOT_SRC in the Makefile) and unrolled by hand. */
 #include "core/sum128.h"
 
+#include "core/kstring.h"
+
 /* Loads may be unaligned and alias anything. */
 typedef uint64_t __attribute__((aligned(1), may_alias)) sum_u64;
 typedef unsigned __int128 u128;
@@ -49,6 +51,48 @@ void sum128_update(struct sum128 *s, const void *data, size_t n) {
     }
     s->a_lo = (uint64_t)a, s->a_hi = (uint64_t)(a >> 64);
     s->b_lo = (uint64_t)b, s->b_hi = (uint64_t)(b >> 64);
+}
+
+/* sum128_copy's 64-byte blocks: each word loaded once into a register,
+ * stored, and added as sum_block adds it. Six instructions a word against
+ * the five of sum_block plus `rep movsq` in two passes, but faster where
+ * it counts: QEMU's TCG runs a `rep` one element per dispatch (2.5 ns a
+ * word here) and the second pass loads every word again; a 64 MiB kernel's
+ * copy and sum out of the BIOS bounce buffer went from 52 to 39 ms. One
+ * index counts up to zero for both pointers: two instructions of loop a
+ * block. */
+#if defined(__x86_64__)
+#define COPY_STEP(off)                                                                                                 \
+    "mov " #off "(%[p],%[i]), %[w]\n\tmov %[w], " #off "(%[d],%[i])\n\t"                                                 \
+    "add %[w], %[al]\n\tadc $0, %[ah]\n\tadd %[al], %[bl]\n\tadc %[ah], %[bh]\n\t"
+static void copy_blocks(struct sum128 *s, uint8_t *d, const uint8_t *p, size_t bytes) {
+    uint64_t al = s->a_lo, ah = s->a_hi, bl = s->b_lo, bh = s->b_hi, w;
+    intptr_t i = -(intptr_t)bytes; /* bytes: a non-zero multiple of 64 */
+    d += bytes, p += bytes;
+    __asm__ volatile("1:\n\t" COPY_STEP(0) COPY_STEP(8) COPY_STEP(16) COPY_STEP(24) COPY_STEP(32) COPY_STEP(40)
+                         COPY_STEP(48) COPY_STEP(56) "add $64, %[i]\n\tjnz 1b"
+                     : [al] "+r"(al), [ah] "+r"(ah), [bl] "+r"(bl), [bh] "+r"(bh), [i] "+r"(i), [w] "=&r"(w)
+                     : [d] "r"(d), [p] "r"(p)
+                     : "cc", "memory");
+    s->a_lo = al, s->a_hi = ah, s->b_lo = bl, s->b_hi = bh;
+}
+#undef COPY_STEP
+#endif
+
+void sum128_copy(struct sum128 *s, void *dst, const void *src, size_t n) {
+    uint8_t *d = dst;
+    const uint8_t *p = src;
+    if (!s) {
+        memcpy(dst, src, n);
+        return;
+    }
+#if defined(__x86_64__)
+    size_t head = n & ~(size_t)63;
+    if (head) copy_blocks(s, d, p, head);
+    d += head, p += head, n -= head;
+#endif
+    memcpy(d, p, n);
+    sum128_update(s, d, n);
 }
 
 struct sum128 sum128_of(const void *data, size_t n) {

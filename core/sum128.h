@@ -37,6 +37,11 @@ struct sum128 {
  * word: the payload sums each entry in one call; BOOTX64.EFI's seal sums
  * its sections one after the other, each so padded (format/efiseal.h). */
 void sum128_update(struct sum128 *s, const void *data, size_t n);
+/* Copies n bytes from src to dst (which must not overlap) and adds them to
+ * s as sum128_update(s, dst, n) would, in one pass: the BIOS reader sums
+ * each chunk as it moves it out of the bounce buffer. With s NULL, only
+ * copies. */
+void sum128_copy(struct sum128 *s, void *dst, const void *src, size_t n);
 /* The sum of n bytes, in one call. */
 struct sum128 sum128_of(const void *data, size_t n);
 bool sum128_equal(const struct sum128 *x, const struct sum128 *y);

@@ -95,10 +95,9 @@ bool payload_validate(const void *buf, uint64_t len, uint64_t avail, kiln_err *e
     return true;
 }
 
-bool payload_entry_ok(const struct payload_entry *pe, const void *data, kiln_err *e) {
-    struct sum128 got = sum128_of(data, pe->size);
-    if (sum128_equal(&got, &pe->sum)) return true;
+bool payload_entry_ok(const struct payload_entry *pe, const struct sum128 *got, kiln_err *e) {
+    if (sum128_equal(got, &pe->sum)) return true;
     return err_set(e, "payload: %s '%s' is corrupt: checksum mismatch (stored %016llx:%016llx, computed %016llx:%016llx)",
                    payload_type_name(pe->type), pe->name, (unsigned long long)pe->sum.a_lo,
-                   (unsigned long long)pe->sum.b_lo, (unsigned long long)got.a_lo, (unsigned long long)got.b_lo);
+                   (unsigned long long)pe->sum.b_lo, (unsigned long long)got->a_lo, (unsigned long long)got->b_lo);
 }

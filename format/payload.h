@@ -66,9 +66,10 @@ const struct payload_entry *payload_entry_at(const struct payload_header *h, uin
 /* The first entry of the given type, or NULL. */
 const struct payload_entry *payload_find(const struct payload_header *h, uint32_t type);
 const char *payload_type_name(uint32_t type);
-/* Whether `data` (pe->size bytes) matches the entry's sum; if not, a
- * message naming the entry and both sums. */
-bool payload_entry_ok(const struct payload_entry *pe, const void *data, kiln_err *e);
+/* Whether `got`, the sum of the entry's pe->size bytes (sum128_of, or
+ * taken as they were read), matches the stored one; if not, a message
+ * naming the entry and both sums. */
+bool payload_entry_ok(const struct payload_entry *pe, const struct sum128 *got, kiln_err *e);
 
 /* Writing one (format/payload_write.c: the host tool and tests only). The
  * caller has checked the items (at most PAYLOAD_MAX_ENTRIES, one kernel,

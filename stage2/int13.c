@@ -158,8 +158,12 @@ static uint32_t read_to_bounce(uint64_t lba, uint32_t count, uint8_t *status) {
     return 0;
 }
 
-bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, kiln_err *e) {
+bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, kiln_err *e) {
     uint8_t *out = dst;
+    /* Each chunk is summed as it leaves the bounce buffer. The chunks after
+     * the first start on a sector, so from an 8-byte aligned offset each is
+     * a whole number of the sum's words, as summing in one call needs. */
+    struct sum128 *fused = offset % 8 ? NULL : sum;
     while (size) {
         uint64_t lba = part_lba + offset / sector;
         uint32_t skip = (uint32_t)(offset % sector);
@@ -173,10 +177,11 @@ bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, kiln_err *e) {
                            (unsigned long long)lba, drive, status, ext ? "LBA" : "CHS");
         }
         uint64_t n = MIN((uint64_t)got * sector - skip, size);
-        memcpy(out, (const uint8_t *)(uintptr_t)BOUNCE_BASE + skip, n);
+        sum128_copy(fused, out, (const uint8_t *)(uintptr_t)BOUNCE_BASE + skip, n);
         out += n;
         offset += n;
         size -= n;
     }
+    if (sum && !fused) sum128_update(sum, dst, (uint64_t)(out - (uint8_t *)dst));
     return true;
 }

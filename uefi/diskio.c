@@ -185,7 +185,7 @@ bool efi_disk_init(kiln_err *e) {
 
 uint64_t efi_disk_size(void) { return part_size; }
 
-bool efi_disk_read(uint64_t offset, void *dst, uint64_t size, kiln_err *e) {
+bool efi_disk_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, kiln_err *e) {
     uint64_t end;
     if (!add_ok(offset, size, &end) || end > part_size)
         return err_set(e, "disk: read of %llu bytes at %llu runs past the Kiln partition (%llu bytes)",
@@ -193,5 +193,6 @@ bool efi_disk_read(uint64_t offset, void *dst, uint64_t size, kiln_err *e) {
     if (!read_disk(part_offset + offset, dst, size))
         return err_set(e, "disk: reading %llu bytes at offset %llu failed", (unsigned long long)size,
                        (unsigned long long)offset);
+    if (sum) sum128_update(sum, dst, size); /* the firmware wrote it: a pass of our own */
     return true;
 }

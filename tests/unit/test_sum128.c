@@ -78,6 +78,35 @@ TEST(unrolled_matches_definition) {
         }
 }
 
+/* sum128_copy: every length 0..300 between every pair of alignments, in
+ * two pieces split at every multiple of 8 as the BIOS reader's chunks are,
+ * copies exactly n bytes (not one beyond) and sums as the definition; with
+ * no sum it only copies. */
+TEST(copy_sums_what_it_copies) {
+    static uint8_t src[320], dst[336];
+    test_seed(13);
+    fill(src, sizeof src);
+    for (size_t sa = 0; sa < 8; sa++)
+        for (size_t da = 0; da < 8; da++)
+            for (size_t n = 0; n <= 300; n += (n < 140 ? 1 : 7)) {
+                struct sum128 want = reference(src + sa, n);
+                for (size_t cut = 0; cut <= n; cut += (n > 140 ? 64 : 8)) {
+                    struct sum128 s = {0, 0, 0, 0};
+                    memset(dst, 0xa5, sizeof dst);
+                    sum128_copy(&s, dst + da, src + sa, cut);
+                    sum128_copy(&s, dst + da + cut, src + sa + cut, n - cut);
+                    bool fenced = dst[da + n] == 0xa5 && (da == 0 || dst[da - 1] == 0xa5);
+                    if (!sum128_equal(&want, &s) || memcmp(dst + da, src + sa, n) || !fenced) {
+                        CHECK(0, "length %zu, alignments %zu/%zu, split at %zu", n, sa, da, cut);
+                        return;
+                    }
+                }
+            }
+    memset(dst, 0, sizeof dst);
+    sum128_copy(NULL, dst, src, 200);
+    CHECK(!memcmp(dst, src, 200) && dst[200] == 0, "a copy without a sum");
+}
+
 /* Whether damaged data still has the good sum: a miss. */
 static bool still_matches(uint8_t *p, size_t n, const struct sum128 *good) {
     struct sum128 s = sum128_of(p, n);
