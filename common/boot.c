@@ -49,13 +49,14 @@ static void setup_video(struct platform *p, const struct kiln_config *cfg, struc
         return;
     }
     kiln_err e;
-    if (!p->video_set(&modes[i], fb, &e)) {
+    bool cleared = false;
+    if (!p->video_set(&modes[i], fb, &cleared, &e)) {
         log_warn("video: setting %ux%ux%u failed: %s; continuing without a framebuffer", modes[i].width,
                  modes[i].height, modes[i].bpp, e.msg);
         memset(fb, 0, sizeof *fb);
         return;
     }
-    log_set_framebuffer(fb, true); /* video_set leaves the screen black (platform.h) */
+    log_set_framebuffer(fb, cleared); /* cleared: black already, not cleared again (platform.h) */
     log_info("video: %ux%u, %u bpp, pitch %u, framebuffer at 0x%llx", fb->width, fb->height, fb->bpp, fb->pitch,
              (unsigned long long)fb->physical_address);
 }

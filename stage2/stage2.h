@@ -43,7 +43,7 @@ bool pxe_init(kiln_err *e);
 
 /* vbe.c */
 size_t vbe_modes(struct video_mode *out, size_t cap, int *current);
-bool vbe_set(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_err *e);
+bool vbe_set(const struct video_mode *m, struct kiln_framebuffer *fb, bool *cleared, kiln_err *e);
 bool vbe_edid(uint8_t out[128]);
 
 #endif

@@ -103,7 +103,7 @@ bool vbe_edid(uint8_t out[128]) {
     return true;
 }
 
-bool vbe_set(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_err *e) {
+bool vbe_set(const struct video_mode *m, struct kiln_framebuffer *fb, bool *cleared, kiln_err *e) {
     struct bios_regs r;
     bios_regs_init(&r);
     r.eax = 0x4f02;
@@ -114,5 +114,6 @@ bool vbe_set(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_err *
     struct video_mode now;
     if (!mode_info((uint16_t)m->id, &now)) now = *m;
     video_fb_from_mode(&now, now.fb_phys, fb);
+    *cleared = true; /* bit 15 of BX clear: the BIOS cleared the screen */
     return true;
 }

@@ -36,7 +36,7 @@ bool efi_net_init(kiln_err *e);
 /* gop.c: video through the Graphics Output Protocol. */
 void efi_gop_init(void);
 size_t efi_gop_modes(struct video_mode *out, size_t cap, int *current);
-bool efi_gop_set(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_err *e);
+bool efi_gop_set(const struct video_mode *m, struct kiln_framebuffer *fb, bool *cleared, kiln_err *e);
 const uint8_t *efi_gop_edid(uint32_t *size);
 
 /* clock.c: the boot time from GetTime, in seconds since 1970 UTC; false

@@ -119,9 +119,15 @@ size_t efi_gop_modes(struct video_mode *out, size_t cap, int *current) {
     return n;
 }
 
-bool efi_gop_set(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_err *e) {
-    EFI_STATUS s = gop->SetMode(gop, m->id);
-    if (EFI_ERROR(s)) return err_set(e, "GOP mode %u: SetMode failed (%s)", m->id, efi_status_str(s));
+bool efi_gop_set(const struct video_mode *m, struct kiln_framebuffer *fb, bool *cleared, kiln_err *e) {
+    /* The active mode with its framebuffer known is used as it is: SetMode
+     * of it again would only clear the screen, which OVMF does a pixel at
+     * a time, and the log's console clears it with wide stores instead. */
+    *cleared = !(m->id == gop->Mode->Mode && gop->Mode->FrameBufferBase);
+    if (*cleared) {
+        EFI_STATUS s = gop->SetMode(gop, m->id);
+        if (EFI_ERROR(s)) return err_set(e, "GOP mode %u: SetMode failed (%s)", m->id, efi_status_str(s));
+    }
     struct video_mode now;
     if (!describe(m->id, gop->Mode->Info, &now) || !gop->Mode->FrameBufferBase)
         return err_set(e, "GOP mode %u has no linear framebuffer after SetMode", m->id);

@@ -592,6 +592,17 @@ static void test_fb(void) {
     if (word("fb=800x600")) w = 800, h = 600;
     if (word("fb=1024x768")) w = 1024, h = 768;
     if (w) TK_CHECK(fb->width == w && fb->height == h, "chosen-size", "%ux%u, expected %ux%u", fb->width, fb->height, w, h);
+    /* Cleared of whatever the firmware drew (OVMF's logo, its text): the
+     * bottom row of every glyph of Kiln's font is blank, so pixel rows
+     * 15, 31, ... are black whatever the log wrote, if the screen was
+     * cleared when the mode was set or (GOP's mode already active, not set
+     * again) by the log's console. */
+    uint64_t lit = 0;
+    for (uint32_t y = 15; y < fb->height; y += 16) {
+        const volatile uint8_t *row = (const volatile uint8_t *)(uintptr_t)(fb->address + (uint64_t)fb->pitch * y);
+        for (uint64_t x = 0; x < (uint64_t)fb->width * (fb->bpp / 8); x++) lit += row[x] != 0;
+    }
+    TK_CHECK(lit == 0, "cleared", "%llu bytes not black on the rows Kiln's glyphs leave blank", (unsigned long long)lit);
     /* Writable: fill the last line, byte by byte (any depth), read it back. */
     volatile uint8_t *last = (volatile uint8_t *)(uintptr_t)(fb->address + (uint64_t)fb->pitch * (fb->height - 1));
     uint64_t bytes = (uint64_t)fb->width * (fb->bpp / 8), bad = 0;

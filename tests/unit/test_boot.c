@@ -61,9 +61,10 @@ static size_t fake_modes(struct video_mode *out, size_t cap, int *current) {
     return n;
 }
 
-static bool fake_set(const struct video_mode *m, struct kiln_framebuffer *fb, kiln_err *e) {
+static bool fake_set(const struct video_mode *m, struct kiln_framebuffer *fb, bool *cleared, kiln_err *e) {
     (void)e;
     video_fb_from_mode(m, FB_PHYS, fb);
+    *cleared = true;
     return true;
 }
 
