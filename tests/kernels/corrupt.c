@@ -11,6 +11,10 @@
  *   s1-count0   stage 1's sector count 0 (stage 1: S)
  *   s1-lba      stage 2's LBA past the end of the disk (stage 1: R)
  *   total-size  the payload's total_size 2^64-1, its header CRC made right
+ *   payload-v1  the payload's version 1 (the format before sum128), its CRC made right
+ *   kernel-past-end  the kernel's entry moved to the end of the Kiln partition
+ *               (its bytes not: the image is to end before them, where the
+ *               make rule truncates it), total_size and the CRC made to match
  *
  * The image is changed in place. Field offsets come from format/mbr.h and
  * format/payload.h; the CRC is computed here on its own. */
@@ -44,7 +48,7 @@ static uint32_t crc32(const uint8_t *p, size_t n) {
 
 int main(int argc, char **argv) {
     if (argc != 3) {
-        fprintf(stderr, "usage: corrupt IMAGE s2-short1|s2-half|s2-flip|s2-zero|s2-sector0|s1-count0|s1-lba|total-size|payload-v1\n");
+        fprintf(stderr, "usage: corrupt IMAGE s2-short1|s2-half|s2-flip|s2-zero|s2-sector0|s1-count0|s1-lba|total-size|payload-v1|kernel-past-end\n");
         return 2;
     }
     path = argv[1];
@@ -72,14 +76,27 @@ int main(int argc, char **argv) {
     } else if (!strcmp(how, "s2-zero")) {
         memset(b, 0, sizeof b);
         at(s2 + 3 * 512, b, sizeof b, 1);
-    } else if (!strcmp(how, "total-size") || !strcmp(how, "payload-v1")) {
+    } else if (!strcmp(how, "total-size") || !strcmp(how, "payload-v1") || !strcmp(how, "kernel-past-end")) {
         uint8_t h[PAYLOAD_HEADER_MAX];
         uint64_t p = m.payload_lba * 512;
         at(p, h, sizeof h, 0);
         uint32_t size = get_le32(h + offsetof(struct payload_header, header_size));
         if (memcmp(h, PAYLOAD_MAGIC, 8) || size > sizeof h) die("no payload header");
-        if (how[0] == 't') put_le64(h + offsetof(struct payload_header, total_size), UINT64_MAX);
-        else put_le32(h + offsetof(struct payload_header, version), 1); /* as an image of the old format says */
+        if (how[0] == 't') {
+            put_le64(h + offsetof(struct payload_header, total_size), UINT64_MAX);
+        } else if (how[0] == 'p') {
+            put_le32(h + offsetof(struct payload_header, version), 1); /* as an image of the old format says */
+        } else {
+            int k = mbr_find(&m, MBR_TYPE_KILN);
+            uint32_t n = get_le32(h + offsetof(struct payload_header, entry_count));
+            if (k < 0) die("no Kiln partition");
+            uint64_t part = (uint64_t)m.part[k].sectors * 512, e = sizeof(struct payload_header);
+            for (uint32_t i = 0; i < n && get_le32(h + e) != PAYLOAD_KERNEL; i++) e += sizeof(struct payload_entry);
+            if (e + sizeof(struct payload_entry) > size) die("no kernel entry");
+            uint64_t ksize = get_le64(h + e + offsetof(struct payload_entry, size));
+            put_le64(h + e + offsetof(struct payload_entry, offset), (part - ksize) & ~(uint64_t)(PAYLOAD_ALIGN - 1));
+            put_le64(h + offsetof(struct payload_header, total_size), part);
+        }
         put_le32(h + offsetof(struct payload_header, header_crc32), 0);
         put_le32(h + offsetof(struct payload_header, header_crc32), crc32(h, size));
         at(p, h, size, 1);
