@@ -9,7 +9,8 @@
  * most block starts on the region's function starts.
  * Prints "total N", then "region NAME N" for each region and "firmware N"
  * for everything outside them, then "func REGION NAME N" for each function
- * executed, most instructions first. */
+ * executed, most instructions first. With BLOCKS, also writes there each
+ * block as "PC INSNS REGION" (hex, decimal, a region's name or firmware). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,9 +139,14 @@ static int cmp_insns(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: phases COUNTS SYMBOLS\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: phases COUNTS SYMBOLS [BLOCKS]\n");
         return 2;
+    }
+    FILE *blocks = argc == 4 ? fopen(argv[3], "w") : NULL;
+    if (argc == 4 && !blocks) {
+        fprintf(stderr, "phases: cannot write %s\n", argv[3]);
+        return 1;
     }
     read_counts(argv[1]);
     read_syms(argv[2]);
@@ -155,12 +161,18 @@ int main(int argc, char **argv) {
         struct sym *hit = NULL;
         for (size_t j = 0; j < nsyms && !hit; j++)
             if (counts[i].pc >= syms[j].start && counts[i].pc - syms[j].start < syms[j].size) hit = &syms[j];
+        if (blocks)
+            fprintf(blocks, "%" PRIx64 " %" PRIu64 " %s\n", counts[i].pc, counts[i].insns, hit ? regions[hit->region] : "firmware");
         if (!hit) {
             firmware += counts[i].insns;
             continue;
         }
         hit->insns += counts[i].insns;
         region_insns[hit->region] += counts[i].insns;
+    }
+    if (blocks && fclose(blocks) != 0) {
+        fprintf(stderr, "phases: writing %s failed\n", argv[3]);
+        return 1;
     }
     for (int r = 0; r < nregions; r++) printf("region %s %" PRIu64 "\n", regions[r], region_insns[r]);
     printf("firmware %" PRIu64 "\n", firmware);
