@@ -53,6 +53,11 @@ struct payload_files {
     const struct payload_header *header;
     const struct imgconfig *config; /* defaults when the payload has none */
     struct loaded_file kernel;
+    /* The kernel's segments, placed as its file was read (load.c): the
+     * segments and runs its program headers gave, and the frames of each
+     * run, holding the segments' file bytes. NULL: not placed. */
+    const struct elf_image *placed;
+    uint64_t placed_run_phys[ELF_MAX_RUNS];
     struct loaded_file *modules;
     uint32_t module_count;
     uint64_t module_bytes; /* sum of their footprints */
@@ -68,6 +73,8 @@ struct kernel {
     struct kiln_config *cfg;
 };
 void load_kernel(const struct payload_files *f, struct kernel *k);
+/* Frames for each run of a kernel's segments, one block a run (map.c). */
+void kernel_runs_alloc(const struct platform *p, const char *name, const struct elf_image *img, uint64_t run_phys[]);
 
 /* The processors (cpus.c). With smp = KILN_SMP_START, `aps` of them (the
  * NOT_STARTED ones cpus_startable() accepts) get a stack and are started at

@@ -6,33 +6,54 @@
 
 #include "common/frames.h"
 #include "common/log.h"
+#include "core/kstring.h"
 
 #define EDID_MAX 256u
 #define PT_BATCH 16 /* page-table pages taken from the frame allocator at a time */
 
-/* Frames for the kernel's segments, each run in one block; then the
- * segments copied in and relocated. */
-static void load_segments(const struct platform *p, const struct kernel *k, struct placement *pl) {
-    kiln_err e;
-    uint8_t *run_mem[ELF_MAX_RUNS];
-    const struct elf_image *img = k->elf;
+void kernel_runs_alloc(const struct platform *p, const char *name, const struct elf_image *img, uint64_t run_phys[]) {
     for (uint32_t i = 0; i < img->nrun; i++) {
         uint64_t pages = (img->run[i].end - img->run[i].start) / PAGE_SIZE;
-        pl->run_phys[i] = frames_alloc_raw(pages, KILN_MEMORY_KERNEL); /* elf_load_segments writes every byte */
-        if (!pl->run_phys[i]) {
+        run_phys[i] = frames_alloc_raw(pages, KILN_MEMORY_KERNEL); /* elf_load_segments writes every byte */
+        if (!run_phys[i]) {
             /* Say why with the sizes: a run is one block, so free memory in
              * pieces does not help (OVMF's own allocations split it). */
             uint64_t largest = 0, total = 0;
             if (p->free_memory) p->free_memory(&largest, &total);
             if (!total)
-                panic("kernel '%s': no memory for %llu KiB of segments", k->name, (unsigned long long)(pages * 4));
+                panic("kernel '%s': no memory for %llu KiB of segments", name, (unsigned long long)(pages * 4));
             panic("kernel '%s': no memory for %llu KiB of segments: they need one contiguous block, and the largest "
-                  "free block is %llu KiB (%llu KiB free in all)", k->name, (unsigned long long)(pages * 4),
+                  "free block is %llu KiB (%llu KiB free in all)", name, (unsigned long long)(pages * 4),
                   (unsigned long long)(largest >> 10), (unsigned long long)(total >> 10));
         }
-        run_mem[i] = phys_ptr(pl->run_phys[i]);
     }
-    elf_load_segments(img, run_mem);
+}
+
+/* Whether the segments placed as the file was read are the ones elf_parse
+ * found: the same bytes give the same, but it costs nothing to be sure. */
+static bool same_segments(const struct elf_image *a, const struct elf_image *b) {
+    if (a->nseg != b->nseg || a->nrun != b->nrun) return false;
+    for (uint32_t i = 0; i < a->nseg; i++)
+        if (a->seg[i].vaddr != b->seg[i].vaddr || a->seg[i].offset != b->seg[i].offset ||
+            a->seg[i].filesz != b->seg[i].filesz || a->seg[i].memsz != b->seg[i].memsz)
+            return false;
+    for (uint32_t i = 0; i < a->nrun; i++)
+        if (a->run[i].start != b->run[i].start || a->run[i].end != b->run[i].end) return false;
+    return true;
+}
+
+/* The kernel's segments in their frames, each run one block: placed as the
+ * file was read (load.c), or copied in now; the rest zeroed; relocated. */
+static void load_segments(const struct platform *p, const struct payload_files *f, const struct kernel *k,
+                          struct placement *pl) {
+    kiln_err e;
+    uint8_t *run_mem[ELF_MAX_RUNS];
+    const struct elf_image *img = k->elf;
+    bool placed = f->placed && same_segments(f->placed, img);
+    if (placed) memcpy(pl->run_phys, f->placed_run_phys, sizeof pl->run_phys);
+    else kernel_runs_alloc(p, k->name, img, pl->run_phys);
+    for (uint32_t i = 0; i < img->nrun; i++) run_mem[i] = phys_ptr(pl->run_phys[i]);
+    elf_load_segments(img, run_mem, placed);
     if (!elf_relocate(img, run_mem, pl->plan->bias, &e)) panic("kernel '%s': %s", k->name, e.msg);
 }
 
@@ -104,7 +125,7 @@ void place_kernel(struct platform *p, const struct machine *m, const struct payl
     pl->plan = heap_alloc(sizeof *pl->plan);
     if (!pl->plan || !plan_build(&pin, pl->plan, &e)) panic("kernel '%s': %s", k->name, pl->plan ? e.msg : "no memory");
 
-    load_segments(p, k, pl);
+    load_segments(p, f, k, pl);
     pl->stack_phys = frames_alloc(k->cfg->stack_size / PAGE_SIZE, KILN_MEMORY_KERNEL_STACK);
     pl->bi_phys = frames_alloc(pl->bi.size / PAGE_SIZE, KILN_MEMORY_BOOT_INFO);
     if (!pl->stack_phys || !pl->bi_phys) panic("memory: no room for the kernel stack and boot info");

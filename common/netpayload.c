@@ -31,7 +31,8 @@ bool netpayload_set(const uint8_t *buf, uint64_t size, uint64_t cap, const char 
 
 uint64_t netpayload_size(void) { return file_bytes; }
 
-bool netpayload_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, kiln_err *e) {
+bool netpayload_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, const struct read_tee *tees,
+                     size_t ntees, kiln_err *e) {
     uint64_t end;
     /* Reads up to cap succeed (the header read is PAYLOAD_HEADER_MAX bytes
      * whatever the file's size); the bytes past the file are zeros. */
@@ -39,6 +40,7 @@ bool netpayload_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *s
         return err_set(e, "network: read of %llu bytes at %llu runs past the payload file (%llu bytes)",
                        (unsigned long long)size, (unsigned long long)offset, (unsigned long long)file_bytes);
     sum128_copy(sum, dst, payload + offset, size);
+    read_tees_copy(dst, tees, ntees);
     return true;
 }
 

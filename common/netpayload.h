@@ -24,7 +24,8 @@ bool netpayload_set(const uint8_t *buf, uint64_t size, uint64_t cap, const char 
 /* The size of the file fetched: struct platform's payload_space. */
 uint64_t netpayload_size(void);
 /* struct platform's read() over it. */
-bool netpayload_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, kiln_err *e);
+bool netpayload_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, const struct read_tee *tees,
+                     size_t ntees, kiln_err *e);
 /* "a.b.c.d" of an IPv4 address in network byte order (as in a packet). */
 void netpayload_ip_str(const uint8_t ip[4], char out[16]);
 

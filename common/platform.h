@@ -44,10 +44,13 @@ struct platform {
 
     /* Read `size` bytes at byte `offset` of the Kiln partition. When `sum`
      * is not NULL, also add the bytes read to it as one
-     * sum128_update(sum, dst, size) would (core/sum128.h): the BIOS reader
-     * sums each chunk as it copies it out of its bounce buffer, the others
-     * as they copy or after the read. */
-    bool (*read)(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, kiln_err *e);
+     * sum128_update(sum, dst, size) would (core/sum128.h). Each of the
+     * `ntees` tees (sorted by offset, disjoint, inside the read) gets a copy
+     * of its bytes: a kernel's segments, placed as its file is read. The
+     * BIOS reader does both as it copies each chunk out of its bounce
+     * buffer, in one pass; the others as they copy or after the read. */
+    bool (*read)(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, const struct read_tee *tees,
+                 size_t ntees, kiln_err *e);
     /* Bytes the Kiln partition holds: a payload claiming more is refused.
      * BIOS: from stage 2's header (the tool writes it); UEFI: the GPT. */
     uint64_t payload_space;

@@ -359,10 +359,11 @@ static bool config_by_scan(struct elf_image *img, kiln_err *e) {
     return true;
 }
 
-bool elf_parse(const void *file, uint64_t size, struct elf_image *img, kiln_err *e) {
+bool elf_parse_load(const void *file, uint64_t size, uint64_t readable, struct elf_image *img, kiln_err *e) {
     memset(img, 0, sizeof *img);
     img->file = file;
     img->size = size;
+    if (size >= EHDR_SIZE && readable < EHDR_SIZE) return err_set(e, "elf: the ELF header is not in the bytes read");
     if (!check_header(img, e)) return false;
     const uint8_t *f = img->file;
     uint64_t phoff = rd64(f + 32);
@@ -373,9 +374,8 @@ bool elf_parse(const void *file, uint64_t size, struct elf_image *img, kiln_err 
     if (!in_file(img, phoff, (uint64_t)phnum * PHDR_SIZE))
         return err_set(e, "elf: the program header table (offset 0x%llx, %u entries) runs past the end of the file",
                        (unsigned long long)phoff, phnum);
+    if (phoff + (uint64_t)phnum * PHDR_SIZE > readable) return err_set(e, "elf: the program headers are not in the bytes read");
 
-    uint64_t dyn_off = 0, dyn_size = 0;
-    bool have_dyn = false;
     for (uint32_t i = 0; i < phnum; i++) {
         const uint8_t *ph = f + phoff + (uint64_t)i * PHDR_SIZE;
         uint32_t type = rd32(ph);
@@ -385,10 +385,10 @@ bool elf_parse(const void *file, uint64_t size, struct elf_image *img, kiln_err 
             return err_set(e, "elf: the kernel asks for a program interpreter (PT_INTERP); link with "
                               "-static-pie or -pie --no-dynamic-linker");
         } else if (type == PT_DYNAMIC) {
-            if (have_dyn) return err_set(e, "elf: two PT_DYNAMIC headers");
-            have_dyn = true;
-            dyn_off = rd64(ph + 8);
-            dyn_size = rd64(ph + 32);
+            if (img->has_dynamic) return err_set(e, "elf: two PT_DYNAMIC headers");
+            img->has_dynamic = true;
+            img->dyn_off = rd64(ph + 8);
+            img->dyn_size = rd64(ph + 32);
         } else if (type == PT_TLS) {
             if (img->has_tls) return err_set(e, "elf: two PT_TLS headers");
             img->has_tls = true;
@@ -410,6 +410,11 @@ bool elf_parse(const void *file, uint64_t size, struct elf_image *img, kiln_err 
     if (!build_runs(img, e)) return false;
     img->max_align = PAGE_SIZE;
     for (uint32_t i = 0; i < img->nseg; i++) img->max_align = MAX(img->max_align, img->seg[i].align);
+    return true;
+}
+
+bool elf_parse(const void *file, uint64_t size, struct elf_image *img, kiln_err *e) {
+    if (!elf_parse_load(file, size, size, img, e)) return false;
 
     bool entry_ok = false;
     for (uint32_t i = 0; i < img->nseg; i++) {
@@ -430,7 +435,7 @@ bool elf_parse(const void *file, uint64_t size, struct elf_image *img, kiln_err 
         (!va_in_segment(img, img->relro_vaddr, 1) || !add_ok(img->relro_vaddr, img->relro_memsz, &relro_end)))
         return err_set(e, "elf: PT_GNU_RELRO (0x%llx, +0x%llx) does not start inside a loaded segment",
                        (unsigned long long)img->relro_vaddr, (unsigned long long)img->relro_memsz);
-    if (have_dyn && !parse_dynamic(img, dyn_off, dyn_size, e)) return false;
+    if (img->has_dynamic && !parse_dynamic(img, img->dyn_off, img->dyn_size, e)) return false;
 
     bool found;
     if (!config_from_sections(img, &found, e)) return false;
@@ -458,14 +463,15 @@ static uint8_t *at(const struct elf_image *img, uint8_t *const run_mem[], uint64
  * between (page heads and tails, .bss, gaps) zeroed. Segments are sorted
  * by address and do not overlap (elf_parse), so one pass per run does it;
  * the run buffers need not be zeroed beforehand. */
-void elf_load_segments(const struct elf_image *img, uint8_t *const run_mem[]) {
+void elf_load_segments(const struct elf_image *img, uint8_t *const run_mem[], bool data_placed) {
     uint32_t si = 0;
     for (uint32_t r = 0; r < img->nrun; r++) {
         uint64_t cur = img->run[r].start, end = img->run[r].end;
         for (; si < img->nseg && img->seg[si].vaddr < end; si++) {
             const struct elf_segment *s = &img->seg[si];
             memset(run_mem[r] + (cur - img->run[r].start), 0, s->vaddr - cur);
-            if (s->filesz) memcpy(run_mem[r] + (s->vaddr - img->run[r].start), img->file + s->offset, s->filesz);
+            if (s->filesz && !data_placed)
+                memcpy(run_mem[r] + (s->vaddr - img->run[r].start), img->file + s->offset, s->filesz);
             cur = s->vaddr + s->filesz;
         }
         memset(run_mem[r] + (cur - img->run[r].start), 0, end - cur);

@@ -59,6 +59,8 @@ struct elf_image {
     uint64_t tls_vaddr, tls_filesz, tls_memsz, tls_align;
     bool has_relro;
     uint64_t relro_vaddr, relro_memsz;
+    bool has_dynamic;
+    uint64_t dyn_off, dyn_size; /* PT_DYNAMIC's bytes in the file */
 
     /* Relocations (ET_DYN): file offsets of the tables, validated. */
     uint64_t rela_off, rela_count; /* Elf64_Rela entries, R_X86_64_RELATIVE or NONE only */
@@ -76,6 +78,14 @@ struct elf_image {
 };
 
 bool elf_parse(const void *file, uint64_t size, struct elf_image *img, kiln_err *e);
+/* The first part of elf_parse: the header, the program headers, the
+ * segments and runs (seg, run, min/max_vaddr, max_align), of a file of
+ * `size` bytes of which only the first `readable` are there yet; the
+ * program header table must lie in them. What the loader needs to place
+ * the segments' bytes while it reads the rest (common/load.c); elf_parse
+ * of the whole file then checks everything, and gives the same segments
+ * and runs from the same bytes. */
+bool elf_parse_load(const void *file, uint64_t size, uint64_t readable, struct elf_image *img, kiln_err *e);
 
 /* The message for warning `w` (one ELF_WARN_* bit) about `subject` (e.g.
  * "kernel 'k.elf'", or a path), into buf: returns ELF_WARNING or ELF_NOTE
@@ -90,8 +100,10 @@ int elf_warning(const struct elf_image *img, uint32_t w, const char *subject, ch
 bool elf_relocate(const struct elf_image *img, uint8_t *const run_mem[], int64_t bias, kiln_err *e);
 
 /* Copy the segments into the run buffers, zeroing what is not file data:
- * every byte of every run is written, so the buffers may hold anything. */
-void elf_load_segments(const struct elf_image *img, uint8_t *const run_mem[]);
+ * every byte of every run is written, so the buffers may hold anything.
+ * With data_placed, the file data is there already (put there as the file
+ * was read) and only the rest is zeroed. */
+void elf_load_segments(const struct elf_image *img, uint8_t *const run_mem[], bool data_placed);
 
 /* Mapping flags for the page at link-time address `page` (ELF_PF_* union of
  * all segments touching it; 0 if none). Pages in [align_down(RELRO start),

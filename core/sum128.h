@@ -42,6 +42,26 @@ void sum128_update(struct sum128 *s, const void *data, size_t n);
  * each chunk as it moves it out of the bounce buffer. With s NULL, only
  * copies. */
 void sum128_copy(struct sum128 *s, void *dst, const void *src, size_t n);
+/* sum128_copy storing each byte to dst2 as well (NULL: not), in the same
+ * pass: the BIOS reader places a kernel's segments as it reads the file. */
+void sum128_copy2(struct sum128 *s, void *dst, void *dst2, const void *src, size_t n);
+/* A copy of part of a read made on the way (common/platform.h): the bytes
+ * at [offset, offset + size) of the read, counted from its start, stored
+ * at dst as well. */
+struct read_tee {
+    uint64_t offset, size;
+    void *dst;
+};
+/* One chunk of a read: n bytes from src to out, which lies `rel` bytes into
+ * the read, added to sum (NULL: not summed; else rel and every earlier
+ * chunk a multiple of 8), and the parts inside the tees (sorted by offset,
+ * disjoint) stored to them too, in the same pass: the BIOS reader's copy
+ * out of its bounce buffer. */
+void sum128_copy_tees(struct sum128 *sum, uint8_t *out, const uint8_t *src, uint64_t rel, uint64_t n,
+                      const struct read_tee *t, size_t nt);
+/* The tees of a read that went to dst in one piece: the readers but BIOS's,
+ * which stores them as it copies out of its bounce buffer. */
+void read_tees_copy(const void *dst, const struct read_tee *t, size_t n);
 /* The sum of n bytes, in one call. */
 struct sum128 sum128_of(const void *data, size_t n);
 bool sum128_equal(const struct sum128 *x, const struct sum128 *y);

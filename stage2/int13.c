@@ -158,7 +158,8 @@ static uint32_t read_to_bounce(uint64_t lba, uint32_t count, uint8_t *status) {
     return 0;
 }
 
-bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, kiln_err *e) {
+bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, const struct read_tee *tees,
+                       size_t ntees, kiln_err *e) {
     uint8_t *out = dst;
     /* Each chunk is summed as it leaves the bounce buffer. The chunks after
      * the first start on a sector, so from an 8-byte aligned offset each is
@@ -177,7 +178,8 @@ bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, struct sum128 
                            (unsigned long long)lba, drive, status, ext ? "LBA" : "CHS");
         }
         uint64_t n = MIN((uint64_t)got * sector - skip, size);
-        sum128_copy(fused, out, (const uint8_t *)(uintptr_t)BOUNCE_BASE + skip, n);
+        sum128_copy_tees(fused, out, (const uint8_t *)(uintptr_t)BOUNCE_BASE + skip, (uint64_t)(out - (uint8_t *)dst), n,
+                         tees, ntees);
         out += n;
         offset += n;
         size -= n;

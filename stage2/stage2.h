@@ -34,7 +34,8 @@ bool bios_memory_map(struct firmware_memory *fm, kiln_err *e, bool no_e820);
 /* int13.c: the Kiln partition through INT 13h */
 /* cdrom: the boot drive is a CD booted by cdboot (MBR_FLAG_CDROM); partition_lba counts 2048-byte blocks. */
 bool disk_init(uint8_t drive, uint64_t partition_lba, bool force_chs, bool cdrom, kiln_err *e);
-bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, kiln_err *e);
+bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, const struct read_tee *tees,
+                       size_t ntees, kiln_err *e);
 
 /* pxeapi.c: booted from the network (stage1/pxe.asm at 0x7C00): fetch the
  * payload through the PXE API; then read it with netpayload_read(). */

@@ -196,7 +196,8 @@ bool efi_disk_init(kiln_err *e) {
 
 uint64_t efi_disk_size(void) { return part_size; }
 
-bool efi_disk_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, kiln_err *e) {
+bool efi_disk_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, const struct read_tee *tees,
+                   size_t ntees, kiln_err *e) {
     uint64_t end;
     if (!add_ok(offset, size, &end) || end > part_size)
         return err_set(e, "disk: read of %llu bytes at %llu runs past the Kiln partition (%llu bytes)",
@@ -205,5 +206,6 @@ bool efi_disk_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum
         return err_set(e, "disk: reading %llu bytes at offset %llu failed", (unsigned long long)size,
                        (unsigned long long)offset);
     if (sum) sum128_update(sum, dst, size); /* the firmware wrote it: a pass of our own */
+    read_tees_copy(dst, tees, ntees);
     return true;
 }

@@ -21,7 +21,8 @@ const char *efi_status_str(EFI_STATUS s);
 
 /* diskio.c: the Kiln partition on the disk this application was loaded from. */
 bool efi_disk_init(kiln_err *e);
-bool efi_disk_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, kiln_err *e);
+bool efi_disk_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, const struct read_tee *tees,
+                   size_t ntees, kiln_err *e);
 uint64_t efi_disk_size(void); /* bytes of the Kiln partition, after efi_disk_init() */
 
 /* trust.c: under Secure Boot, or with a signed payload hash, read the whole

@@ -28,12 +28,14 @@ __attribute__((used, aligned(16))) volatile struct trust_record kiln_trust = {
 static const uint8_t *verified;
 static uint64_t verified_size;
 
-static bool verified_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, kiln_err *e) {
+static bool verified_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, const struct read_tee *tees,
+                          size_t ntees, kiln_err *e) {
     uint64_t end;
     if (!add_ok(offset, size, &end) || end > verified_size)
         return err_set(e, "payload: read of %llu bytes at %llu runs past the verified payload (%llu bytes)",
                        (unsigned long long)size, (unsigned long long)offset, (unsigned long long)verified_size);
     sum128_copy(sum, dst, verified + offset, size);
+    read_tees_copy(dst, tees, ntees);
     return true;
 }
 
@@ -65,7 +67,7 @@ bool efi_trust_init(struct platform *p, kiln_err *e) {
         EFI_ERROR(bs->AllocatePages(AllocateAnyPages, EfiLoaderData, pages, &buf)))
         return err_set(e, "secure boot: no memory to verify the %llu-byte payload", (unsigned long long)t.payload_size);
     /* p->read: the disk, or the payload fetched over the network (main.c) */
-    if (!p->read(0, (void *)(uintptr_t)buf, t.payload_size, NULL, e)) return err_prefix(e, "secure boot");
+    if (!p->read(0, (void *)(uintptr_t)buf, t.payload_size, NULL, NULL, 0, e)) return err_prefix(e, "secure boot");
     struct sha256 h;
     uint8_t got[32];
     char got_hex[65], want_hex[65];

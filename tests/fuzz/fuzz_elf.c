@@ -30,11 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (total > MAX_RUN_BYTES) return 0;
     uint8_t *mem[ELF_MAX_RUNS] = {0};
     for (uint32_t i = 0; i < img.nrun; i++) mem[i] = malloc(img.run[i].end - img.run[i].start);
-    elf_load_segments(&img, mem);
+    elf_load_segments(&img, mem, false);
     /* An ET_EXEC runs where it is linked; a PIE anywhere (2 MiB aligned here). */
     elf_relocate(&img, mem, 0, &e);
     if (img.type == 3) {
-        elf_load_segments(&img, mem);
+        elf_load_segments(&img, mem, false);
         elf_relocate(&img, mem, 0x40000000, &e);
     }
     for (uint32_t i = 0; i < img.nrun; i++) free(mem[i]);

@@ -40,13 +40,15 @@ static struct {
     uint8_t edid[128];
 } fw;
 
-static bool fake_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, kiln_err *e) {
+static bool fake_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, const struct read_tee *tees,
+                      size_t ntees, kiln_err *e) {
     if (fw.fail_read) return err_set(e, "disk: reading sector 9 failed");
     if (offset > fw.payload_size) return err_set(e, "read past the partition");
     uint64_t n = MIN(size, fw.payload_size - offset); /* the header read asks for more than a small payload */
     memcpy(dst, fw.payload + offset, n);
     memset((uint8_t *)dst + n, 0, size - n);
     if (sum) sum128_update(sum, dst, size);
+    read_tees_copy(dst, tees, ntees);
     return true;
 }
 

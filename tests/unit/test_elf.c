@@ -313,7 +313,7 @@ static void load_runs(const struct elf_image *img, uint8_t *mem[ELF_MAX_RUNS]) {
         if (!mem[i]) abort();
         memset(mem[i], 0xee, img->run[i].end - img->run[i].start);
     }
-    elf_load_segments(img, mem);
+    elf_load_segments(img, mem, false);
 }
 static void free_runs(uint8_t *mem[ELF_MAX_RUNS]) {
     for (uint32_t i = 0; i < ELF_MAX_RUNS; i++) free(mem[i]);

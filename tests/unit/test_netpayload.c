@@ -60,16 +60,16 @@ TEST(a_fetched_payload_reads_like_a_disk) {
     memcpy(buf, p, size);
     REQUIRE(netpayload_set(buf, size, cap, "'kiln.payload' from 10.0.2.2", &e), "%s", e.msg);
     uint8_t hdr[PAYLOAD_HEADER_MAX];
-    CHECK(netpayload_read(0, hdr, sizeof hdr, NULL, &e) && !memcmp(hdr, p, 64), "the header read: %s", e.msg);
+    CHECK(netpayload_read(0, hdr, sizeof hdr, NULL, NULL, 0, &e) && !memcmp(hdr, p, 64), "the header read: %s", e.msg);
     uint8_t tail[16];
-    CHECK(netpayload_read(size - 16, tail, 16, NULL, &e) && !memcmp(tail, p + size - 16, 16), "the last bytes");
+    CHECK(netpayload_read(size - 16, tail, 16, NULL, NULL, 0, &e) && !memcmp(tail, p + size - 16, 16), "the last bytes");
     struct sum128 sum = {0, 0, 0, 0}, want = sum128_of(p + 4096, size - 4096);
     uint8_t *rest = malloc(size - 4096);
-    CHECK(netpayload_read(4096, rest, size - 4096, &sum, &e) && !memcmp(rest, p + 4096, size - 4096) &&
+    CHECK(netpayload_read(4096, rest, size - 4096, &sum, NULL, 0, &e) && !memcmp(rest, p + 4096, size - 4096) &&
               sum128_equal(&sum, &want), "a read with its sum");
     free(rest);
-    CHECK(!netpayload_read(cap - 8, tail, 16, NULL, &e) && strstr(e.msg, "runs past the payload file"), "past: %s", e.msg);
-    CHECK(!netpayload_read(UINT64_MAX - 4, tail, 16, NULL, &e), "a wrapping offset");
+    CHECK(!netpayload_read(cap - 8, tail, 16, NULL, NULL, 0, &e) && strstr(e.msg, "runs past the payload file"), "past: %s", e.msg);
+    CHECK(!netpayload_read(UINT64_MAX - 4, tail, 16, NULL, NULL, 0, &e), "a wrapping offset");
     free(buf);
     free(p);
 }

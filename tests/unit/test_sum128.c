@@ -107,6 +107,52 @@ TEST(copy_sums_what_it_copies) {
     CHECK(!memcmp(dst, src, 200) && dst[200] == 0, "a copy without a sum");
 }
 
+/* sum128_copy_tees, as the BIOS reader uses it: a read in chunks of whole
+ * words (the last one ragged), each chunk copied and summed with the parts
+ * of up to six tees (any offsets and sizes, down to a byte; apart, in
+ * order) stored on the way. Every byte lands once where it should, nothing
+ * beside it is touched, and the chunks' sums make the read's sum. */
+TEST(copy_tees_place_and_sum) {
+    enum { N = 6000, GUARD = 16 };
+    static uint8_t src[N], out[N + GUARD], tdst[6][N + 2 * GUARD];
+    test_seed(17);
+    for (int round = 0; round < 400; round++) {
+        fill(src, N);
+        size_t n = N - test_rand_below(64);
+        struct read_tee t[6];
+        size_t nt = test_rand_below(7);
+        uint64_t pos = 0;
+        for (size_t i = 0; i < nt; i++) {
+            uint64_t gap = test_rand_below(n / 6), size = test_rand() & 1 ? test_rand_below(12) + 1 : test_rand_below(n / 6) + 1;
+            if (pos + gap + size > n) {
+                nt = i;
+                break;
+            }
+            memset(tdst[i], 0x5a, sizeof tdst[i]);
+            t[i] = (struct read_tee){pos + gap, size, tdst[i] + GUARD};
+            pos += gap + size;
+        }
+        memset(out, 0xa5, sizeof out);
+        struct sum128 sum = {0, 0, 0, 0}, *sp = round % 5 == 4 ? NULL : &sum;
+        for (uint64_t rel = 0; rel < n;) {
+            uint64_t len = 8 * (test_rand_below(round % 2 ? 64 : 600) + 1);
+            if (len > n - rel) len = n - rel;
+            sum128_copy_tees(sp, out + rel, src + rel, rel, len, t, nt);
+            rel += len;
+        }
+        struct sum128 want = sum128_of(src, n);
+        bool ok = !memcmp(out, src, n) && out[n] == 0xa5 && (!sp || sum128_equal(&sum, &want));
+        for (size_t i = 0; ok && i < nt; i++) {
+            const uint8_t *d = tdst[i];
+            ok = !memcmp(d + GUARD, src + t[i].offset, t[i].size) && d[GUARD - 1] == 0x5a && d[GUARD + t[i].size] == 0x5a;
+        }
+        if (!ok) {
+            CHECK(0, "round %d: %zu bytes, %zu tees", round, (size_t)n, nt);
+            return;
+        }
+    }
+}
+
 /* Whether damaged data still has the good sum: a miss. */
 static bool still_matches(uint8_t *p, size_t n, const struct sum128 *good) {
     struct sum128 s = sum128_of(p, n);
