@@ -10,12 +10,18 @@
 #include "core/kconfig.h"
 #include "core/kstring.h"
 
+/* The start of the Kiln partition, read at once (load_payload): the header
+ * and its table, and what follows up to PAYLOAD_HEAD bytes: the image
+ * config, the start of the kernel or a small kernel whole. Bytes of an
+ * entry that lie in it are copied from it instead of read again: under
+ * OVMF each read costs about 150,000 instructions whatever its size. One
+ * INT 13h transfer on BIOS. */
+#define PAYLOAD_HEAD (127u * 512)
+static const uint8_t *head;
+static uint64_t head_len;
+
 /* Reads a payload entry into fresh frames of the given kind and checks its
- * sum, which the read takes as it goes (one pass over the bytes on BIOS).
- * An entry inside the first PAYLOAD_HEADER_MAX bytes, which the header's
- * read brought in (`head`), is copied from there: the image config usually
- * is, and under OVMF each read costs about 150,000 instructions whatever
- * its size. */
+ * sum, which the read takes as it goes (one pass over the bytes on BIOS). */
 static struct loaded_file entry_frames(const struct payload_entry *pe, uint32_t kind) {
     struct loaded_file f = {pe, 0, align_up(pe->size ? pe->size : 1, PAGE_SIZE)};
     f.phys = frames_alloc_raw(f.bytes / PAGE_SIZE, kind); /* the read fills it; the tail is zeroed after */
@@ -27,13 +33,13 @@ static struct loaded_file entry_frames(const struct payload_entry *pe, uint32_t 
 
 /* Bytes [from, to) of an entry into its frames, added to its sum, the
  * tees' parts stored on the way. */
-static void read_part(struct platform *p, const struct loaded_file *f, const uint8_t *head, uint64_t from, uint64_t to,
-                      struct sum128 *sum, const struct read_tee *tees, size_t ntees) {
+static void read_part(struct platform *p, const struct loaded_file *f, uint64_t from, uint64_t to, struct sum128 *sum,
+                      const struct read_tee *tees, size_t ntees) {
     kiln_err e;
     const struct payload_entry *pe = f->entry;
     uint8_t *dst = (uint8_t *)phys_ptr(f->phys) + from;
     if (from == to) return;
-    if (pe->offset + to <= PAYLOAD_HEADER_MAX) { /* validated: no wrap */
+    if (pe->offset + to <= head_len) { /* validated: no wrap */
         sum128_copy(sum, dst, head + pe->offset + from, to - from);
         read_tees_copy(dst, tees, ntees);
     } else if (!p->read(pe->offset + from, dst, to - from, sum, tees, ntees, &e)) {
@@ -48,17 +54,17 @@ static void entry_done(const struct loaded_file *f, const struct sum128 *sum) {
     if (!payload_entry_ok(f->entry, sum, &e)) panic("%s", e.msg);
 }
 
-static struct loaded_file load_entry(struct platform *p, const struct payload_entry *pe, uint32_t kind,
-                                     const uint8_t *head) {
+static struct loaded_file load_entry(struct platform *p, const struct payload_entry *pe, uint32_t kind) {
     struct loaded_file f = entry_frames(pe, kind);
     struct sum128 sum = {0, 0, 0, 0};
-    read_part(p, &f, head, 0, pe->size, &sum, NULL, 0);
+    read_part(p, &f, 0, pe->size, &sum, NULL, 0);
     entry_done(&f, &sum);
     return f;
 }
 
 /* The kernel's file, with its segments placed as it is read: its first
- * KERNEL_HEAD bytes first; when the program headers are in them (they
+ * part first (what of it the partition's start holds, else KERNEL_HEAD
+ * bytes); when the program headers are in it (they
  * follow the ELF header in any linked kernel), the frames of its runs are
  * taken now and the rest of the file is read with each segment's file
  * bytes stored into them on the way. On BIOS that is the same pass that
@@ -69,13 +75,14 @@ static struct loaded_file load_entry(struct platform *p, const struct payload_en
  * the boot; elf_parse of the whole, checked file then decides (map.c
  * compares the two). Headers it cannot use: read it whole, copy later. */
 #define KERNEL_HEAD (127u * 512) /* one INT 13h transfer: the rest starts on a sector */
-static void load_kernel_file(struct platform *p, const uint8_t *head, struct payload_files *files) {
+static void load_kernel_file(struct platform *p, struct payload_files *files) {
     const struct payload_entry *pe = payload_find(files->header, PAYLOAD_KERNEL);
     struct loaded_file f = entry_frames(pe, KILN_MEMORY_KERNEL);
     uint8_t *file = phys_ptr(f.phys);
     struct sum128 sum = {0, 0, 0, 0};
-    uint64_t first = MIN(pe->size, (uint64_t)KERNEL_HEAD);
-    read_part(p, &f, head, 0, first, &sum, NULL, 0);
+    uint64_t in_head = head_len > pe->offset ? (head_len - pe->offset) & ~(uint64_t)7 : 0; /* whole words: one sum */
+    uint64_t first = MIN(pe->size, in_head ? in_head : (uint64_t)KERNEL_HEAD);
+    read_part(p, &f, 0, first, &sum, NULL, 0);
     struct elf_image *plan = heap_alloc(sizeof *plan);
     struct read_tee tees[ELF_MAX_LOAD];
     size_t nt = 0;
@@ -107,7 +114,7 @@ static void load_kernel_file(struct platform *p, const uint8_t *head, struct pay
         files->placed = plan;
         log_debug("kernel: %u segments placed in %u runs as the file is read", plan->nseg, plan->nrun);
     }
-    read_part(p, &f, head, first, pe->size, &sum, tees, nt);
+    read_part(p, &f, first, pe->size, &sum, tees, nt);
     entry_done(&f, &sum);
     files->kernel = f;
 }
@@ -121,7 +128,7 @@ static const struct imgconfig *load_config(struct platform *p, const struct payl
     const struct payload_entry *ce = payload_find(ph, PAYLOAD_CONFIG);
     if (ce) {
         if (ce->size > IMGCONFIG_MAX_SIZE) panic("config '%s': %llu bytes is too large", ce->name, (unsigned long long)ce->size);
-        struct loaded_file cf = load_entry(p, ce, KILN_MEMORY_BOOTLOADER_RECLAIMABLE, (const uint8_t *)ph);
+        struct loaded_file cf = load_entry(p, ce, KILN_MEMORY_BOOTLOADER_RECLAIMABLE);
         if (!imgconfig_parse(phys_ptr(cf.phys), ce->size, icfg, &e)) panic("image %s", e.msg);
     }
     log_set_level(icfg->log_level);
@@ -141,7 +148,7 @@ void load_modules(struct platform *p, struct payload_files *f) {
         const struct payload_entry *pe = payload_entry_at(ph, i);
         if (pe->type != PAYLOAD_MODULE) continue;
         struct loaded_file *lf = &f->modules[m++];
-        *lf = load_entry(p, pe, KILN_MEMORY_MODULE, (const uint8_t *)ph);
+        *lf = load_entry(p, pe, KILN_MEMORY_MODULE);
         f->module_bytes += lf->bytes;
         log_info("module '%s' (%llu KiB) at 0x%llx", pe->name, (unsigned long long)((pe->size + 1023) >> 10),
                  (unsigned long long)lf->phys);
@@ -150,19 +157,22 @@ void load_modules(struct platform *p, struct payload_files *f) {
 
 void load_payload(struct platform *p, struct payload_files *f) {
     kiln_err e;
-    uint8_t *hdr = heap_alloc(PAYLOAD_HEADER_MAX);
-    if (!hdr) panic("memory: no room for the payload header");
-    if (!p->read(0, hdr, PAYLOAD_HEADER_MAX, NULL, NULL, 0, &e)) panic("payload: reading the header: %s", e.msg);
     /* The partition's size bounds the payload: a header claiming more (even
      * with a correct CRC) is refused here as `kiln image` would. */
     if (!p->payload_space) panic("payload: the size of the Kiln partition is unknown");
+    head_len = MAX((uint64_t)PAYLOAD_HEADER_MAX, MIN((uint64_t)PAYLOAD_HEAD, p->payload_space));
+    uint64_t hp = frames_alloc_raw(align_up(head_len, PAGE_SIZE) / PAGE_SIZE, KILN_MEMORY_BOOTLOADER_RECLAIMABLE);
+    if (!hp) panic("memory: no room for the payload header");
+    uint8_t *hdr = phys_ptr(hp);
+    head = hdr;
+    if (!p->read(0, hdr, head_len, NULL, NULL, 0, &e)) panic("payload: reading the header: %s", e.msg);
     if (!payload_validate(hdr, PAYLOAD_HEADER_MAX, p->payload_space, &e)) panic("%s", e.msg);
     f->header = (const struct payload_header *)hdr;
     f->placed = NULL;
     f->config = load_config(p, f->header);
     const struct payload_entry *ke = payload_find(f->header, PAYLOAD_KERNEL);
     log_info("loading kernel '%s' (%llu KiB)", ke->name, (unsigned long long)((ke->size + 1023) >> 10));
-    load_kernel_file(p, hdr, f);
+    load_kernel_file(p, f);
 }
 
 void load_kernel(const struct payload_files *f, struct kernel *k) {
