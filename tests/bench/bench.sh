@@ -256,17 +256,19 @@ report() {
     while read -r name fw m img size kind; do
         w=$(median < "$tmp/$name.ms")
         over="" perbyte="" ratio=""
-        if [ "$kind" = kiln ] && [ "$INSN_RUNS" -ge 1 ]; then
+        if [ "$kind" = kiln ]; then
             if [ "$fw" = bios ]; then fl=mbr; else fl=efi; fi
             # Small kernel: over the firmware's own floor; large: over the raw read of the same bytes.
             if [ "$size" = small ]; then floor=exit-$fl-$m; else floor=read-$fl-$m-$size; fi
+            [ "$size" != small ] && ratio=$(awk -v a="$w" -v b="$(median < "$tmp/$floor.ms")" 'BEGIN {printf "%.2f", a / b}')
+        fi
+        if [ "$kind" = kiln ] && [ "$INSN_RUNS" -ge 1 ]; then
             t=$(cat "$tmp/$name.i.total") kn=$(cat "$tmp/$name.i.kernel") ft=$(cat "$tmp/$floor.i.total")
             d=$(awk -v t="$t" -v k="$kn" -v f="$ft" 'BEGIN {printf "%.0f", t - k - f}')
             over=$(M "$d")
             [ "$size" != small ] && echo "$fw $m $(wc -c < "$(kernel_for "$size")") $d" >> "$tmp/over"
             if [ "$size" != small ]; then
                 perbyte=$(awk -v d="$d" -v b="$(wc -c < "$(kernel_for "$size")")" 'BEGIN {printf "%.2f", d / b}')
-                ratio=$(awk -v a="$w" -v b="$(median < "$tmp/$floor.ms")" 'BEGIN {printf "%.2f", a / b}')
             fi
         fi
         ksize=$size
