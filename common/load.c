@@ -40,8 +40,7 @@ static void read_part(struct platform *p, const struct loaded_file *f, uint64_t 
     uint8_t *dst = (uint8_t *)phys_ptr(f->phys) + from;
     if (from == to) return;
     if (pe->offset + to <= head_len) { /* validated: no wrap */
-        sum128_copy(sum, dst, head + pe->offset + from, to - from);
-        read_tees_copy(dst, tees, ntees);
+        sum128_copy_tees(sum, dst, head + pe->offset + from, 0, to - from, tees, ntees);
     } else if (!p->read(pe->offset + from, dst, to - from, sum, tees, ntees, &e)) {
         panic("payload: reading %s '%s': %s", payload_type_name(pe->type), pe->name, e.msg);
     }
@@ -63,7 +62,7 @@ static struct loaded_file load_entry(struct platform *p, const struct payload_en
 }
 
 /* The kernel's file, with its segments placed as it is read: its first
- * part first (what of it the partition's start holds, else KERNEL_HEAD
+ * part first (what of it the partition's start holds, else PAYLOAD_HEAD
  * bytes); when the program headers are in it (they
  * follow the ELF header in any linked kernel), the frames of its runs are
  * taken now and the rest of the file is read with each segment's file
@@ -74,14 +73,13 @@ static struct loaded_file load_entry(struct platform *p, const struct payload_en
  * can place bytes wrongly, but only into its own frames, and the sum stops
  * the boot; elf_parse of the whole, checked file then decides (map.c
  * compares the two). Headers it cannot use: read it whole, copy later. */
-#define KERNEL_HEAD (127u * 512) /* one INT 13h transfer: the rest starts on a sector */
 static void load_kernel_file(struct platform *p, struct payload_files *files) {
     const struct payload_entry *pe = payload_find(files->header, PAYLOAD_KERNEL);
     struct loaded_file f = entry_frames(pe, KILN_MEMORY_KERNEL);
     uint8_t *file = phys_ptr(f.phys);
     struct sum128 sum = {0, 0, 0, 0};
     uint64_t in_head = head_len > pe->offset ? (head_len - pe->offset) & ~(uint64_t)7 : 0; /* whole words: one sum */
-    uint64_t first = MIN(pe->size, in_head ? in_head : (uint64_t)KERNEL_HEAD);
+    uint64_t first = MIN(pe->size, in_head ? in_head : (uint64_t)PAYLOAD_HEAD); /* then the rest starts on a sector */
     read_part(p, &f, 0, first, &sum, NULL, 0);
     struct elf_image *plan = heap_alloc(sizeof *plan);
     struct read_tee tees[ELF_MAX_LOAD];

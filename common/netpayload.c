@@ -39,8 +39,7 @@ bool netpayload_read(uint64_t offset, void *dst, uint64_t size, struct sum128 *s
     if (!payload || !add_ok(offset, size, &end) || end > file_cap)
         return err_set(e, "network: read of %llu bytes at %llu runs past the payload file (%llu bytes)",
                        (unsigned long long)size, (unsigned long long)offset, (unsigned long long)file_bytes);
-    sum128_copy(sum, dst, payload + offset, size);
-    read_tees_copy(dst, tees, ntees);
+    sum128_copy_tees(sum, dst, payload + offset, 0, size, tees, ntees);
     return true;
 }
 

@@ -4,6 +4,7 @@
 #include "core/sum128.h"
 
 #include "core/kstring.h"
+#include "core/util.h"
 
 /* Loads may be unaligned and alias anything. */
 typedef uint64_t __attribute__((aligned(1), may_alias)) sum_u64;
@@ -120,8 +121,8 @@ void sum128_copy_tees(struct sum128 *sum, uint8_t *out, const uint8_t *src, uint
         uint64_t a = t[i].offset, b = t[i].offset + t[i].size;
         if (b <= rel || a >= rel + n) continue;
         /* The tee's part of this chunk, [lo, hi), and its whole words [wlo, whi). */
-        uint64_t lo = (a > rel ? a : rel) - rel, hi = (b < rel + n ? b : rel + n) - rel;
-        uint64_t wlo = ((rel + lo + 7) & ~(uint64_t)7) - rel, whi = ((rel + hi) & ~(uint64_t)7) - rel;
+        uint64_t lo = MAX(a, rel) - rel, hi = MIN(b, rel + n) - rel;
+        uint64_t wlo = align_up(rel + lo, 8) - rel, whi = align_down(rel + hi, 8) - rel;
         uint8_t *to = (uint8_t *)t[i].dst + (rel + lo - a); /* where chunk byte lo goes */
         if (wlo < whi && wlo >= at) {
             sum128_copy2(sum, out + at, NULL, src + at, wlo - at);

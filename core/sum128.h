@@ -59,8 +59,9 @@ struct read_tee {
  * out of its bounce buffer. */
 void sum128_copy_tees(struct sum128 *sum, uint8_t *out, const uint8_t *src, uint64_t rel, uint64_t n,
                       const struct read_tee *t, size_t nt);
-/* The tees of a read that went to dst in one piece: the readers but BIOS's,
- * which stores them as it copies out of its bounce buffer. */
+/* The tees of a read that went to dst in one piece (written by the
+ * firmware): a reader that copies the bytes itself uses sum128_copy_tees,
+ * one pass. */
 void read_tees_copy(const void *dst, const struct read_tee *t, size_t n);
 /* The sum of n bytes, in one call. */
 struct sum128 sum128_of(const void *data, size_t n);

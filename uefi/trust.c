@@ -34,8 +34,7 @@ static bool verified_read(uint64_t offset, void *dst, uint64_t size, struct sum1
     if (!add_ok(offset, size, &end) || end > verified_size)
         return err_set(e, "payload: read of %llu bytes at %llu runs past the verified payload (%llu bytes)",
                        (unsigned long long)size, (unsigned long long)offset, (unsigned long long)verified_size);
-    sum128_copy(sum, dst, verified + offset, size);
-    read_tees_copy(dst, tees, ntees);
+    sum128_copy_tees(sum, dst, verified + offset, 0, size, tees, ntees);
     return true;
 }
 
