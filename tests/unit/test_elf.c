@@ -392,6 +392,64 @@ out:
     free(k.f);
 }
 
+/* elf_parse_load, what the loader parses before the rest of the file is
+ * read: from any prefix that holds the program headers, the segments and
+ * runs elf_parse gives for the whole file; a prefix short of the ELF
+ * header or of the program header table is refused by name. And with the
+ * file data already in the runs (data_placed), elf_load_segments zeroes
+ * around it and leaves it alone. */
+TEST(exec_parse_load_from_a_prefix) {
+    struct kf k = exec_sample();
+    struct elf_image full, part;
+    uint8_t *mem[ELF_MAX_RUNS];
+    kiln_err e;
+    if (!EXPECT_OK(&k, &full)) goto out;
+    uint64_t phoff, ph_end;
+    memcpy(&phoff, k.f + 32, 8);
+    ph_end = phoff + (uint64_t)k.f[56] * 56;
+    for (uint64_t readable = ph_end; readable <= k.size; readable += 0x800) {
+        bool ok = elf_parse_load(k.f, k.size, readable, &part, &e);
+        CHECK(ok, "prefix of %llu bytes: %s", (unsigned long long)readable, e.msg);
+        if (!ok) break;
+        CHECK(part.nseg == full.nseg && part.nrun == full.nrun &&
+                  !memcmp(part.seg, full.seg, sizeof full.seg[0] * full.nseg) &&
+                  !memcmp(part.run, full.run, sizeof full.run[0] * full.nrun),
+              "prefix of %llu bytes: other segments or runs", (unsigned long long)readable);
+    }
+    CHECK(!elf_parse_load(k.f, k.size, 63, &part, &e) && strstr(e.msg, "the ELF header is not in the bytes read"),
+          "63 bytes: %s", e.msg);
+    CHECK(!elf_parse_load(k.f, k.size, ph_end - 1, &part, &e) &&
+              strstr(e.msg, "the program headers are not in the bytes read"),
+          "one byte short of the program headers: %s", e.msg);
+    /* The runs as the loader leaves them when it placed the segments: the
+     * data in (here marked, so that a copy from the file would show),
+     * everything else stale. */
+    for (uint32_t i = 0; i < full.nrun; i++) {
+        mem[i] = malloc(full.run[i].end - full.run[i].start);
+        if (!mem[i]) abort();
+        memset(mem[i], 0xee, full.run[i].end - full.run[i].start);
+    }
+    for (uint32_t i = full.nrun; i < ELF_MAX_RUNS; i++) mem[i] = 0;
+    for (uint32_t i = 0; i < full.nseg; i++)
+        for (uint64_t j = 0; j < full.seg[i].filesz; j++)
+            mem[0][full.seg[i].vaddr - full.run[0].start + j] = k.f[full.seg[i].offset + j] ^ 0x5a;
+    uint8_t *kept = malloc(0x6000);
+    if (!kept) abort();
+    memcpy(kept, mem[0], 0x6000);
+    elf_load_segments(&full, mem, true);
+    for (uint64_t off = 0; off < 0x6000; off++) {
+        bool data = off < 0x1800 || (off >= 0x2000 && off < 0x2800) || (off >= 0x3000 && off < 0x3100);
+        if (mem[0][off] != (data ? kept[off] : 0)) {
+            CHECK(0, "run byte 0x%llx is 0x%02x", (unsigned long long)off, mem[0][off]);
+            break;
+        }
+    }
+    free(kept);
+    free_runs(mem);
+out:
+    free(k.f);
+}
+
 TEST(config_found_through_section_header) {
     struct kf k = exec_sample();
     struct elf_image img;
