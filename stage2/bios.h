@@ -19,6 +19,17 @@ struct bios_regs {
 #define EFLAGS_IF 0x0200u
 
 void bios_call(uint8_t vec, struct bios_regs *r);
+/* bios_call for r[0], r[1], ... r[n - 1] (1 <= n <= BIOS_CALLS_MAX) in one
+ * trip to real mode, which stops after the first call that returns with CF
+ * set; returns how many calls were made (the registers of the others are
+ * left as they were). The trip can cost more than the call: four TLB
+ * flushes, about 11 us under QEMU's TCG; the payload is read three chunks a
+ * trip (stage2/int13.c). Clear CF in r[i].eflags for a service that does
+ * not report failure in CF, or the batch ends after its first call. */
+#define BIOS_CALLS_MAX 16
+unsigned bios_calls(uint8_t vec, struct bios_regs *r, unsigned n);
+/* The array is copied to the thunk's page (stage2/modes.inc: T_BATCH, at 80). */
+_Static_assert(80 + BIOS_CALLS_MAX * sizeof(struct bios_regs) <= 4096, "bios_calls' registers must fit the thunk's page");
 /* The same for a real-mode far call to seg_off (segment << 16 | offset):
  * the PXE API (stage2/pxeapi.c), with ES:DI and BX also pushed as its stack
  * arguments. */

@@ -158,31 +158,68 @@ static uint32_t read_to_bounce(uint64_t lba, uint32_t count, uint8_t *status) {
     return 0;
 }
 
+/* Up to DISK_BUFFERS chunks of `want` sectors at `lba` in one trip to real
+ * mode (bios_calls), chunk i into disk buffer i; got[i] is what each read.
+ * Returns how many chunks came in, in order: after a short or failed one
+ * the rest is left for the next trip, and 0 (the first one failed) sends
+ * the caller to read_to_bounce, whose retries and message are the same as
+ * for an unbatched read. */
+static unsigned read_batch(uint64_t lba, uint64_t want, uint32_t got[DISK_BUFFERS]) {
+    static struct dap daps[DISK_BUFFERS];
+    struct bios_regs r[DISK_BUFFERS];
+    uint16_t planned[DISK_BUFFERS];
+    unsigned n = 0;
+    for (; n < DISK_BUFFERS && want; n++) {
+        planned[n] = (uint16_t)MIN(want, CHUNK);
+        daps[n] = (struct dap){sizeof(struct dap), 0, planned[n], 0, (uint16_t)(disk_buffer(n) >> 4), lba};
+        bios_regs_init(&r[n]);
+        r[n].eax = 0x4200;
+        r[n].edx = drive;
+        point_ds_si(&r[n], &daps[n]);
+        lba += planned[n], want -= planned[n];
+    }
+    unsigned made = bios_calls(0x13, r, n), in = 0;
+    for (; in < made && !(r[in].eflags & EFLAGS_CF); in++) {
+        /* A count the BIOS lowered is what it read (0: it left it alone). */
+        got[in] = daps[in].count && daps[in].count < planned[in] ? daps[in].count : planned[in];
+        if (got[in] < planned[in]) return in + 1;
+    }
+    return in;
+}
+
 bool disk_read_payload(uint64_t offset, void *dst, uint64_t size, struct sum128 *sum, const struct read_tee *tees,
                        size_t ntees, kiln_err *e) {
     uint8_t *out = dst;
-    /* Each chunk is summed as it leaves the bounce buffer. The chunks after
-     * the first start on a sector, so from an 8-byte aligned offset each is
-     * a whole number of the sum's words, as summing in one call needs. */
+    /* Each chunk is summed as it leaves its buffer. The chunks after the
+     * first start on a sector, so from an 8-byte aligned offset each is a
+     * whole number of the sum's words, as summing in one call needs. */
     struct sum128 *fused = offset % 8 ? NULL : sum;
     while (size) {
         uint64_t lba = part_lba + offset / sector;
         uint32_t skip = (uint32_t)(offset % sector);
         uint64_t want = (skip + size + sector - 1) / sector;
-        uint8_t status = 0;
-        uint32_t got = read_to_bounce(lba, (uint32_t)MIN(want, sector == SECTOR ? CHUNK : CD_CHUNK), &status);
-        if (!got) {
-            if (status == 0xff)
-                return err_set(e, "disk: sector %llu is beyond what CHS addressing reaches", (unsigned long long)lba);
-            return err_set(e, "disk: reading sector %llu of drive 0x%02x failed (INT 13h status 0x%02x, %s)",
-                           (unsigned long long)lba, drive, status, ext ? "LBA" : "CHS");
+        uint32_t got[DISK_BUFFERS];
+        unsigned chunks = ext && sector == SECTOR ? read_batch(lba, want, got) : 0;
+        const uint8_t *from = (const uint8_t *)(uintptr_t)disk_buffer(0);
+        if (!chunks) {
+            uint8_t status = 0;
+            got[0] = read_to_bounce(lba, (uint32_t)MIN(want, sector == SECTOR ? CHUNK : CD_CHUNK), &status);
+            if (!got[0]) {
+                if (status == 0xff)
+                    return err_set(e, "disk: sector %llu is beyond what CHS addressing reaches", (unsigned long long)lba);
+                return err_set(e, "disk: reading sector %llu of drive 0x%02x failed (INT 13h status 0x%02x, %s)",
+                               (unsigned long long)lba, drive, status, ext ? "LBA" : "CHS");
+            }
+            chunks = 1;
+            from = (const uint8_t *)(uintptr_t)BOUNCE_BASE;
         }
-        uint64_t n = MIN((uint64_t)got * sector - skip, size);
-        sum128_copy_tees(fused, out, (const uint8_t *)(uintptr_t)BOUNCE_BASE + skip, (uint64_t)(out - (uint8_t *)dst), n,
-                         tees, ntees);
-        out += n;
-        offset += n;
-        size -= n;
+        for (unsigned i = 0; i < chunks; i++, from += DISK_BUFFER_SIZE, skip = 0) {
+            uint64_t n = MIN((uint64_t)got[i] * sector - skip, size);
+            sum128_copy_tees(fused, out, from + skip, (uint64_t)(out - (uint8_t *)dst), n, tees, ntees);
+            out += n;
+            offset += n;
+            size -= n;
+        }
     }
     if (sum && !fused) sum128_update(sum, dst, (uint64_t)(out - (uint8_t *)dst));
     return true;

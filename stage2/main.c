@@ -79,7 +79,7 @@ static void load_tss(void) {
     __asm__ volatile("ltr %w0" : : "r"(0x38));
 }
 
-/* Stage 2 and the bounce buffer use 0x8000-0x7ffff. The BIOS keeps its
+/* Stage 2 and the disk buffers use 0x8000-0x7ffff. The BIOS keeps its
  * extended data area (EBDA) at the top of conventional memory, normally at
  * 0x9f000 or above; refuse a machine where it reaches below 512 KiB. */
 static void check_low_memory(void) {

@@ -17,6 +17,14 @@ bits 64
 ; and restored; GDTR is reloaded because some BIOS services load their own.
 ; Interrupts are enabled only inside real mode (per the caller's EFLAGS).
 ; ---------------------------------------------------------------------------
+; unsigned bios_calls(uint8_t vec, struct bios_regs *regs, unsigned n)
+;
+; bios_call for regs[0], regs[1], ... in one trip to real mode, stopping
+; after the first call that returns with CF set; returns the calls made.
+; The trip itself costs more than many BIOS services (four TLB flushes: about
+; 11 us under QEMU's TCG, docs/boot-flow.md), and a 64 MiB kernel is
+; ~1,030 INT 13h reads. n is 1 to BIOS_CALLS_MAX (bios.h).
+; ---------------------------------------------------------------------------
 ; void bios_farcall(uint32_t seg_off, struct bios_regs *regs)
 ;
 ; The same trip, but real mode runs `call far seg:off` with ES:DI and BX
@@ -24,14 +32,18 @@ bits 64
 ; 2.1 4.4.2: segment, offset, opcode); a PXENV+ entry takes them from the
 ; registers instead (4.4.1), so one call serves both.
 ; ---------------------------------------------------------------------------
-global bios_call, bios_farcall
+global bios_call, bios_calls, bios_farcall
 bios_farcall:
     mov [abs T_FAR], edi
     mov word [abs T_DISPATCH], thunk_do_far
+    mov word [abs T_COUNT], 1
     jmp thunk_common
 bios_call:
+    mov edx, 1
+bios_calls:
     mov word [abs T_DISPATCH], thunk_do_int
     mov [abs T_VECTOR], dil         ; real mode copies its IVT entry to T_FAR
+    mov [abs T_COUNT], dx
 thunk_common:
     push rbx
     push rbp
@@ -42,8 +54,9 @@ thunk_common:
     pushfq
     cli
     mov [abs T_REGS_PTR], rsi
-    mov edi, T_REGS                 ; copy the caller's registers low
-    mov ecx, BR_SIZE
+    mov edi, T_BATCH                ; copy the caller's registers low
+    movzx ecx, word [abs T_COUNT]
+    imul ecx, ecx, BR_SIZE
     rep movsb
     mov [abs T_RSP], rsp
     sidt [abs T_IDT]
@@ -90,6 +103,19 @@ bits 16
     mov eax, [bx]
     mov [T_FAR], eax
 .called:
+    mov word [T_DONE], 0
+.next:                              ; regs[T_DONE] into T_REGS (ES = DS = 0)
+    cli
+    xor ax, ax
+    mov es, ax
+    mov ss, ax
+    mov sp, RM_STACK_TOP
+    imul si, [T_DONE], BR_SIZE
+    add si, T_BATCH
+    mov di, T_REGS
+    mov cx, BR_SIZE
+    cld
+    rep movsb
     push dword [T_REGS + BR_EFLAGS]
     push word [T_REGS + BR_DS]
     push word [T_REGS + BR_ES]
@@ -139,6 +165,20 @@ thunk_after:
     xor ax, ax
     mov es, ax
     mov ss, ax
+    mov sp, RM_STACK_TOP
+    imul di, [T_DONE], BR_SIZE      ; T_REGS back into regs[T_DONE]
+    add di, T_BATCH
+    mov si, T_REGS
+    mov cx, BR_SIZE
+    cld
+    rep movsb
+    inc word [T_DONE]
+    test byte [T_REGS + BR_EFLAGS], 1
+    jnz .all_done                   ; CF: the rest is not tried
+    mov ax, [T_DONE]
+    cmp ax, [T_COUNT]
+    jb thunk_common.next
+.all_done:
     lgdt [gdt_desc]
     mov eax, cr0
     or al, 1
@@ -157,9 +197,11 @@ bits 64
     mov rsp, [abs T_RSP]
     lidt [abs T_IDT]
     mov rdi, [abs T_REGS_PTR]
-    mov esi, T_REGS
-    mov ecx, BR_SIZE
+    mov esi, T_BATCH
+    movzx ecx, word [abs T_DONE]
+    imul ecx, ecx, BR_SIZE
     rep movsb
+    movzx eax, word [abs T_DONE]
     popfq
     pop r15
     pop r14
