@@ -396,7 +396,11 @@ $(B)/bench/insncount.so: tests/bench/insncount.c $(B)/bench/qemu-plugin.h
 $(B)/bench/phases: tests/bench/phases.c
 	@mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $<
-bench: all $(B)/tests/exit-efi.efi $(B)/tests/read-efi.efi $(B)/bench/insncount.so $(B)/bench/phases
+$(B)/bench/bench-kernel.o: tests/bench/bench-kernel.c
+	@mkdir -p $(@D)
+	$(Q)$(call say,CC,$<)$(LOADER_CC) $(KERNEL_CFLAGS) -fno-pic -fno-pie -mcmodel=kernel -c -o $@ $<
+-include $(B)/bench/bench-kernel.d
+bench: all $(B)/tests/exit-efi.efi $(B)/tests/read-efi.efi $(B)/bench/insncount.so $(B)/bench/phases $(B)/bench/bench-kernel.o
 	$(Q)B=$(B) sh tests/bench/bench.sh
 
 clean:

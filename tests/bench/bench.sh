@@ -3,9 +3,10 @@
 # times and guest-instruction counts, Kiln beside the floors under it, all
 # measured in one run, interleaved.
 #
-# Configurations: Kiln booting kernel-example ("exit" on its command line)
-# padded to ~8 MiB and ~64 MiB with random bytes in a loaded segment (or not
-# padded: "small"), under SeaBIOS and OVMF, on -M pc (IDE) and -M q35 (AHCI).
+# Configurations: Kiln booting tests/bench/bench-kernel.c (kernel-example's
+# KILN_CONFIG; it leaves QEMU as soon as it runs) padded to ~8 MiB and
+# ~64 MiB with random bytes in a loaded, writable segment (or not padded:
+# "small"), under SeaBIOS and OVMF, on -M pc (IDE) and -M q35 (AHCI).
 # Floors on the same firmware and machine, from the same disk images:
 #   exit-mbr   a boot sector that exits at once (SeaBIOS's own time)
 #   read-mbr   a boot sector reading the image's bytes with INT 13h, then exiting
@@ -42,18 +43,25 @@ minmax() { sort -n | awk 'NR==1{min=$1} {max=$1} END {print min "-" max}'; }
 # Kernels and images.
 # ---------------------------------------------------------------------------
 
-# kernel_for SIZE: kernel-example, or kernel-example linked with random
-# bytes in its data segment to make an ELF of about SIZE MiB.
+# link_kernel OUT [OBJECT]: the bench kernel, linked as kernel-example is.
+link_kernel() {
+    ld -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack -T kernel-example/kernel.ld -o "$1" \
+        "$B"/bench/bench-kernel.o "$B"/kernel-example/libc.o ${2:+"$2"} "$B/lib/libkiln.a"
+}
+
+# kernel_for SIZE: the bench kernel, or the bench kernel linked with random
+# bytes in a data segment of its own to make an ELF of about SIZE MiB.
 kernel_for() {
-    if [ "$1" = small ]; then echo "$B/kernel-example.elf"; return; fi
     k=$tmp/kernel-$1.elf
-    if [ ! -f "$k" ]; then
-        base=$(wc -c < "$B/kernel-example.elf")
+    if [ "$1" = small ]; then
+        [ -f "$k" ] || link_kernel "$k" || fail "linking the bench kernel failed"
+    elif [ ! -f "$k" ]; then
+        link_kernel "$tmp/kernel-small.elf" || fail "linking the bench kernel failed"
+        base=$(wc -c < "$tmp/kernel-small.elf")
         head -c $(($1 * 1048576 - base)) /dev/urandom > "$tmp/pad.bin"
         (cd "$tmp" && objcopy -I binary -O elf64-x86-64 -B i386:x86-64 \
             --rename-section .data=.data.pad,alloc,load,data,contents pad.bin pad.o) || fail "objcopy of the padding failed"
-        ld -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack -T kernel-example/kernel.ld -o "$k" \
-            "$B"/kernel-example/main.o "$B"/kernel-example/libc.o "$tmp/pad.o" "$B/lib/libkiln.a" || fail "linking the $1 MiB kernel failed"
+        link_kernel "$k" "$tmp/pad.o" || fail "linking the $1 MiB kernel failed"
     fi
     echo "$k"
 }
@@ -83,7 +91,8 @@ for s in $SIZES; do
 done
 # The exit-at-once floors on a copy of the small kernel's image (SeaBIOS
 # does not boot a disk of a single sector on q35's AHCI).
-"$B"/kiln image "$B"/kernel-example.elf -o "$tmp/exit-efi.img" --cmdline exit -q || exit 1
+small=$(kernel_for small) || exit 1
+"$B"/kiln image "$small" -o "$tmp/exit-efi.img" --cmdline exit -q || exit 1
 cp "$tmp/exit-efi.img" "$tmp/exit-mbr.img"
 nasm -f bin -o "$tmp/exit-mbr.bin" tests/bench/exit-mbr.asm || exit 1
 dd if="$tmp/exit-mbr.bin" of="$tmp/exit-mbr.img" conv=notrunc status=none
@@ -344,7 +353,7 @@ report | tee "$out/report.md"
 while read -r name fw m img size kind; do
     [ "$size" = 0 ] && continue
     mib=$size
-    [ "$size" = small ] && mib=$(awk -v b="$(wc -c < "$B/kernel-example.elf")" 'BEGIN {printf "%.3f", b / 1048576}')
+    [ "$size" = small ] && mib=$(awk -v b="$(wc -c < "$(kernel_for small)")" 'BEGIN {printf "%.3f", b / 1048576}')
     series="Kiln $fw $m"
     [ "$kind" = floor ] && series="raw read $fw $m"
     echo "$series|$mib|$(median < "$tmp/$name.ms")"
