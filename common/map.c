@@ -168,7 +168,7 @@ static void map_segments(const struct kernel *k, struct placement *pl) {
     for (uint32_t r = 0; r < img->nrun; r++)
         for (uint64_t va = img->run[r].start, next; va < img->run[r].end; va = next) {
             uint32_t f = elf_page_flags(img, va);
-            for (next = va + PAGE_SIZE; next < img->run[r].end && elf_page_flags(img, next) == f;) next += PAGE_SIZE;
+            next = elf_flags_end(img, va, img->run[r].end);
             if (!f) continue; /* a gap between segments of one run */
             unsigned flags = (f & ELF_PF_W ? MAP_W : 0) | (f & ELF_PF_X ? MAP_X : 0);
             map_or_panic(&pl->pt, va + (uint64_t)pl->plan->bias, pl->run_phys[r] + (va - img->run[r].start), next - va,

@@ -525,6 +525,25 @@ uint32_t elf_page_flags(const struct elf_image *img, uint64_t page) {
     return flags;
 }
 
+/* elf_page_flags is constant between the pages where a segment's or the
+ * RELRO range's page span [align_down(start), align_up(end)) (RELRO:
+ * align_down(end)) begins or ends. */
+static uint64_t next_edge(uint64_t page, uint64_t edge, uint64_t best) { return edge > page && edge < best ? edge : best; }
+
+uint64_t elf_flags_end(const struct elf_image *img, uint64_t page, uint64_t limit) {
+    uint64_t end = limit;
+    for (uint32_t i = 0; i < img->nseg; i++) {
+        const struct elf_segment *s = &img->seg[i];
+        end = next_edge(page, align_down(s->vaddr, PAGE_SIZE), end);
+        end = next_edge(page, align_up(s->vaddr + s->memsz, PAGE_SIZE), end);
+    }
+    if (img->has_relro && img->relro_memsz) {
+        end = next_edge(page, align_down(img->relro_vaddr, PAGE_SIZE), end);
+        end = next_edge(page, align_down(img->relro_vaddr + img->relro_memsz, PAGE_SIZE), end);
+    }
+    return end;
+}
+
 int elf_warning(const struct elf_image *img, uint32_t w, const char *subject, char *buf, size_t n) {
     switch (img->warnings & w) {
     case ELF_WARN_RWX_SEGMENT:

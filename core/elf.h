@@ -109,6 +109,11 @@ void elf_load_segments(const struct elf_image *img, uint8_t *const run_mem[], bo
  * all segments touching it; 0 if none). Pages in [align_down(RELRO start),
  * align_down(RELRO end)) lose ELF_PF_W, as with the dynamic linkers. */
 uint32_t elf_page_flags(const struct elf_image *img, uint64_t page);
+/* The first page after `page`, and at most `limit`, whose elf_page_flags
+ * may differ from page's: the next page a segment or the RELRO range starts
+ * or ends on. The loader maps a stretch of pages with one set of flags at a
+ * time instead of asking for every page (16,384 calls for a 64 MiB kernel). */
+uint64_t elf_flags_end(const struct elf_image *img, uint64_t page, uint64_t limit);
 
 /* The run holding link-time address va, or -1. */
 int elf_run_of(const struct elf_image *img, uint64_t va);

@@ -115,10 +115,14 @@ bool pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned fla
             if (!l1) return false;
             l1_va = va >> 21;
         }
-        uint64_t *e1 = &l1[(va >> 12) & 511];
-        if (taken(e1, va, e)) return false;
-        *e1 = leaf(pt, pa, flags, false);
-        va += PAGE_SIZE, pa += PAGE_SIZE, size -= PAGE_SIZE;
+        /* The rest of this page table in one loop: a 64 MiB kernel and its
+         * file are 32,768 entries. */
+        uint64_t *e1 = &l1[(va >> 12) & 511], pte_bits = leaf(pt, 0, flags, false);
+        do {
+            if (taken(e1, va, e)) return false;
+            *e1++ = pa | pte_bits;
+            va += PAGE_SIZE, pa += PAGE_SIZE, size -= PAGE_SIZE;
+        } while (size && va & (MIB(2) - 1));
     }
     return true;
 }

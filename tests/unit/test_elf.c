@@ -549,6 +549,54 @@ out:
     free(k.f);
 }
 
+/* elf_flags_end against elf_page_flags, page by page, on random layouts:
+ * the flags stay the same up to the page it names, which is past the page
+ * asked about and within the limit; and it is exact where a segment edge
+ * is the only change (not page by page). */
+TEST(flags_end_agrees_with_page_flags) {
+    srand(7);
+    for (int round = 0; round < 2000; round++) {
+        struct elf_image img;
+        memset(&img, 0, sizeof img);
+        img.nseg = 1 + (uint32_t)(rand() % 4);
+        uint64_t at = 0x200000 + (uint64_t)(rand() % 8) * 0x800;
+        for (uint32_t i = 0; i < img.nseg; i++) {
+            struct elf_segment *sg = &img.seg[i];
+            sg->vaddr = at;
+            sg->memsz = 1 + (uint64_t)(rand() % 0x6000);
+            sg->flags = (uint32_t)(rand() % 8);
+            at = sg->vaddr + sg->memsz + (uint64_t)(rand() % 3) * (uint64_t)(rand() % 0x3000);
+        }
+        if (rand() % 2) {
+            const struct elf_segment *sg = &img.seg[(uint32_t)rand() % img.nseg];
+            img.has_relro = true;
+            img.relro_vaddr = sg->vaddr + (uint64_t)(rand() % 0x800);
+            img.relro_memsz = (uint64_t)(rand() % 0x4000);
+        }
+        uint64_t lo = align_down(img.seg[0].vaddr, 0x1000) - 0x2000, hi = align_up(at, 0x1000) + 0x2000;
+        for (uint64_t pg = lo; pg < hi; pg += 0x1000) {
+            uint64_t end = elf_flags_end(&img, pg, hi);
+            REQUIRE(end > pg && end <= hi && !(end & 0xfff), "round %d page 0x%llx: end 0x%llx", round,
+                    (unsigned long long)pg, (unsigned long long)end);
+            for (uint64_t q = pg + 0x1000; q < end; q += 0x1000)
+                REQUIRE(elf_page_flags(&img, q) == elf_page_flags(&img, pg),
+                        "round %d: page 0x%llx has flags %u, page 0x%llx %u, but the stretch from it ends at 0x%llx",
+                        round, (unsigned long long)q, elf_page_flags(&img, q), (unsigned long long)pg,
+                        elf_page_flags(&img, pg), (unsigned long long)end);
+        }
+    }
+    /* One 64 KiB segment: one stretch, not sixteen. */
+    struct elf_image one;
+    memset(&one, 0, sizeof one);
+    one.nseg = 1;
+    one.seg[0] = (struct elf_segment){.vaddr = 0x400000, .memsz = 0x10000, .flags = PF_R | PF_W};
+    CHECK(elf_flags_end(&one, 0x400000, 0x500000) == 0x410000 && elf_flags_end(&one, 0x3ff000, 0x500000) == 0x400000 &&
+              elf_flags_end(&one, 0x410000, 0x500000) == 0x500000,
+          "one segment: %llx %llx %llx", (unsigned long long)elf_flags_end(&one, 0x400000, 0x500000),
+          (unsigned long long)elf_flags_end(&one, 0x3ff000, 0x500000),
+          (unsigned long long)elf_flags_end(&one, 0x410000, 0x500000));
+}
+
 TEST(pie_relocations_applied_with_bias) {
     struct kf k = pie_sample();
     struct elf_image img;
