@@ -24,8 +24,9 @@ void bios_call(uint8_t vec, struct bios_regs *r);
  * set; returns how many calls were made (the registers of the others are
  * left as they were). The trip can cost more than the call: four TLB
  * flushes, about 11 us under QEMU's TCG; the payload is read three chunks a
- * trip (stage2/int13.c). Clear CF in r[i].eflags for a service that does
- * not report failure in CF, or the batch ends after its first call. */
+ * trip (stage2/int13.c), the VBE modes 16 a trip (stage2/vbe.c). Clear CF in
+ * r[i].eflags for a service that does not report failure in CF, or the
+ * batch ends after its first call. */
 #define BIOS_CALLS_MAX 16
 unsigned bios_calls(uint8_t vec, struct bios_regs *r, unsigned n);
 /* The array is copied to the thunk's page (stage2/modes.inc: T_BATCH, at 80). */

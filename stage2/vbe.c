@@ -10,7 +10,7 @@
 
 #define VBE_OK 0x004f
 #define INFO_OFF 0x0000  /* VbeInfoBlock, 512 bytes, in the bounce buffer */
-#define MODE_OFF 0x1000  /* ModeInfoBlock, 256 bytes */
+#define MODE_OFF 0x1000  /* ModeInfoBlocks, 256 bytes each, BIOS_CALLS_MAX of them */
 #define MAX_VBE_MODES 512
 
 static uint16_t vbe_version;
@@ -19,17 +19,22 @@ static uint8_t *bounce(uint32_t off) { return (uint8_t *)(uintptr_t)(BOUNCE_BASE
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16; }
 
-static bool mode_info(uint16_t mode, struct video_mode *m) {
-    uint8_t *mi = bounce(MODE_OFF);
-    struct bios_regs r;
-    memset(mi, 0, 256);
-    bios_regs_init(&r);
-    r.eax = 0x4f01;
-    r.ecx = mode;
-    r.es = (BOUNCE_BASE + MODE_OFF) >> 4;
-    r.edi = 0;
-    bios_call(0x10, &r);
-    if ((r.eax & 0xffff) != VBE_OK) return false;
+/* Registers for 4F01h (mode information) into the i-th 256-byte block at
+ * MODE_OFF, which is cleared first. VBE reports failure in AX, not CF: CF
+ * is clear so that a batch of them (bios_calls) runs to its end. */
+static void mode_query(uint16_t mode, unsigned i, struct bios_regs *r) {
+    memset(bounce(MODE_OFF + 256 * i), 0, 256);
+    bios_regs_init(r);
+    r->eflags &= ~EFLAGS_CF;
+    r->eax = 0x4f01;
+    r->ecx = mode;
+    r->es = (uint16_t)((BOUNCE_BASE + MODE_OFF + 256 * i) >> 4);
+    r->edi = 0;
+}
+
+/* A mode from its 4F01h answer (AX and the block), if Kiln can use it. */
+static bool mode_decode(uint16_t mode, uint32_t ax, const uint8_t *mi, struct video_mode *m) {
+    if ((ax & 0xffff) != VBE_OK) return false;
     uint16_t attr = rd16(mi);
     /* supported (bit 0), graphics (bit 4), linear framebuffer (bit 7) */
     if ((attr & 0x91) != 0x91) return false;
@@ -58,6 +63,13 @@ static bool mode_info(uint16_t mode, struct video_mode *m) {
     return true;
 }
 
+static bool mode_info(uint16_t mode, struct video_mode *m) {
+    struct bios_regs r;
+    mode_query(mode, 0, &r);
+    bios_call(0x10, &r);
+    return mode_decode(mode, r.eax, bounce(MODE_OFF), m);
+}
+
 size_t vbe_modes(struct video_mode *out, size_t cap, int *current) {
     uint8_t *info = bounce(INFO_OFF);
     struct bios_regs r;
@@ -84,9 +96,18 @@ size_t vbe_modes(struct video_mode *out, size_t cap, int *current) {
         if (id == 0xffff) break;
         ids[nids++] = id;
     }
+    /* BIOS_CALLS_MAX queries a trip to real mode: SeaBIOS lists 59 modes,
+     * and a trip costs about as much as its answer (docs/boot-flow.md). */
     size_t n = 0;
-    for (size_t i = 0; i < nids && n < cap; i++)
-        if (mode_info(ids[i], &out[n])) n++;
+    for (size_t i = 0; i < nids && n < cap;) {
+        struct bios_regs q[BIOS_CALLS_MAX];
+        unsigned k = (unsigned)MIN(nids - i, (size_t)BIOS_CALLS_MAX);
+        for (unsigned j = 0; j < k; j++) mode_query(ids[i + j], j, &q[j]);
+        unsigned made = bios_calls(0x10, q, k);
+        for (unsigned j = 0; j < made && n < cap; j++)
+            if (mode_decode(ids[i + j], q[j].eax, bounce(MODE_OFF + 256 * j), &out[n])) n++;
+        i += made;
+    }
     return n;
 }
 
