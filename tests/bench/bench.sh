@@ -13,7 +13,8 @@
 #   exit-efi   an EFI application that exits at once (OVMF's own time)
 #   read-efi   an EFI application reading the Kiln partition with one BlockIo call
 # Wall time: QEMU start to exit, N boots of each (median, min, max), the
-# configurations interleaved so that load on the machine hits all alike.
+# configurations interleaved, in a shuffled order each round, so that load
+# on the machine hits all alike.
 # Guest instructions: INSN_RUNS boots of each under the insncount plugin
 # (tests/bench/insncount.c), split by tests/bench/phases.c with the
 # loader's and the kernel's symbols into firmware, loader and kernel.
@@ -188,11 +189,19 @@ symbols() {
     esac
 }
 
+# Each round boots every configuration once, in an order shuffled anew
+# (seeded by the round, so runs repeat it): on this kind of machine a boot
+# right after another can take longer outside the guest for reasons of the
+# host (a Kiln boot straight after a raw-read floor took 150-400 ms more
+# in 3 runs of 8, the one after it did not; a second's pause before every
+# boot made each 300-700 ms slower), and in a fixed order every Kiln boot
+# followed a floor.
 i=0
 while [ $i -lt "$N" ]; do
+    awk -v seed=$((i + 1)) 'BEGIN {srand(seed)} {print rand() "\t" $0}' "$tmp/configs" | sort -n | cut -f2- > "$tmp/order"
     while read -r name fw m img size kind; do
         boot "$name" "$fw" "$m" "$img"
-    done < "$tmp/configs"
+    done < "$tmp/order"
     i=$((i + 1))
 done
 
