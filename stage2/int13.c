@@ -113,6 +113,23 @@ static bool cd_init(kiln_err *e) {
     return true;
 }
 
+/* Registers for an AH=42h read of `count` sectors at `lba` into the low
+ * buffer at `buf` (64 KiB aligned), through the packet d. */
+static void ext_read_regs(struct bios_regs *r, struct dap *d, uint64_t lba, uint16_t count, uint32_t buf) {
+    *d = (struct dap){sizeof(struct dap), 0, count, 0, (uint16_t)(buf >> 4), lba};
+    bios_regs_init(r);
+    r->eax = 0x4200;
+    r->edx = drive;
+    point_ds_si(r, d);
+}
+
+/* The sectors an AH=42h read that succeeded transferred: it reports them
+ * in the packet; believe a partial count (some BIOSes leave the field
+ * alone: 0). */
+static uint32_t ext_read_count(const struct dap *d, uint32_t asked) {
+    return d->count && d->count < asked ? d->count : asked;
+}
+
 static void reset(void) {
     struct bios_regs r;
     bios_regs_init(&r);
@@ -126,13 +143,10 @@ static uint32_t read_to_bounce(uint64_t lba, uint32_t count, uint8_t *status) {
     struct bios_regs r;
     for (int attempt = 0; attempt < 3; attempt++) {
         if (attempt) reset();
-        bios_regs_init(&r);
         if (ext) {
-            dap_buf = (struct dap){sizeof(struct dap), 0, (uint16_t)count, 0, BOUNCE_BASE >> 4, lba};
-            r.eax = 0x4200;
-            r.edx = drive;
-            point_ds_si(&r, &dap_buf);
+            ext_read_regs(&r, &dap_buf, lba, (uint16_t)count, BOUNCE_BASE);
         } else {
+            bios_regs_init(&r);
             uint64_t cyl = lba / (spt * heads);
             uint32_t head = (uint32_t)((lba / spt) % heads), sec = (uint32_t)(lba % spt) + 1;
             if (cyl > 1023) {
@@ -147,12 +161,7 @@ static uint32_t read_to_bounce(uint64_t lba, uint32_t count, uint8_t *status) {
             r.ebx = 0;
         }
         bios_call(0x13, &r);
-        if (!(r.eflags & EFLAGS_CF)) {
-            /* AH=42h reports how many sectors it transferred; believe a
-             * partial count (some BIOSes leave the field alone: 0). */
-            if (ext && dap_buf.count && dap_buf.count < count) return dap_buf.count;
-            return count;
-        }
+        if (!(r.eflags & EFLAGS_CF)) return ext ? ext_read_count(&dap_buf, count) : count;
         *status = (uint8_t)(r.eax >> 8);
     }
     return 0;
@@ -171,17 +180,12 @@ static unsigned read_batch(uint64_t lba, uint64_t want, uint32_t got[DISK_BUFFER
     unsigned n = 0;
     for (; n < DISK_BUFFERS && want; n++) {
         planned[n] = (uint16_t)MIN(want, CHUNK);
-        daps[n] = (struct dap){sizeof(struct dap), 0, planned[n], 0, (uint16_t)(disk_buffer(n) >> 4), lba};
-        bios_regs_init(&r[n]);
-        r[n].eax = 0x4200;
-        r[n].edx = drive;
-        point_ds_si(&r[n], &daps[n]);
+        ext_read_regs(&r[n], &daps[n], lba, planned[n], disk_buffer(n));
         lba += planned[n], want -= planned[n];
     }
     unsigned made = bios_calls(0x13, r, n), in = 0;
     for (; in < made && !(r[in].eflags & EFLAGS_CF); in++) {
-        /* A count the BIOS lowered is what it read (0: it left it alone). */
-        got[in] = daps[in].count && daps[in].count < planned[in] ? daps[in].count : planned[in];
+        got[in] = ext_read_count(&daps[in], planned[in]);
         if (got[in] < planned[in]) return in + 1;
     }
     return in;

@@ -93,6 +93,7 @@ bits 16
 .rm:
     xor ax, ax
     mov ds, ax
+    mov es, ax
     mov ss, ax
     mov sp, RM_STACK_TOP
     lidt [rm_idt]
@@ -104,12 +105,8 @@ bits 16
     mov [T_FAR], eax
 .called:
     mov word [T_DONE], 0
-.next:                              ; regs[T_DONE] into T_REGS (ES = DS = 0)
-    cli
-    xor ax, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, RM_STACK_TOP
+.next:                              ; regs[T_DONE] into T_REGS (DS = ES = SS = 0, SP at
+                                    ; its top, IF off: .rm and thunk_after set them)
     imul si, [T_DONE], BR_SIZE
     add si, T_BATCH
     mov di, T_REGS
