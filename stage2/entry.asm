@@ -23,7 +23,7 @@
 
 extern stage2_main, enable_a20
 extern __bss_start, __bss_end
-global gdt_desc, pt_pml4, pt_root, cr4_la57
+global gdt_desc, pt_pml4, pt_root, cr4_la57, cr4_bios
 
 section .entry progbits alloc exec
 bits 16
@@ -285,6 +285,8 @@ pm_entry:
     mov dword [pt_root], pt_pml5
     mov dword [cr4_la57], 1 << 12
 .no_la57:
+    mov eax, cr4
+    mov [cr4_bios], eax             ; the firmware's, given back for every BIOS call (thunk.asm)
 
     ENTER_LONG_MODE lm_entry
 
@@ -322,6 +324,7 @@ boot_drive: db 0
 align 4
 pt_root:    dd 0                    ; what ENTER_LONG_MODE loads into CR3 (modes.inc)
 cr4_la57:   dd 0                    ; and ORs into CR4
+cr4_bios:   dd 0                    ; CR4 as the firmware left it
 msg_no_lm:  db "Kiln: this CPU cannot run 64-bit code (no long mode). Halted.", 13, 10, 0
 msg_no_a20: db "Kiln: could not enable the A20 line. Halted.", 13, 10, 0
 

@@ -4,7 +4,7 @@
 %include "stage2/asm-offsets.inc"
 %include "stage2/modes.inc"
 
-extern gdt_desc, pt_pml4, pt_root, cr4_la57
+extern gdt_desc, pt_pml4, pt_root, cr4_la57, cr4_bios
 
 section .text16 progbits alloc exec
 bits 64
@@ -77,6 +77,12 @@ bits 32
     rdmsr
     and eax, ~(1 << 8)              ; LME off
     wrmsr
+    ; The BIOS runs with the CR4 it left (PAE and LA57 off again). Left on,
+    ; they also cost time under QEMU: SeaBIOS enters 32-bit code through
+    ; SMM, whose entry zeroes CR4 and whose exit restores it, and a change
+    ; of CR4's paging bits flushes the emulated TLB, several times a call.
+    mov eax, [cr4_bios]
+    mov cr4, eax
     jmp SEL_CODE16:.pm16
 bits 16
 .pm16:
@@ -187,7 +193,7 @@ bits 32
     mov ds, ax
     mov es, ax
     mov ss, ax
-    ENTER_LONG_MODE .back64         ; PAE too: a BIOS has no business clearing it, but be sure
+    ENTER_LONG_MODE .back64         ; PAE (and LA57) on again over the firmware's CR4
 bits 64
 .back64:
     LOAD_DATA64
