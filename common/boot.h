@@ -73,8 +73,11 @@ struct kernel {
     struct kiln_config *cfg;
 };
 void load_kernel(const struct payload_files *f, struct kernel *k);
-/* Frames for each run of a kernel's segments, one block a run (map.c). */
-void kernel_runs_alloc(const struct platform *p, const char *name, const struct elf_image *img, uint64_t run_phys[]);
+/* Frames for each run of a kernel's segments, one block a run, placed
+ * against the kernel file's frames at file_phys as frames_alloc_raw_odd
+ * says (map.c). */
+void kernel_runs_alloc(const struct platform *p, const char *name, const struct elf_image *img, uint64_t file_phys,
+                       uint64_t run_phys[]);
 
 /* The processors (cpus.c). With smp = KILN_SMP_START, `aps` of them (the
  * NOT_STARTED ones cpus_startable() accepts) get a stack and are started at

@@ -71,6 +71,20 @@ uint64_t frames_limit(void) { return default_limit; }
 uint64_t frames_alloc(uint64_t pages, uint32_t kind) { return take(source, pages, kind, default_limit, true); }
 uint64_t frames_alloc_raw(uint64_t pages, uint32_t kind) { return take(source, pages, kind, default_limit, false); }
 
+uint64_t frames_alloc_raw_odd(uint64_t pages, uint32_t kind, uint64_t from) {
+    if (!pages || pages == UINT64_MAX) return 0;
+    uint64_t pa = source(pages + 1, default_limit);
+    if (!pa) return 0;
+    /* Unsigned differences wrap modulo 2^64, which keeps the parity of the
+     * page count: no sign to care about. */
+    uint64_t use = ((pa - align_down(from, PAGE_SIZE)) >> 12) & 1 ? pa : pa + PAGE_SIZE;
+    uint64_t spare = use == pa ? pa + pages * PAGE_SIZE : pa;
+    if (!frames_record(use, pages * PAGE_SIZE, kind) ||
+        !frames_record(spare, PAGE_SIZE, KILN_MEMORY_BOOTLOADER_RECLAIMABLE))
+        return 0;
+    return use;
+}
+
 void frames_set_code_source(frames_source_fn src) { code_source = src; }
 
 uint64_t frames_alloc_code(uint64_t pages) {

@@ -29,6 +29,17 @@ uint64_t frames_alloc_raw(uint64_t pages, uint32_t kind);
  * tables (the hand-off stub). UEFI firmware may map loader *data* NX, so
  * the platform can give a separate source (EfiLoaderCode); without one the
  * normal source is used. Recorded as BOOTLOADER_RECLAIMABLE. */
+/* frames_alloc_raw for a block the loader fills by copying from the memory
+ * at `from` (a kernel segment, from its bytes in the kernel file): placed
+ * an odd number of pages away from it, so that no page of the copy's
+ * source and its destination page are a multiple of any power of two
+ * pages apart. Emulators with a direct-mapped software TLB (QEMU's TCG:
+ * entry = page number modulo a power of two) otherwise evict one stream's
+ * entry with the other's on every store when the distance is such a
+ * multiple: a 64 MiB kernel whose segment lay 16,384 pages from its file
+ * bytes took 6-7 times as long to copy (docs/benchmarks.md). One page more
+ * is taken; the one left over is recorded BOOTLOADER_RECLAIMABLE. */
+uint64_t frames_alloc_raw_odd(uint64_t pages, uint32_t kind, uint64_t from);
 void frames_set_code_source(frames_source_fn source);
 uint64_t frames_alloc_code(uint64_t pages);
 /* The same, below `limit` (the hand-off when it changes the paging depth

@@ -96,7 +96,7 @@ static void load_kernel_file(struct platform *p, struct payload_files *files) {
         last_end = s->offset + s->filesz;
     }
     if (place) {
-        kernel_runs_alloc(p, pe->name, plan, files->placed_run_phys);
+        kernel_runs_alloc(p, pe->name, plan, f.phys, files->placed_run_phys);
         for (uint32_t i = 0; i < plan->nseg; i++) {
             const struct elf_segment *s = &plan->seg[i];
             int r = elf_run_of(plan, s->vaddr);

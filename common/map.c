@@ -11,10 +11,27 @@
 #define EDID_MAX 256u
 #define PT_BATCH 16 /* page-table pages taken from the frame allocator at a time */
 
-void kernel_runs_alloc(const struct platform *p, const char *name, const struct elf_image *img, uint64_t run_phys[]) {
+/* The run's largest segment from the file (NULL: none has file bytes). */
+static const struct elf_segment *largest_in_run(const struct elf_image *img, uint32_t run) {
+    const struct elf_segment *best = NULL;
+    for (uint32_t i = 0; i < img->nseg; i++) {
+        const struct elf_segment *s = &img->seg[i];
+        if (s->filesz && elf_run_of(img, s->vaddr) == (int)run && (!best || s->filesz > best->filesz)) best = s;
+    }
+    return best;
+}
+
+void kernel_runs_alloc(const struct platform *p, const char *name, const struct elf_image *img, uint64_t file_phys,
+                       uint64_t run_phys[]) {
     for (uint32_t i = 0; i < img->nrun; i++) {
         uint64_t pages = (img->run[i].end - img->run[i].start) / PAGE_SIZE;
-        run_phys[i] = frames_alloc_raw(pages, KILN_MEMORY_KERNEL); /* elf_load_segments writes every byte */
+        const struct elf_segment *big = largest_in_run(img, i);
+        /* elf_load_segments (or the read's tees) writes every byte; the
+         * largest segment an odd number of pages from its file bytes
+         * (frames.h says why). */
+        run_phys[i] = big ? frames_alloc_raw_odd(pages, KILN_MEMORY_KERNEL,
+                                                 file_phys + big->offset - (big->vaddr - img->run[i].start))
+                          : frames_alloc_raw(pages, KILN_MEMORY_KERNEL);
         if (!run_phys[i]) {
             /* Say why with the sizes: a run is one block, so free memory in
              * pieces does not help (OVMF's own allocations split it). */
@@ -51,7 +68,7 @@ static void load_segments(const struct platform *p, const struct payload_files *
     const struct elf_image *img = k->elf;
     bool placed = f->placed && same_segments(f->placed, img);
     if (placed) memcpy(pl->run_phys, f->placed_run_phys, sizeof pl->run_phys);
-    else kernel_runs_alloc(p, k->name, img, pl->run_phys);
+    else kernel_runs_alloc(p, k->name, img, f->kernel.phys, pl->run_phys);
     for (uint32_t i = 0; i < img->nrun; i++) run_mem[i] = phys_ptr(pl->run_phys[i]);
     elf_load_segments(img, run_mem, placed);
     if (!elf_relocate(img, run_mem, pl->plan->bias, &e)) panic("kernel '%s': %s", k->name, e.msg);

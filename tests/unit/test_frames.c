@@ -108,6 +108,44 @@ TEST(frames_grow_past_static_records) {
     CHECK(frames_record(63 * 0x2000 + 0x1000, 0x1000, KILN_MEMORY_KERNEL), "a merge still works when full");
 }
 
+/* frames_alloc_raw_odd: the block lies an odd number of pages from `from`,
+ * whatever the parity of what the source gives, and the page left over is
+ * recorded as the loader's. */
+TEST(frames_odd_distance) {
+    static const uint64_t froms[] = {0, 0x1000, 0x2000, 0x3010, MOCK_PHYS_BASE, MOCK_PHYS_BASE + 0x5000,
+                                     GIB(3) + 0x7ff0, UINT64_MAX - 0xfff, UINT64_C(1) << 63};
+    for (unsigned i = 0; i < ARRAY_LEN(froms); i++)
+        for (uint64_t skew = 0; skew < 2; skew++)
+            for (uint64_t pages = 1; pages < 5; pages += 3) {
+                mock_phys_init(MIB(4));
+                frames_init(mock_phys_alloc, UINT64_MAX);
+                if (skew) REQUIRE(frames_alloc(1, KILN_MEMORY_MODULE), "skew"); /* the source's next block: other parity */
+                uint64_t first = mock_phys_used();
+                uint64_t a = frames_alloc_raw_odd(pages, KILN_MEMORY_KERNEL, froms[i]);
+                REQUIRE(a, "from 0x%llx, %llu pages", (unsigned long long)froms[i], (unsigned long long)pages);
+                uint64_t d = a - (froms[i] & ~UINT64_C(0xfff));
+                CHECK((d >> 12) & 1, "from 0x%llx skew %llu: block at 0x%llx, 0x%llx bytes away",
+                      (unsigned long long)froms[i], (unsigned long long)skew, (unsigned long long)a, (unsigned long long)d);
+                CHECK(mock_phys_used() - first == (pages + 1) * PAGE_SIZE, "one page more taken");
+                CHECK(frames_total(KILN_MEMORY_KERNEL) == pages * PAGE_SIZE &&
+                          frames_total(KILN_MEMORY_BOOTLOADER_RECLAIMABLE) == PAGE_SIZE,
+                      "records: 0x%llx kernel, 0x%llx loader", (unsigned long long)frames_total(KILN_MEMORY_KERNEL),
+                      (unsigned long long)frames_total(KILN_MEMORY_BOOTLOADER_RECLAIMABLE));
+                const region *k = find_rec(a, NULL);
+                CHECK(k && k->kind == KILN_MEMORY_KERNEL && k->length == pages * PAGE_SIZE, "the block's record");
+                const region *sp = find_rec(a == MOCK_PHYS_BASE + first ? a + pages * PAGE_SIZE : a - PAGE_SIZE, NULL);
+                CHECK(sp && sp->kind == KILN_MEMORY_BOOTLOADER_RECLAIMABLE && sp->length == PAGE_SIZE,
+                      "the spare page beside it");
+            }
+    mock_phys_init(MIB(4));
+    frames_init(mock_phys_alloc, UINT64_MAX);
+    CHECK(frames_alloc_raw_odd(0, KILN_MEMORY_KERNEL, 0) == 0, "0 pages");
+    CHECK(frames_alloc_raw_odd(UINT64_MAX, KILN_MEMORY_KERNEL, 0) == 0, "2^64 - 1 pages");
+    CHECK(frames_alloc_raw_odd(MIB(4) / PAGE_SIZE, KILN_MEMORY_KERNEL, 0) == 0, "all of memory and a page more");
+    size_t n;
+    CHECK(frames_records(&n) && n == 0, "failures record nothing: %zu records", n);
+}
+
 TEST(heap_zeroed_aligned_disjoint) {
     mock_phys_init(MIB(4));
     memset(phys_ptr(MOCK_PHYS_BASE), 0xff, MIB(4));
