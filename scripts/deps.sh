@@ -10,7 +10,8 @@
 #   debug   gdb (make debug)
 #   bench   make bench: xz and curl fetch QEMU's plugin header from the
 #           source of the installed QEMU (tests/bench/plugin-header.sh;
-#           Debian 12 has it in no binary package)
+#           Debian 12 has it in no binary package); GRUB for the reference
+#           boots (the bench skips them, saying so, where GRUB is missing)
 # As root: apt-get install -y what is missing (apt-get update first if the
 # package lists are empty or stale). Otherwise: print the exact command and
 # fail, so `make` stops with a clear message.
@@ -63,6 +64,9 @@ for g in $groups; do
         have_cmd xz || need="$need xz-utils"
         have_cmd curl || need="$need curl"
         have_cmd dpkg-query || need="$need dpkg"
+        have_cmd grub-mkrescue || need="$need grub-common"
+        have_file /usr/lib/grub/i386-pc/multiboot2.mod || need="$need grub-pc-bin"
+        have_file /usr/lib/grub/x86_64-efi/multiboot2.mod || need="$need grub-efi-amd64-bin"
         ;;
     *)
         echo "deps.sh: unknown group '$g' (build, run, test, debug, bench)" >&2

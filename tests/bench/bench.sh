@@ -12,6 +12,10 @@
 #   read-mbr   a boot sector reading the image's bytes with INT 13h, then exiting
 #   exit-efi   an EFI application that exits at once (OVMF's own time)
 #   read-efi   an EFI application reading the Kiln partition with one BlockIo call
+# And, when GRUB is installed (grub-pc-bin, grub-efi-amd64-bin, xorriso), a
+# reference: GRUB 2 (a grub-mkrescue image) booting tests/bench/grub-kernel.asm
+# through Multiboot2, padded to the same size; without GRUB the bench says
+# so and goes on.
 # Wall time: QEMU start to exit, N boots of each (median, min, max), the
 # configurations interleaved, in a shuffled order each round, so that load
 # on the machine hits all alike.
@@ -90,6 +94,36 @@ for s in $SIZES; do
     cp "$tmp/kiln-$s.img" "$tmp/read-efi-$s.img"
     MTOOLS_SKIP_CHECK=1 mcopy -o -i "$tmp/read-efi-$s.img@@1M" "$B"/tests/read-efi.efi ::/EFI/BOOT/BOOTX64.EFI || exit 1
 done
+# GRUB as a reference, when it is installed: a grub-mkrescue image (BIOS
+# and UEFI, bootable as a disk) whose grub.cfg boots the Multiboot2 kernel
+# at once, padded like the Kiln kernel of the same size; `halt` after
+# `boot` powers off (status 0, not 33) if GRUB cannot boot it.
+GRUB=
+if command -v grub-mkrescue >/dev/null 2>&1 && command -v xorriso >/dev/null 2>&1 &&
+    [ -d /usr/lib/grub/i386-pc ] && [ -d /usr/lib/grub/x86_64-efi ]; then
+    GRUB=1
+    nasm -f elf32 -o "$tmp/grub-kernel.o" tests/bench/grub-kernel.asm || exit 1
+    ld -m elf_i386 -T tests/bench/grub-kernel.ld -o "$tmp/grub-base.elf" "$tmp/grub-kernel.o" || fail "linking the GRUB kernel failed"
+    for s in $SIZES; do
+        set -- "$tmp/grub-kernel.o"
+        if [ "$s" != small ]; then
+            head -c $(($(wc -c < "$(kernel_for "$s")") - $(wc -c < "$tmp/grub-base.elf"))) /dev/urandom > "$tmp/gpad.bin"
+            (cd "$tmp" && objcopy -I binary -O elf32-i386 -B i386 \
+                --rename-section .data=.data.pad,alloc,load,data,contents gpad.bin gpad.o) || fail "objcopy of the GRUB padding failed"
+            set -- "$@" "$tmp/gpad.o"
+        fi
+        rm -rf "$tmp/grub-iso"
+        mkdir -p "$tmp/grub-iso/boot/grub"
+        ld -m elf_i386 --no-warn-rwx-segments -T tests/bench/grub-kernel.ld -o "$tmp/grub-iso/boot/kernel.elf" "$@" ||
+            fail "linking the $s GRUB kernel failed"
+        printf 'set timeout=0\nmultiboot2 /boot/kernel.elf\nboot\nhalt\n' > "$tmp/grub-iso/boot/grub/grub.cfg"
+        grub-mkrescue -o "$tmp/grub-$s.img" "$tmp/grub-iso" > "$tmp/grub-mkrescue.log" 2>&1 ||
+            { cat "$tmp/grub-mkrescue.log" >&2; fail "grub-mkrescue ($s) failed"; }
+    done
+else
+    echo "bench: GRUB is not installed (apt-get install grub-pc-bin grub-efi-amd64-bin xorriso): no GRUB reference" >&2
+fi
+
 # The exit-at-once floors on a copy of the small kernel's image (SeaBIOS
 # does not boot a disk of a single sector on q35's AHCI).
 small=$(kernel_for small) || exit 1
@@ -99,7 +133,7 @@ nasm -f bin -o "$tmp/exit-mbr.bin" tests/bench/exit-mbr.asm || exit 1
 dd if="$tmp/exit-mbr.bin" of="$tmp/exit-mbr.img" conv=notrunc status=none
 MTOOLS_SKIP_CHECK=1 mcopy -o -i "$tmp/exit-efi.img@@1M" "$B"/tests/exit-efi.efi ::/EFI/BOOT/BOOTX64.EFI || exit 1
 
-# Configurations: "NAME FIRMWARE MACHINE IMAGE SIZE KIND", KIND kiln or floor.
+# Configurations: "NAME FIRMWARE MACHINE IMAGE SIZE KIND", KIND kiln, floor or grub.
 : > "$tmp/configs"
 for fw in $FIRMWARES; do
     for m in $MACHINES; do
@@ -108,6 +142,7 @@ for fw in $FIRMWARES; do
         for s in $SIZES; do
             echo "kiln-$fw-$m-$s $fw $m $tmp/kiln-$s.img $s kiln" >> "$tmp/configs"
             echo "read-$floor-$m-$s $fw $m $tmp/read-$floor-$s.img $s floor" >> "$tmp/configs"
+            [ -n "$GRUB" ] && echo "grub-$fw-$m-$s $fw $m $tmp/grub-$s.img $s grub" >> "$tmp/configs"
         done
     done
 done
@@ -274,17 +309,18 @@ report() {
     while read -r name fw m img size kind; do
         w=$(median < "$tmp/$name.ms")
         over="" perbyte="" ratio=""
-        if [ "$kind" = kiln ]; then
+        if [ "$kind" != floor ]; then
             if [ "$fw" = bios ]; then fl=mbr; else fl=efi; fi
             # Small kernel: over the firmware's own floor; large: over the raw read of the same bytes.
             if [ "$size" = small ]; then floor=exit-$fl-$m; else floor=read-$fl-$m-$size; fi
             [ "$size" != small ] && ratio=$(awk -v a="$w" -v b="$(median < "$tmp/$floor.ms")" 'BEGIN {printf "%.2f", a / b}')
         fi
-        if [ "$kind" = kiln ] && [ "$INSN_RUNS" -ge 1 ]; then
+        if [ "$kind" != floor ] && [ "$INSN_RUNS" -ge 1 ]; then
+            # GRUB's kernel runs three instructions: all of its count is GRUB's.
             t=$(cat "$tmp/$name.i.total") kn=$(cat "$tmp/$name.i.kernel") ft=$(cat "$tmp/$floor.i.total")
             d=$(awk -v t="$t" -v k="$kn" -v f="$ft" 'BEGIN {printf "%.0f", t - k - f}')
             over=$(M "$d")
-            [ "$size" != small ] && echo "$fw $m $(wc -c < "$(kernel_for "$size")") $d" >> "$tmp/over"
+            [ "$size" != small ] && [ "$kind" = kiln ] && echo "$fw $m $(wc -c < "$(kernel_for "$size")") $d" >> "$tmp/over"
             if [ "$size" != small ]; then
                 perbyte=$(awk -v d="$d" -v b="$(wc -c < "$(kernel_for "$size")")" 'BEGIN {printf "%.2f", d / b}')
             fi
@@ -292,9 +328,10 @@ report() {
         ksize=$size
         [ "$size" = 0 ] && ksize="-"
         [ "$size" != small ] && [ "$size" != 0 ] && ksize="$size MiB"
+        fwm=$(M "$(cat "$tmp/$name.i.firmware")") ldm=$(M "$(cat "$tmp/$name.i.loader")") knm=$(M "$(cat "$tmp/$name.i.kernel")")
+        [ "$kind" = grub ] && fwm=- ldm=- knm=- # no symbols to split GRUB's count by
         printf '| %s | %s | %s (%s) | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$ksize" "$w" "$(minmax < "$tmp/$name.ms")" \
-            "$(M "$(cat "$tmp/$name.i.total")")" "$(M "$(cat "$tmp/$name.i.firmware")")" "$(M "$(cat "$tmp/$name.i.loader")")" \
-            "$(M "$(cat "$tmp/$name.i.kernel")")" "$over" "$perbyte" "$ratio"
+            "$(M "$(cat "$tmp/$name.i.total")")" "$fwm" "$ldm" "$knm" "$over" "$perbyte" "$ratio"
     done < "$tmp/configs"
     # The slope: instructions over the floor per byte between the smallest
     # and largest padded kernels, so that costs which do not grow with the
@@ -358,13 +395,14 @@ report() {
 : > "$tmp/over"
 report | tee "$out/report.md"
 
-# The plot: wall time against kernel size, Kiln and its raw-read floor.
+# The plot: wall time against kernel size, Kiln, its raw-read floor and GRUB.
 while read -r name fw m img size kind; do
     [ "$size" = 0 ] && continue
     mib=$size
     [ "$size" = small ] && mib=$(awk -v b="$(wc -c < "$(kernel_for small)")" 'BEGIN {printf "%.3f", b / 1048576}')
     series="Kiln $fw $m"
     [ "$kind" = floor ] && series="raw read $fw $m"
+    [ "$kind" = grub ] && series="GRUB $fw $m"
     echo "$series|$mib|$(median < "$tmp/$name.ms")"
 done < "$tmp/configs" | awk -f tests/bench/plot.awk > "$out/boot-time.svg" || fail "the plot failed"
 echo

@@ -1,7 +1,7 @@
 # plot.awk - `make bench`'s plot (SVG, no dependencies): wall time against
 # kernel size, one panel per firmware, one line per series.
-# Input lines: "SERIES|MIB|MS", SERIES being "Kiln FIRMWARE MACHINE" or
-# "raw read FIRMWARE MACHINE".
+# Input lines: "SERIES|MIB|MS", SERIES being "Kiln FIRMWARE MACHINE",
+# "raw read FIRMWARE MACHINE" or "GRUB FIRMWARE MACHINE".
 BEGIN { FS = "|"; W = 420; H = 300; L = 60; T = 30; PW = 320; PH = 220 }
 {
     if (!($1 in seen)) { seen[$1] = 1; order[++ns] = $1 }
@@ -15,7 +15,7 @@ function nice(v,   m) { m = 1; while (m * 10 <= v) m *= 10; return v <= m ? m : 
 END {
     printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">\n", W * nf, H + 20
     printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-    split("#c0392b #2471a3 #e67e22 #5dade2", col, " ")
+    split("#c0392b #2471a3 #27ae60 #e67e22 #5dade2 #82e0aa", col, " ")
     for (f = 1; f <= nf; f++) {
         fw = fws[f]; ox = (f - 1) * W + L; xm = nice(xmax[fw]); ym = nice(ymax[fw])
         printf "<text x=\"%d\" y=\"18\" font-size=\"13\">%s: boot time (ms, QEMU TCG) against kernel size (MiB)</text>\n", ox - 40, fw == "bios" ? "SeaBIOS" : "OVMF"
