@@ -61,6 +61,20 @@ static struct loaded_file load_entry(struct platform *p, const struct payload_en
     return f;
 }
 
+/* What the kernel's file (plan: its runs, from its headers), the runs
+ * (each with the spare page of frames_alloc_raw_odd) and the modules take:
+ * the blocks the loader fills by copying, for the platform's big_blocks. */
+static uint64_t big_blocks_bytes(const struct payload_header *ph, const struct payload_entry *ke,
+                                 const struct elf_image *plan) {
+    uint64_t total = align_up(ke->size ? ke->size : 1, PAGE_SIZE);
+    for (uint32_t i = 0; i < plan->nrun; i++) total += plan->run[i].end - plan->run[i].start + PAGE_SIZE;
+    for (uint32_t i = 0; i < ph->entry_count; i++) {
+        const struct payload_entry *e = payload_entry_at(ph, i);
+        if (e->type == PAYLOAD_MODULE) total += align_up(e->size ? e->size : 1, PAGE_SIZE);
+    }
+    return total;
+}
+
 /* The kernel's file, with its segments placed as it is read: its first
  * part first (what of it the partition's start holds, else PAYLOAD_HEAD
  * bytes); when the program headers are in it (they
@@ -72,19 +86,25 @@ static struct loaded_file load_entry(struct platform *p, const struct payload_en
  * TCG). The headers are read before the sum is checked, so a damaged file
  * can place bytes wrongly, but only into its own frames, and the sum stops
  * the boot; elf_parse of the whole, checked file then decides (map.c
- * compares the two). Headers it cannot use: read it whole, copy later. */
+ * compares the two). Headers it cannot use: read it whole, copy later.
+ * Before the file's frames are taken, the platform hears what the file,
+ * the runs and the modules will take (big_blocks), when the program
+ * headers are in the partition's first read, as they are in a linked
+ * kernel there. */
 static void load_kernel_file(struct platform *p, struct payload_files *files) {
     const struct payload_entry *pe = payload_find(files->header, PAYLOAD_KERNEL);
+    uint64_t in_head = head_len > pe->offset ? (head_len - pe->offset) & ~(uint64_t)7 : 0; /* whole words: one sum */
+    struct elf_image *plan = heap_alloc(sizeof *plan);
+    kiln_err ignored;
+    if (p->big_blocks && plan && in_head && elf_parse_load(head + pe->offset, pe->size, MIN(in_head, pe->size), plan, &ignored))
+        p->big_blocks(big_blocks_bytes(files->header, pe, plan));
     struct loaded_file f = entry_frames(pe, KILN_MEMORY_KERNEL);
     uint8_t *file = phys_ptr(f.phys);
     struct sum128 sum = {0, 0, 0, 0};
-    uint64_t in_head = head_len > pe->offset ? (head_len - pe->offset) & ~(uint64_t)7 : 0; /* whole words: one sum */
     uint64_t first = MIN(pe->size, in_head ? in_head : (uint64_t)PAYLOAD_HEAD); /* then the rest starts on a sector */
     read_part(p, &f, 0, first, &sum, NULL, 0);
-    struct elf_image *plan = heap_alloc(sizeof *plan);
     struct read_tee tees[ELF_MAX_LOAD];
     size_t nt = 0;
-    kiln_err ignored;
     bool place = plan && first < pe->size && elf_parse_load(file, pe->size, first, plan, &ignored);
     /* The tees must be in file order and apart; segments sharing file bytes
      * (legal, if odd) are copied later instead. */
@@ -151,6 +171,7 @@ void load_modules(struct platform *p, struct payload_files *f) {
         log_info("module '%s' (%llu KiB) at 0x%llx", pe->name, (unsigned long long)((pe->size + 1023) >> 10),
                  (unsigned long long)lf->phys);
     }
+    if (p->big_blocks) p->big_blocks(0); /* the rest is small: anywhere */
 }
 
 void load_payload(struct platform *p, struct payload_files *f) {

@@ -79,6 +79,11 @@ struct platform {
     /* Free memory now: the largest contiguous block and the total, in bytes
      * (for the message when a kernel does not fit; may be NULL). */
     void (*free_memory)(uint64_t *largest, uint64_t *total);
+    /* Said before the loader takes the blocks it fills by copying (the
+     * kernel's file, its segment runs, the modules: `bytes` in all), and
+     * with 0 once they are taken. A hint: the platform may keep them off
+     * memory that is slow to overwrite (BIOS: stage2/main.c). May be NULL. */
+    void (*big_blocks)(uint64_t bytes);
 
     /* Facts gathered at entry (0 / NULL when absent). */
     uint64_t rsdp, smbios32, smbios64, efi_system_table;

@@ -9,6 +9,7 @@ void pool_init(struct pool *p, const struct kiln_memory_region *map, size_t n, u
     p->free = storage;
     p->cap = cap;
     p->n = 0;
+    p->prefer_below = UINT64_MAX;
     for (size_t i = 0; i < n && p->n < cap; i++) {
         if (map[i].kind != KILN_MEMORY_USABLE) continue;
         uint64_t b = align_up(MAX(map[i].base, floor), PAGE_SIZE);
@@ -46,9 +47,9 @@ bool pool_exclude(struct pool *p, uint64_t base, uint64_t len) {
     return true;
 }
 
-uint64_t pool_alloc(struct pool *p, uint64_t pages, uint64_t limit) {
-    if (pages == 0 || pages > (UINT64_MAX >> 12)) return 0;
-    uint64_t bytes = pages * PAGE_SIZE;
+/* The highest `bytes` wholly below limit, taken; 0 when none (or when the
+ * range table is full). */
+static uint64_t take_highest(struct pool *p, uint64_t bytes, uint64_t limit) {
     for (size_t k = p->n; k-- > 0;) { /* highest range first */
         uint64_t b = p->free[k].base, e = MIN(b + p->free[k].length, align_down(limit, PAGE_SIZE));
         if (e <= b || e - b < bytes) continue;
@@ -57,6 +58,26 @@ uint64_t pool_alloc(struct pool *p, uint64_t pages, uint64_t limit) {
         return at;
     }
     return 0;
+}
+
+uint64_t pool_alloc(struct pool *p, uint64_t pages, uint64_t limit) {
+    if (pages == 0 || pages > (UINT64_MAX >> 12)) return 0;
+    uint64_t bytes = pages * PAGE_SIZE, at = 0;
+    if (p->prefer_below < limit) at = take_highest(p, bytes, p->prefer_below);
+    return at ? at : take_highest(p, bytes, limit);
+}
+
+void pool_prefer_below(struct pool *p, uint64_t line) { p->prefer_below = line; }
+
+uint64_t pool_largest_below(const struct pool *p, uint64_t line) {
+    uint64_t run = 0, end = 0, largest = 0;
+    for (size_t i = 0; i < p->n && p->free[i].base < line; i++) { /* sorted: touching ranges are one block */
+        uint64_t e = MIN(p->free[i].base + p->free[i].length, line);
+        run = p->free[i].base == end ? run + (e - p->free[i].base) : e - p->free[i].base;
+        end = e;
+        largest = MAX(largest, run);
+    }
+    return largest;
 }
 
 void pool_free_memory(const struct pool *p, uint64_t *largest, uint64_t *total) {

@@ -28,6 +28,31 @@ static uint64_t bios_alloc_pages(uint64_t pages, uint64_t limit) { return pool_a
 
 static void bios_free_memory(uint64_t *largest, uint64_t *total) { pool_free_memory(&pool, largest, total); }
 
+/* SeaBIOS keeps a 16 MiB zone at the top of RAM below 4 GiB during POST and
+ * runs its relocated 32-bit init code from just under it ("Relocating init
+ * from 0x000d48c0 to 0x0efeb320" with 256 MiB), then gives the zone back as
+ * usable. Under an emulator that translates code (QEMU's TCG) each store
+ * into a page that still holds translated code takes the slow path until
+ * its translations are gone: a 64 MiB kernel's copy over that memory cost
+ * about 10 ms more (docs/benchmarks.md). The loader's big blocks (the
+ * kernel's file and runs, the modules) go below that line when all of them
+ * fit below it in one free block; when they do not (a machine nearly full),
+ * the plain top-down order, which splits nothing. Other BIOSes lose
+ * nothing by it. */
+#define FIRMWARE_TOP_ZONE MIB(17)
+static void bios_big_blocks(uint64_t bytes) {
+    uint64_t top = 0;
+    for (size_t i = 0; bytes && i < fw_map_count; i++)
+        if (fw_map[i].kind == KILN_MEMORY_USABLE && fw_map[i].base < GIB(4))
+            top = MAX(top, MIN(fw_map[i].base + fw_map[i].length, GIB(4)));
+    uint64_t line = top > FIRMWARE_TOP_ZONE ? top - FIRMWARE_TOP_ZONE : 0;
+    /* A MiB more than asked: the records and heap chunks taken on the way. */
+    bool below = bytes && line && bytes <= UINT64_MAX - MIB(1) && pool_largest_below(&pool, line) >= bytes + MIB(1);
+    pool_prefer_below(&pool, below ? line : UINT64_MAX);
+    if (below) log_debug("memory: the kernel's %llu KiB go below 0x%llx", (unsigned long long)(bytes >> 10),
+                         (unsigned long long)line);
+}
+
 static void bios_map_bounds(size_t *regions, size_t *raw_bytes) {
     *regions = fw_map_count;
     *raw_bytes = 0;
@@ -143,6 +168,7 @@ void stage2_main(uint32_t drive) {
         .leave = bios_leave,
         .low_pages = bios_low_pages,
         .free_memory = bios_free_memory,
+        .big_blocks = bios_big_blocks,
         .vga_text = text,
         .guarded_stack = true,
         .tsc_entry = tsc,

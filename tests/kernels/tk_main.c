@@ -314,6 +314,29 @@ static void test_memmap(void) {
     TK_CHECK(usable > usable_min, "usable-total", "%llu MiB usable", (unsigned long long)(usable >> 20));
 }
 
+/* BIOS: the kernel's file, segments and modules lie below the top 17 MiB of
+ * the RAM under 4 GiB, where SeaBIOS ran its init code (stage2/main.c,
+ * bios_big_blocks), when the machine has room for them there. */
+static void test_low_blocks(void) {
+    tk_group("low-blocks");
+    uint64_t top = 0;
+    for (uint64_t i = 0; i < bi->memory_map_count; i++) {
+        const struct kiln_memory_region *r = &bi->memory_map[i];
+        bool ram = r->kind == KILN_MEMORY_USABLE || (r->kind >= KILN_MEMORY_BOOTLOADER_RECLAIMABLE && r->kind <= KILN_MEMORY_MODULE);
+        uint64_t end = r->base + r->length < GIB(4) ? r->base + r->length : GIB(4);
+        if (ram && r->base < GIB(4) && end > top) top = end;
+    }
+    uint64_t line = top - MIB(17);
+    TK_CHECK(bi->kernel_file_phys + bi->kernel_file_size <= line, "kernel-file", "ends at 0x%llx, the line is 0x%llx",
+             (unsigned long long)(bi->kernel_file_phys + bi->kernel_file_size), (unsigned long long)line);
+    for (uint64_t i = 0; i < bi->segment_count; i++)
+        TK_CHECK(bi->segments[i].physical_address + bi->segments[i].size <= line, "segment", "segment %llu ends at 0x%llx",
+                 (unsigned long long)i, (unsigned long long)(bi->segments[i].physical_address + bi->segments[i].size));
+    for (uint64_t i = 0; i < bi->module_count; i++)
+        TK_CHECK(bi->modules[i].physical_address + bi->modules[i].size <= line, "module", "module %llu ends at 0x%llx",
+                 (unsigned long long)i, (unsigned long long)(bi->modules[i].physical_address + bi->modules[i].size));
+}
+
 static void test_lowmem(void) {
     tk_group("lowmem");
     uint64_t frames = 0;
@@ -1067,6 +1090,7 @@ void tk_main(struct kiln_boot_info *boot_info) {
     if (want("paging")) test_paging();
     if (want("modules")) test_modules();
     if (word("cmdline-exact")) test_cmdline();
+    if (word("low-blocks")) test_low_blocks();
     if (word("fb") || word("fb=none") || word("no-display")) test_fb();
     if (word("fw=uefi")) test_efi();
 #if defined(TK_CFG_SMP)

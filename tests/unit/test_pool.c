@@ -109,6 +109,30 @@ TEST(pool_alloc_top_down_and_limits) {
     CHECK(pool_alloc(&p, GIB(1) / PAGE_SIZE, UINT64_MAX) == 0, "1 GiB no longer contiguous");
 }
 
+/* A preferred line: blocks come from below it while they fit there, and
+ * from anywhere (highest first) when they do not; the largest free block
+ * below a line stops at the line. */
+TEST(pool_prefer_below_and_largest_below) {
+    static const region map[] = {R(MIB(1), MIB(31), KILN_MEMORY_USABLE), R(MIB(40), MIB(88), KILN_MEMORY_USABLE)};
+    struct pool p;
+    region st[8];
+    pool_init(&p, map, ARRAY_LEN(map), MIB(1), st, 8);
+    CHECK(p.prefer_below == UINT64_MAX, "no preference after pool_init");
+    CHECK(pool_largest_below(&p, MIB(128)) == MIB(88), "largest: 0x%llx", (unsigned long long)pool_largest_below(&p, MIB(128)));
+    CHECK(pool_largest_below(&p, MIB(111)) == MIB(71), "cut at the line");
+    CHECK(pool_largest_below(&p, MIB(40)) == MIB(31), "a range at the line is not below it");
+    CHECK(pool_largest_below(&p, MIB(1)) == 0 && pool_largest_below(&p, 0) == 0, "nothing below the first range");
+    pool_prefer_below(&p, MIB(111));
+    CHECK(pool_alloc(&p, MIB(8) / PAGE_SIZE, UINT64_MAX) == MIB(103), "below the line");
+    CHECK(pool_alloc(&p, MIB(60) / PAGE_SIZE, UINT64_MAX) == MIB(43), "below the line again");
+    CHECK(pool_alloc(&p, MIB(25) / PAGE_SIZE, UINT64_MAX) == MIB(7), "below the line, in the next range down");
+    CHECK(pool_alloc(&p, MIB(10) / PAGE_SIZE, UINT64_MAX) == MIB(118), "no room below it: the highest block");
+    CHECK(pool_alloc(&p, MIB(2) / PAGE_SIZE, MIB(30)) == MIB(5), "a limit under the line still applies");
+    CHECK(pool_alloc(&p, MIB(20) / PAGE_SIZE, UINT64_MAX) == 0, "no 20 MiB block anywhere");
+    pool_prefer_below(&p, UINT64_MAX);
+    CHECK(pool_alloc(&p, 1, UINT64_MAX) == MIB(118) - PAGE_SIZE, "preference off: the highest page");
+}
+
 TEST(pool_exhaustion) {
     struct pool p;
     region st[4];
