@@ -25,10 +25,6 @@ uint64_t frames_alloc(uint64_t pages, uint32_t kind);
  * (a file read, then its tail zeroed; segments by elf_load_segments), so
  * no byte is written twice. */
 uint64_t frames_alloc_raw(uint64_t pages, uint32_t kind);
-/* Pages the loader will execute from while still on the firmware's page
- * tables (the hand-off stub). UEFI firmware may map loader *data* NX, so
- * the platform can give a separate source (EfiLoaderCode); without one the
- * normal source is used. Recorded as BOOTLOADER_RECLAIMABLE. */
 /* frames_alloc_raw for a block the loader fills by copying from the memory
  * at `from` (a kernel segment, from its bytes in the kernel file): placed
  * an odd number of pages away from it, so that no page of the copy's
@@ -40,6 +36,10 @@ uint64_t frames_alloc_raw(uint64_t pages, uint32_t kind);
  * bytes took 6-7 times as long to copy (docs/benchmarks.md). One page more
  * is taken; the one left over is recorded BOOTLOADER_RECLAIMABLE. */
 uint64_t frames_alloc_raw_odd(uint64_t pages, uint32_t kind, uint64_t from);
+/* Pages the loader will execute from while still on the firmware's page
+ * tables (the hand-off stub). UEFI firmware may map loader *data* NX, so
+ * the platform can give a separate source (EfiLoaderCode); without one the
+ * normal source is used. Recorded as BOOTLOADER_RECLAIMABLE. */
 void frames_set_code_source(frames_source_fn source);
 uint64_t frames_alloc_code(uint64_t pages);
 /* The same, below `limit` (the hand-off when it changes the paging depth

@@ -94,18 +94,23 @@ static uint64_t big_blocks_bytes(const struct payload_header *ph, const struct p
 static void load_kernel_file(struct platform *p, struct payload_files *files) {
     const struct payload_entry *pe = payload_find(files->header, PAYLOAD_KERNEL);
     uint64_t in_head = head_len > pe->offset ? (head_len - pe->offset) & ~(uint64_t)7 : 0; /* whole words: one sum */
+    uint64_t first = MIN(pe->size, in_head ? in_head : (uint64_t)PAYLOAD_HEAD); /* then the rest starts on a sector */
     struct elf_image *plan = heap_alloc(sizeof *plan);
     kiln_err ignored;
-    if (p->big_blocks && plan && in_head && elf_parse_load(head + pe->offset, pe->size, MIN(in_head, pe->size), plan, &ignored))
-        p->big_blocks(big_blocks_bytes(files->header, pe, plan));
+    /* Headers in the head are parsed there, before the frames are taken
+     * (the file's first part is a copy of the same bytes); else once the
+     * first part is read. */
+    bool parsed = plan && in_head && (p->big_blocks || first < pe->size) &&
+                  elf_parse_load(head + pe->offset, pe->size, first, plan, &ignored);
+    if (parsed && p->big_blocks) p->big_blocks(big_blocks_bytes(files->header, pe, plan));
     struct loaded_file f = entry_frames(pe, KILN_MEMORY_KERNEL);
     uint8_t *file = phys_ptr(f.phys);
     struct sum128 sum = {0, 0, 0, 0};
-    uint64_t first = MIN(pe->size, in_head ? in_head : (uint64_t)PAYLOAD_HEAD); /* then the rest starts on a sector */
     read_part(p, &f, 0, first, &sum, NULL, 0);
+    if (plan && !in_head && first < pe->size) parsed = elf_parse_load(file, pe->size, first, plan, &ignored);
     struct read_tee tees[ELF_MAX_LOAD];
     size_t nt = 0;
-    bool place = plan && first < pe->size && elf_parse_load(file, pe->size, first, plan, &ignored);
+    bool place = parsed && first < pe->size;
     /* The tees must be in file order and apart; segments sharing file bytes
      * (legal, if odd) are copied later instead. */
     uint64_t last_end = 0;

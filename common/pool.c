@@ -81,12 +81,7 @@ uint64_t pool_largest_below(const struct pool *p, uint64_t line) {
 }
 
 void pool_free_memory(const struct pool *p, uint64_t *largest, uint64_t *total) {
-    uint64_t run = 0, end = 0;
-    *largest = *total = 0;
-    for (size_t i = 0; i < p->n; i++) { /* sorted: touching ranges are one block */
-        run = p->free[i].base == end ? run + p->free[i].length : p->free[i].length;
-        end = p->free[i].base + p->free[i].length;
-        *largest = MAX(*largest, run);
-        *total += p->free[i].length;
-    }
+    *largest = pool_largest_below(p, UINT64_MAX);
+    *total = 0;
+    for (size_t i = 0; i < p->n; i++) *total += p->free[i].length;
 }

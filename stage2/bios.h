@@ -22,8 +22,8 @@ void bios_call(uint8_t vec, struct bios_regs *r);
 /* bios_call for r[0], r[1], ... r[n - 1] (1 <= n <= BIOS_CALLS_MAX) in one
  * trip to real mode, which stops after the first call that returns with CF
  * set; returns how many calls were made (the registers of the others are
- * left as they were). The trip can cost more than the call: four TLB
- * flushes, about 11 us under QEMU's TCG; the payload is read three chunks a
+ * left as they were). The trip can cost more than the call: six TLB
+ * flushes, about 11 us under QEMU's TCG (measured with four); the payload is read three chunks a
  * trip (stage2/int13.c), the VBE modes 16 a trip (stage2/vbe.c). Clear CF in
  * r[i].eflags for a service that does not report failure in CF, or the
  * batch ends after its first call. */

@@ -21,8 +21,9 @@ bits 64
 ;
 ; bios_call for regs[0], regs[1], ... in one trip to real mode, stopping
 ; after the first call that returns with CF set; returns the calls made.
-; The trip itself costs more than many BIOS services (four TLB flushes: about
-; 11 us under QEMU's TCG, docs/boot-flow.md), and a 64 MiB kernel is
+; The trip itself costs more than many BIOS services (six TLB flushes with
+; the CR4 changes; about 11 us under QEMU's TCG when it made four,
+; docs/boot-flow.md), and a 64 MiB kernel is
 ; ~1,030 INT 13h reads. n is 1 to BIOS_CALLS_MAX (bios.h).
 ; ---------------------------------------------------------------------------
 ; void bios_farcall(uint32_t seg_off, struct bios_regs *regs)
